@@ -1,0 +1,29 @@
+# Everything a fresh machine needs, from Python and a C compiler (durable-rules compiles).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+demo: $(VENV)/.installed          ## the main job: check the shipped policy, evaluate the example county
+	$(BIN)/civpolicy check
+	$(BIN)/civpolicy evaluate examples/county-2022.yaml --format table
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+test: lint                        ## ruff, mypy, then every test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) build dist

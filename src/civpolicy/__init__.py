@@ -1,0 +1,35 @@
+"""civpolicy: the Sheqi County civilized-city evaluation policy as rules that run.
+
+>>> import civpolicy
+>>> policy = civpolicy.load_policy()
+>>> decision = policy.evaluate({"units": [{"id": "a"}]})
+>>> decision.consequences
+()
+"""
+
+from civpolicy.decision import Consequence, Decision, Evidence
+from civpolicy.errors import (
+    CivpolicyError,
+    EngineError,
+    FactsError,
+    LocatedError,
+    ParameterError,
+    PolicyError,
+    Problem,
+)
+from civpolicy.policy import Policy, load_policy
+
+__all__ = [
+    "CivpolicyError",
+    "Consequence",
+    "Decision",
+    "EngineError",
+    "Evidence",
+    "FactsError",
+    "LocatedError",
+    "ParameterError",
+    "Policy",
+    "PolicyError",
+    "Problem",
+    "load_policy",
+]

@@ -1,0 +1,7 @@
+"""``python -m civpolicy``: the command line."""
+
+import sys
+
+from civpolicy.cli import main
+
+sys.exit(main())

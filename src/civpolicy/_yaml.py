@@ -1,0 +1,134 @@
+"""Strict safe YAML loading that keeps line marks and rejects duplicate keys.
+
+Mappings load as :class:`MarkedMap` and sequences as :class:`MarkedSeq`: plain ``dict``
+and ``list`` subclasses that remember where each key and item stood, so that every
+later check can name the file, line and column of what it rejects.
+Dates stay strings (``2022-03-06`` is not turned into a date), and nothing but the
+safe YAML tags is constructed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from civpolicy.errors import Problem
+
+Mark = tuple[int, int]
+"""A 1-based (line, column)."""
+
+
+class MarkedMap(dict[Any, Any]):
+    """A mapping that knows the mark of itself, of each key and of each value."""
+
+    mark: Mark = (1, 1)
+    key_marks: dict[Any, Mark]
+    value_marks: dict[Any, Mark]
+
+    def mark_of(self, key: Any) -> Mark:
+        """Where the value of ``key`` stands, or the mapping itself if the key is absent."""
+        marks = getattr(self, "value_marks", {})
+        return marks.get(key, self.mark)
+
+    def key_mark_of(self, key: Any) -> Mark:
+        """Where ``key`` itself stands, or the mapping if absent."""
+        marks = getattr(self, "key_marks", {})
+        return marks.get(key, self.mark)
+
+
+class MarkedSeq(list[Any]):
+    """A sequence that knows the mark of itself and of each item."""
+
+    mark: Mark = (1, 1)
+    item_marks: list[Mark]
+
+    def mark_of(self, index: int) -> Mark:
+        """Where item ``index`` stands, or the sequence itself."""
+        marks = getattr(self, "item_marks", [])
+        return marks[index] if 0 <= index < len(marks) else self.mark
+
+
+def mark_of(container: Any, key: Any = None) -> Mark:
+    """The mark of ``container[key]`` (or of ``container``) when known, else (1, 1)."""
+    if key is not None and isinstance(container, (MarkedMap, MarkedSeq)):
+        return container.mark_of(key)
+    return getattr(container, "mark", (1, 1))
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with marks, duplicate-key problems and no timestamp resolution."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        super().__init__(text)
+        self.filename = filename
+        self.problems: list[Problem] = []
+
+    def construct_marked_map(self, node: yaml.MappingNode) -> MarkedMap:
+        self.flatten_mapping(node)
+        result = MarkedMap()
+        result.mark = _mark(node)
+        result.key_marks = {}
+        result.value_marks = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                line, column = _mark(key_node)
+                self.problems.append(Problem(self.filename, line, column, "a key must be a scalar"))
+                continue
+            if key in result:
+                line, column = _mark(key_node)
+                first = result.key_marks[key][0]
+                message = f"duplicate key {key!r} (first at line {first})"
+                self.problems.append(Problem(self.filename, line, column, message))
+                continue
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_marks[key] = _mark(key_node)
+            result.value_marks[key] = _mark(value_node)
+        return result
+
+    def construct_marked_seq(self, node: yaml.SequenceNode) -> MarkedSeq:
+        result = MarkedSeq(self.construct_object(child, deep=True) for child in node.value)
+        result.mark = _mark(node)
+        result.item_marks = [_mark(child) for child in node.value]
+        return result
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:map",
+    _StrictLoader.construct_marked_map,  # type: ignore[arg-type]
+)
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:seq",
+    _StrictLoader.construct_marked_seq,  # type: ignore[arg-type]
+)
+
+
+def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML (or JSON) document; return the data and the problems found.
+
+    A syntax error is returned as a single problem with ``None`` as data.
+    """
+    loader = _StrictLoader(text, filename)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"not valid YAML: {error.problem or error.context}"
+        return None, [Problem(filename, line, column, message)]
+    except yaml.YAMLError as error:
+        return None, [Problem(filename, 1, 1, f"not valid YAML: {error}")]
+    finally:
+        loader.dispose()
+    return data, loader.problems

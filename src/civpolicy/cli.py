@@ -1,0 +1,111 @@
+"""The ``civpolicy`` command: check a policy, evaluate facts, explain a unit's consequences.
+
+Exit codes (contract section 6): ``check`` 0 or 1; ``evaluate`` and ``explain`` 0, or
+2 on bad input, with ``file:line:column: message`` lines on stderr and nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from civpolicy.engines import ENGINES
+from civpolicy.errors import CivpolicyError, LocatedError, ParameterError
+from civpolicy.load import load_model
+from civpolicy.policy import Policy, load_policy, shipped_policy_dir
+from civpolicy.render import decision_table, explain
+
+BAD_INPUT = 2
+POLICY_INVALID = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except LocatedError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return POLICY_INVALID if args.command == "check" else BAD_INPUT
+    except CivpolicyError as error:
+        print(f"civpolicy: {error}", file=sys.stderr)
+        return POLICY_INVALID if args.command == "check" else BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="civpolicy", description=__doc__.split("\n")[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="validate the policy files")
+    check.add_argument("policy", nargs="?", help="policy folder (default: the shipped policy)")
+    check.set_defaults(run=_check)
+
+    evaluate = commands.add_parser("evaluate", help="print the consequences that follow from facts")
+    _common(evaluate)
+    evaluate.add_argument("--format", choices=("json", "table"), default="json")
+    evaluate.set_defaults(run=_evaluate)
+
+    why = commands.add_parser("explain", help="each consequence of one unit with its reasons")
+    _common(why)
+    why.add_argument("--unit", required=True, help="the unit id")
+    why.set_defaults(run=_explain)
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("facts", help="facts file, YAML or JSON (contract section 1)")
+    command.add_argument("--policy", help="policy folder (default: the shipped policy)")
+    command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    command.add_argument("--engine", choices=ENGINES, help="rule engine (default: durable)")
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise ParameterError(f"--param takes NAME=VALUE (got {pair!r})")
+        try:
+            values[name.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ParameterError(f"--param {name}: not a value: {text!r}") from None
+    return values
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    return load_policy(args.policy, params=_params(args.param), engine=args.engine)
+
+
+def _check(args: argparse.Namespace) -> int:
+    model = load_model(args.policy or shipped_policy_dir())
+    print(f"ok: {len(model.all_rules())} rules, {len(model.derived)} derived facts, "
+          f"{len(model.parameters)} parameters in {len(model.files)} files")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    policy = _policy(args)
+    decision = policy.evaluate(args.facts)
+    sys.stdout.write(decision.to_json() if args.format == "json" else decision_table(decision))
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    policy = _policy(args)
+    facts = policy.read_facts(args.facts)
+    if args.unit not in facts.units:
+        from civpolicy.expressions import did_you_mean
+
+        raise ParameterError(f"no unit {args.unit!r} in {args.facts}{did_you_mean(args.unit, facts.units)}")
+    sys.stdout.write(explain(policy, policy.evaluate(facts), args.unit))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""Cross-checks of a policy model: every name a rule uses must exist, and mean one thing.
+
+Fact types, fields, aliases, parameters, consequence kinds and their params are
+resolved here (with a did-you-mean where a name is close to a known one); quotes of
+the document are checked against the document itself; and the rules must stratify
+(no fact may depend on its own absence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from civpolicy import model as m
+from civpolicy.errors import Problem
+from civpolicy.expressions import Call, Const, Ref, did_you_mean, references
+from civpolicy.periods import Period
+
+PERIOD_FIELDS = tuple(Period(0, 12).fields())
+"""The fields a fact gains from its ``period``: kind, year, ordinal, previous, start, end, months."""
+
+
+def fact_fields(policy: m.PolicyModel) -> dict[str, set[str]]:
+    """The fields each fact type has, as rules see them."""
+    fields: dict[str, set[str]] = {}
+    for name, spec in policy.inputs.items():
+        names = {f.target for f in spec.fields} | {"seq"}
+        if any(f.type == "period" and f.target == "period" for f in spec.fields):
+            names |= set(PERIOD_FIELDS)
+        fields[name] = names
+    for name, derived in policy.derived.items():
+        outputs = [rule.then for rule in derived.rules]
+        if derived.aggregate is not None:
+            outputs.append(derived.aggregate.then)
+        names = {field for output in outputs for field, _ in output.fields}
+        if "period" in names:
+            names |= set(PERIOD_FIELDS)
+        fields[name] = names
+    for name, table in policy.tables.items():
+        fields[name] = {key for row in table.rows for key, _ in row}
+    return fields
+
+
+def cross_check(policy: m.PolicyModel, problems: list[Problem], document: str | None) -> None:
+    """Append a problem for every unresolved or inconsistent name in the policy."""
+    checker = _Checker(policy, problems)
+    checker.check_inputs()
+    checker.check_derived()
+    for rule in policy.rules:
+        checker.check_rule(rule)
+    checker.check_strata()
+    if document is not None:
+        checker.check_quotes(document)
+
+
+class _Checker:
+    def __init__(self, policy: m.PolicyModel, problems: list[Problem]) -> None:
+        self.policy = policy
+        self.problems = problems
+        self.fields = fact_fields(policy)
+
+    def report(self, file: str, line: int, path: str, message: str) -> None:
+        self.problems.append(Problem(file, max(line, 1), 1, message, path))
+
+    def check_inputs(self) -> None:
+        for name, spec in self.policy.inputs.items():
+            where, line = spec.file, spec.line
+            targets = {f.target for f in spec.fields}
+            for key in spec.key or ():
+                if key not in targets:
+                    self.report(where, line, f"inputs.{name}.key", f"key field {key!r} is not a field of {name}")
+            for field in spec.fields:
+                if field.vocabulary and field.vocabulary not in self.policy.vocabularies:
+                    hint = did_you_mean(field.vocabulary, self.policy.vocabularies)
+                    self.report(where, line, f"inputs.{name}.fields.{field.name}", f"no vocabulary {field.vocabulary!r}{hint}")
+                if field.type == "choice" and not field.vocabulary and not field.values:
+                    self.report(where, line, f"inputs.{name}.fields.{field.name}", "a choice needs 'values' or 'vocabulary'")
+            self.check_template(spec.says, self.fields[name], where, line, f"inputs.{name}.says")
+
+    def check_derived(self) -> None:
+        for name, derived in self.policy.derived.items():
+            field_sets = {tuple(sorted(f for f, _ in rule.then.fields)) for rule in derived.rules}
+            if len(field_sets) > 1:
+                self.report(derived.file, derived.line, f"derived.{name}", "every rule of a derived fact must give the same fields")
+            for rule in derived.rules:
+                self.check_rule(rule)
+            if derived.aggregate is not None:
+                self.check_aggregate(derived)
+            self.check_template(derived.says, self.fields[name], derived.file, derived.line, f"derived.{name}.says")
+
+    def check_template(self, template: m.Template, fields: set[str], file: str, line: int, path: str) -> None:
+        for name in template.names():
+            if name not in fields:
+                self.report(file, line, path, f"says {{{name}}}, which is not a field{did_you_mean(name, fields)}")
+
+    def check_pattern(self, pattern: m.Pattern, aliases: dict[str, str], file: str, path: str, equality_only: bool) -> None:
+        line = pattern.line
+        if pattern.fact_type not in self.fields:
+            hint = did_you_mean(pattern.fact_type, self.fields)
+            self.report(file, line, path, f"no fact type {pattern.fact_type!r}{hint}")
+            return
+        own = self.fields[pattern.fact_type]
+        for test in pattern.tests:
+            if test.field not in own:
+                self.report(file, line, f"{path}.{test.field}", f"{pattern.fact_type} has no field {test.field!r}{did_you_mean(test.field, own)}")
+            for ref in references(test.value):
+                self.check_ref(ref, aliases, file, line, f"{path}.{test.field}")
+                if equality_only and ref.scope in aliases and test.op != "eq":
+                    self.report(file, line, f"{path}.{test.field}",
+                                "a rule compares two facts only by equality; order between facts belongs in a derived fact with for_each and count/first")
+        if pattern.says is not None:
+            for name in pattern.says.names():
+                scope, _, field = name.partition(".")
+                if not field or scope not in aliases:
+                    self.report(file, line, f"{path}.says", f"says {{{name}}}: write {{alias.field}} with a named fact found before")
+                elif field not in self.fields.get(aliases[scope], set()):
+                    self.report(file, line, f"{path}.says", f"{aliases[scope]} has no field {field!r}")
+
+    def check_ref(self, ref: Ref, aliases: dict[str, str], file: str, line: int, path: str) -> None:
+        if ref.scope == "params":
+            if ref.name not in self.policy.parameters:
+                self.report(file, line, path, f"no parameter {ref.name!r}{did_you_mean(ref.name, self.policy.parameters)}")
+        elif ref.scope in ("this", "count"):
+            return
+        elif ref.scope not in aliases:
+            hint = did_you_mean(ref.scope, aliases)
+            self.report(file, line, path, f"${ref.scope} names no fact found before it{hint}")
+        elif ref.name not in self.fields.get(aliases[ref.scope], set()):
+            fields = self.fields.get(aliases[ref.scope], set())
+            self.report(file, line, path, f"{aliases[ref.scope]} has no field {ref.name!r}{did_you_mean(ref.name, fields)}")
+
+    def check_rule(self, rule: m.Rule) -> None:
+        aliases: dict[str, str] = {}
+        for index, pattern in enumerate(rule.when):
+            path = f"{rule.id}.when[{index}]"
+            self.check_pattern(pattern, aliases, rule.file, path, equality_only=True)
+            if pattern.alias:
+                if pattern.alias in aliases:
+                    self.report(rule.file, pattern.line, path, f"the name {pattern.alias!r} is used twice in this rule")
+                aliases[pattern.alias] = pattern.fact_type
+        if not any(not p.negated for p in rule.when):
+            self.report(rule.file, rule.line, rule.id, "a rule needs at least one fact to find (not only absent ones)")
+        done: set[str] = set()
+        for name, expr in rule.then.fields:
+            for ref in references(expr):
+                if ref.scope == "this" and ref.name not in done:
+                    self.report(rule.file, rule.line, f"{rule.id}.then.{name}", f"$this.{ref.name} is not computed before {name}")
+                elif ref.scope == "count":
+                    self.report(rule.file, rule.line, f"{rule.id}.then.{name}", "$count is only known in a derived fact with 'count'")
+                else:
+                    self.check_ref(ref, aliases, rule.file, rule.line, f"{rule.id}.then.{name}")
+            done.add(name.removeprefix("params."))
+        if rule.then.consequence is not None:
+            self.check_consequence(rule)
+
+    def check_consequence(self, rule: m.Rule) -> None:
+        kind = self.policy.kinds.get(rule.head)
+        if kind is None:
+            hint = did_you_mean(rule.head, self.policy.kinds)
+            self.report(rule.file, rule.line, f"{rule.id}.then.consequence", f"no consequence kind {rule.head!r}{hint}")
+            return
+        given = [name.removeprefix("params.") for name, _ in rule.then.fields if name.startswith("params.")]
+        if sorted(given) != sorted(kind.params):
+            self.report(rule.file, rule.line, f"{rule.id}.then.params",
+                        f"{kind.name} takes params {sorted(kind.params)} (got {sorted(given)})")
+
+    def check_aggregate(self, derived: m.DerivedFact) -> None:
+        aggregate = derived.aggregate
+        assert aggregate is not None
+        path = f"derived.{derived.name}"
+        each, over = aggregate.each, aggregate.over
+        self.check_pattern(each, {}, derived.file, f"{path}.for_each", equality_only=True)
+        aliases = {each.alias or "": each.fact_type}
+        self.check_pattern(over, aliases, derived.file, f"{path}.{aggregate.mode}", equality_only=False)
+        if over.alias:
+            aliases[over.alias] = over.fact_type
+        for expr in aggregate.order_by:
+            for ref in references(expr):
+                self.check_ref(ref, aliases, derived.file, derived.line, f"{path}.order_by")
+        for name, expr in aggregate.then.fields:
+            for ref in references(expr):
+                if ref.scope == "count" and aggregate.mode != "count":
+                    self.report(derived.file, derived.line, f"{path}.then.{name}", "$count is only known with 'count'")
+                elif ref.scope not in ("count", "this"):
+                    self.check_ref(ref, aliases, derived.file, derived.line, f"{path}.then.{name}")
+
+    def check_strata(self) -> None:
+        from civpolicy.compile import StratificationError, strata
+
+        try:
+            strata(self.policy)
+        except StratificationError as error:
+            self.report(error.file, error.line, error.path, str(error))
+
+    def check_quotes(self, document: str) -> None:
+        plain = _squash(document)
+        for file, line, path, citation in _citations(self.policy):
+            for part in re.split(r"……|\.\.\.", citation.text):
+                if _squash(part) and _squash(part) not in plain:
+                    self.report(file, line, f"{path}.text", f"this text is not in the document, word for word: {part.strip()[:40]!r}")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _citations(policy: m.PolicyModel) -> Iterable[tuple[str, int, str, m.Citation]]:
+    for rule in policy.all_rules():
+        if rule.citation.text:
+            yield rule.file, rule.line, rule.id, rule.citation
+    for name, derived in policy.derived.items():
+        if derived.citation:
+            yield derived.file, derived.line, f"derived.{name}", derived.citation
+    for name, parameter in policy.parameters.items():
+        if parameter.citation:
+            yield parameter.file, parameter.line, f"parameters.{name}", parameter.citation
+    for name, table in policy.tables.items():
+        if table.citation:
+            yield table.file, table.line, f"tables.{name}", table.citation
+    for cadence in policy.cadences:
+        if cadence.citation.text:
+            yield cadence.file, cadence.line, f"cadences.{cadence.id}", cadence.citation
+
+
+__all__ = ["PERIOD_FIELDS", "Call", "Const", "cross_check", "fact_fields"]

@@ -1,0 +1,88 @@
+"""Decisions: the consequences that follow from the facts, each with its provenance."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from civpolicy.periods import parse_period
+
+
+@attrs.frozen
+class Evidence:
+    """A fact in words, with the rule that derived it and the facts it came from."""
+
+    text: str
+    rule: str | None = None
+    source: str | None = None
+    premises: tuple[Evidence, ...] = ()
+    absent: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Consequence:
+    """One consequence for one unit and period, by one rule of one clause, and why."""
+
+    unit: str
+    kind: str
+    period: str
+    params: dict[str, Any]
+    rule: str
+    source: str
+    because: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
+    """The reasons as a tree, for ``explain``: not part of the JSON document."""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Unit, period start, kind, period end, params (contract section 2)."""
+        period = parse_period(self.period)
+        return (self.unit, period.start, self.kind, period.end, canonical_json(self.params))
+
+    def identity(self) -> tuple[str, str, str, str]:
+        """What makes two consequences the same one."""
+        return (self.unit, self.kind, self.period, canonical_json(self.params))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The consequence as in contract section 2."""
+        return {
+            "unit": self.unit, "kind": self.kind, "period": self.period, "params": dict(self.params),
+            "rule": self.rule, "source": self.source, "because": list(self.because),
+        }
+
+
+@attrs.frozen
+class Decision:
+    """Every consequence that follows from a set of facts under one policy."""
+
+    policy_digest: str
+    consequences: tuple[Consequence, ...]
+
+    def for_unit(self, unit: str) -> tuple[Consequence, ...]:
+        """The consequences of one unit."""
+        return tuple(c for c in self.consequences if c.unit == unit)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision document of contract section 2."""
+        return {"policy": {"digest": self.policy_digest}, "consequences": [c.to_dict() for c in self.consequences]}
+
+    def to_json(self) -> str:
+        """The decision document as JSON text: byte-identical for the same facts and policy."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys: a canonical form for comparing and sorting."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def merge(consequences: Iterable[tuple[tuple[Any, ...], Consequence]]) -> tuple[Consequence, ...]:
+    """One consequence per identity (the one with the earliest evidence), in contract order."""
+    chosen: dict[tuple[str, str, str, str], tuple[tuple[Any, ...], Consequence]] = {}
+    for rank, consequence in consequences:
+        key = consequence.identity()
+        if key not in chosen or rank < chosen[key][0]:
+            chosen[key] = (rank, consequence)
+    return tuple(sorted((c for _, c in chosen.values()), key=Consequence.sort_key))

@@ -1,0 +1,177 @@
+"""The durable-rules engine: the compiled rules as one durable ruleset, one session per unit.
+
+This is the only module that imports ``durable``. It works around what
+``shared/notes/durable-rules.md`` measured:
+
+- one private ``Host`` per compiled policy, with the timer threads switched off, so
+  policies do not share a namespace and no thread is left running;
+- the rule definitions are deep-copied before durable consumes them;
+- aliases are renamed (``f0``, ``f1``...) so no policy name clashes with ``s`` or ``m``;
+- facts are compared across patterns by equality only (the policy checker refuses the
+  rest), which is where durable's C code is memory-safe;
+- a rule that asks for an absent fact waits for a gate fact asserted only once every
+  fact of the lower strata is in, so negation does not depend on arrival order;
+- actions only record what matched; the workspace gives outputs outside durable, so an
+  exception cannot be swallowed, and derived facts are asserted once each;
+- every fact carries a unique ``id``; a refusal as "already observed" is an error;
+- each session is deleted after use (a first gate fact makes sure an action ran, as
+  deleting a session where none ran crashes), and one lock keeps
+  a ruleset to one thread at a time.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+from typing import Any
+
+from civpolicy import model as m
+from civpolicy.compile import CompiledPolicy, CompiledRule
+from civpolicy.errors import EngineError
+from civpolicy.expressions import Const, Ref
+from civpolicy.facts import Fact
+from civpolicy.workspace import Workspace
+
+try:
+    from durable import engine as _durable
+except ImportError:  # pragma: no cover - depends on the installation
+    _durable = None
+
+RULESET = "civpolicy"
+GATE = "$gate"
+_COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+
+def durable_available() -> bool:
+    """Whether durable-rules can be imported here."""
+    return _durable is not None
+
+
+class DurableEngine:
+    """Evaluates a compiled policy in durable-rules' Rete network."""
+
+    name = "durable"
+
+    def __init__(self, policy: CompiledPolicy) -> None:
+        if _durable is None:
+            raise EngineError("durable-rules is not installed")
+        self.policy = policy
+        self._lock = threading.Lock()
+        self._sessions = itertools.count()
+        self._matches: list[tuple[CompiledRule, dict[str, str]]] = []
+        self._errors: list[BaseException] = []
+        self._used_types = {p.fact_type for rule in policy.rules for p in rule.patterns}
+        definitions, actions = self._definitions()
+        self._host = _QuietHost(copy.deepcopy({RULESET: definitions}), actions)
+
+    def _definitions(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        definitions: dict[str, Any] = {}
+        actions: dict[str, Any] = {}
+        for index, rule in enumerate(self.policy.rules):
+            aliases = {p.alias: f"f{i}" for i, p in enumerate(rule.patterns) if p.alias}
+            conditions: list[dict[str, Any]] = []
+            gated = False
+            for i, pattern in enumerate(rule.patterns):
+                if pattern.negated and not gated:
+                    conditions.append({"gate": {"$and": [{"type": GATE}, {"stratum": rule.stratum}]}})
+                    gated = True
+                name = f"n{i}$not" if pattern.negated else aliases[pattern.alias]
+                conditions.append({name: _condition(pattern, aliases)})
+            action = f"a{index}"
+            definitions[f"r{index}"] = {"all": conditions, "run": action}
+            actions[action] = self._recorder(rule, {v: k for k, v in aliases.items()})
+        definitions["gate"] = {"all": [{"g": {"type": GATE}}], "run": "gate"}
+        actions["gate"] = lambda c: None
+        return definitions, actions
+
+    def _recorder(self, rule: CompiledRule, names: dict[str, str]) -> Any:
+        def record(c: Any) -> None:
+            try:
+                matched = c._m or {}
+                self._matches.append((rule, {names[k]: v["id"] for k, v in matched.items() if k in names}))
+            except BaseException as error:  # noqa: BLE001 - durable would swallow it
+                self._errors.append(error)
+
+        return record
+
+    def run(self, facts: tuple[Fact, ...]) -> Workspace:
+        """Derive every fact and fire every rule for one unit's facts."""
+        with self._lock:
+            sid = str(next(self._sessions))
+            space = Workspace(self.policy)
+            try:
+                self._assert(sid, {"type": GATE, "stratum": -1, "id": f"{GATE}start"})
+                for fact in space.add_inputs(facts):
+                    self._assert(sid, fact)
+                self._drain(sid, space)
+                for stratum in range(self.policy.strata):
+                    for aggregate in self.policy.aggregates_in(stratum):
+                        for fact in space.run_aggregate(aggregate):
+                            self._assert(sid, fact)
+                    self._drain(sid, space)
+                    self._assert(sid, {"type": GATE, "stratum": stratum, "id": f"{GATE}{stratum}"})
+                    self._drain(sid, space)
+            finally:
+                self._matches.clear()
+                self._host.delete_state(RULESET, sid)
+            return space
+
+    def _assert(self, sid: str, fact: Fact) -> None:
+        if fact["type"] not in self._used_types and fact["type"] != GATE:
+            return
+        try:
+            self._host.assert_fact(RULESET, {**fact, "sid": sid})
+        except _durable.MessageNotHandledException:
+            return  # no pattern can use this fact: nothing to match
+        except _durable.MessageObservedException as error:
+            raise EngineError(f"durable-rules refused a fact as already seen: {fact['id']}") from error
+        if self._errors:
+            error = self._errors[0]
+            self._errors.clear()
+            raise EngineError(f"a rule action failed: {error}") from error
+
+    def _drain(self, sid: str, space: Workspace) -> None:
+        while self._matches:
+            rule, ids = self._matches.pop(0)
+            bindings = {alias: space.facts[fact_id] for alias, fact_id in ids.items()}
+            new = space.fire(rule, bindings)
+            if new is not None:
+                self._assert(sid, new)
+
+    def close(self) -> None:
+        """Nothing runs in the background; the host goes with the engine."""
+
+
+def _condition(pattern: m.Pattern, aliases: dict[str, str]) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"type": pattern.fact_type}]
+    for test in pattern.tests:
+        value = test.value
+        if isinstance(value, Ref):
+            parts.append({test.field: {aliases[value.scope]: value.name}})
+            continue
+        if not isinstance(value, Const) or value.value is None:
+            raise EngineError(f"durable cannot test {pattern.fact_type}.{test.field} against {value!r}")
+        if test.op == "eq":
+            parts.append({test.field: value.value})
+        elif test.op == "in":
+            parts.append({"$or": [{test.field: item} for item in value.value]})
+        else:
+            parts.append({_COMPARE[test.op]: {test.field: value.value}})
+    return {"$and": parts}
+
+
+if _durable is not None:
+
+    class _QuietHost(_durable.Host):  # type: ignore[misc, name-defined]
+        """A Host with its own actions and no timer threads."""
+
+        def __init__(self, definitions: dict[str, Any], actions: dict[str, Any]) -> None:
+            self._actions = actions
+            super().__init__(definitions)
+
+        def _run(self) -> None:
+            """Start no dispatch threads: every action runs inside assert_fact."""
+
+        def get_action(self, action_name: str) -> Any:
+            return self._actions[action_name]

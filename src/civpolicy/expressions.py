@@ -1,0 +1,199 @@
+"""Values in rules: references, constants and a few arithmetic operations, as data.
+
+A value in the YAML is a constant, a reference written ``$alias.field``,
+``$params.name``, ``$this.name`` (a param computed earlier in the same ``then``) or
+``$count`` (in a counting aggregate), or a one-key mapping naming an operation:
+``{add: [a, b]}``. Nothing is ever evaluated as code. Every operation passes ``null``
+through: an unknown input gives an unknown result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any, Union
+
+import attrs
+
+
+class ExpressionError(ValueError):
+    """A value in the policy that is not a well-formed expression or template."""
+
+
+@attrs.frozen
+class Const:
+    """A constant: text, number, boolean or null."""
+
+    value: Any
+
+
+@attrs.frozen
+class Ref:
+    """A reference: ``$alias.field``, ``$params.name``, ``$this.name`` or ``$count``."""
+
+    scope: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"${self.scope}.{self.name}" if self.name else f"${self.scope}"
+
+
+@attrs.frozen
+class Call:
+    """An operation on values, such as ``add``."""
+
+    op: str
+    args: tuple[Expr, ...]
+
+
+Expr = Union[Const, Ref, Call]
+
+Number = Fraction
+
+
+def _exact(value: Any) -> Fraction:
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _plain(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def _add(*xs: Fraction) -> Fraction:
+    return sum(xs, Fraction(0))
+
+
+def _multiply(*xs: Fraction) -> Fraction:
+    return math.prod(xs, start=Fraction(1))
+
+
+def _divide(a: Fraction, b: Fraction) -> Fraction:
+    if b == 0:
+        raise ExpressionError("division by zero")
+    return a / b
+
+
+OPERATIONS: dict[str, tuple[int | None, Callable[..., Fraction]]] = {
+    "add": (None, _add),
+    "subtract": (2, lambda a, b: a - b),
+    "multiply": (None, _multiply),
+    "divide": (2, _divide),
+    "floor": (1, lambda a: Fraction(math.floor(a))),
+    "percentage": (1, lambda a: min(max(a, Fraction(0)), Fraction(100))),
+    "percent_of": (2, lambda whole, percent: whole * percent / 100),
+}
+"""Each operation: how many arguments it takes (None: one or more) and what it does.
+``percentage`` keeps a value within 0..100; ``percent_of`` is whole × percent / 100."""
+
+_REF = re.compile(r"^\$(?P<scope>[A-Za-z_][A-Za-z0-9_]*)(?:\.(?P<name>[A-Za-z_][A-Za-z0-9_]*))?$")
+
+
+def parse_expr(raw: Any) -> Expr:
+    """Turn a YAML value into an expression; raise ExpressionError with what is wrong."""
+    if isinstance(raw, str) and raw.startswith("$"):
+        match = _REF.match(raw)
+        if match is None:
+            raise ExpressionError(f"not a reference: {raw!r} (write $alias.field or $params.name)")
+        scope, name = match["scope"], match["name"] or ""
+        if scope == "count" and name:
+            raise ExpressionError(f"$count takes no field (got {raw!r})")
+        if scope != "count" and not name:
+            raise ExpressionError(f"a reference needs a field: {raw!r} (write ${scope}.field)")
+        return Ref(scope, name)
+    if isinstance(raw, dict):
+        if len(raw) != 1:
+            raise ExpressionError(f"an operation is a mapping with one key (got {sorted(raw)})")
+        ((op, args),) = raw.items()
+        if op not in OPERATIONS:
+            raise ExpressionError(f"unknown operation {op!r}{did_you_mean(str(op), OPERATIONS)}")
+        arity, _ = OPERATIONS[op]
+        arg_list = list(args) if isinstance(args, list) else [args]
+        if (arity is None and not arg_list) or (arity is not None and len(arg_list) != arity):
+            wanted = "one or more" if arity is None else str(arity)
+            raise ExpressionError(f"{op} takes {wanted} value(s) (got {len(arg_list)})")
+        return Call(op, tuple(parse_expr(arg) for arg in arg_list))
+    if isinstance(raw, list):
+        raise ExpressionError("a list is not a value here")
+    return Const(raw)
+
+
+def references(expr: Expr) -> list[Ref]:
+    """Every reference inside an expression."""
+    if isinstance(expr, Ref):
+        return [expr]
+    if isinstance(expr, Call):
+        return [ref for arg in expr.args for ref in references(arg)]
+    return []
+
+
+@attrs.frozen
+class Scope:
+    """What references resolve to while a rule gives its output."""
+
+    facts: Mapping[str, Mapping[str, Any] | None]
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    this: Mapping[str, Any] = attrs.field(factory=dict)
+    count: int | None = None
+
+    def lookup(self, ref: Ref) -> Any:
+        """The value a reference stands for (None when the fact or field is absent)."""
+        if ref.scope == "count":
+            return self.count
+        if ref.scope == "params":
+            return self.params[ref.name]
+        if ref.scope == "this":
+            return self.this.get(ref.name)
+        fact = self.facts.get(ref.scope)
+        return None if fact is None else fact.get(ref.name)
+
+
+def evaluate(expr: Expr, scope: Scope) -> Any:
+    """The value of an expression in a scope; None in, None out."""
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, Ref):
+        return scope.lookup(expr)
+    values = [evaluate(arg, scope) for arg in expr.args]
+    if any(value is None for value in values):
+        return None
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        raise ExpressionError(f"{expr.op} needs numbers (got {values!r})")
+    _, function = OPERATIONS[expr.op]
+    return _plain(function(*(_exact(value) for value in values)))
+
+
+def did_you_mean(name: str, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
+
+
+@attrs.frozen
+class Template:
+    """A sentence with ``{field}`` or ``{alias.field}`` placeholders."""
+
+    text: str
+
+    def names(self) -> list[str]:
+        """The placeholders, in order."""
+        return _PLACEHOLDER.findall(self.text)
+
+    def render(self, lookup: Callable[[str], Any]) -> str:
+        """Fill the placeholders; yes/no for booleans, 'none' for null."""
+        return _PLACEHOLDER.sub(lambda match: show(lookup(match[1])), self.text)
+
+
+def show(value: Any) -> str:
+    """A value as people read it."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

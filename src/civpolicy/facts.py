@@ -1,0 +1,203 @@
+"""Facts files (contract section 1) to validated facts, grouped by unit.
+
+The shape of each list (its fields, types and identity) is read from the policy's
+``inputs`` section, so this module knows no fact by name, except that the input called
+``unit`` is the register of units the others refer to. Every problem of the file is
+collected and raised together as one :class:`~civpolicy.errors.FactsError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from civpolicy import model as m
+from civpolicy._reader import Reader, is_a
+from civpolicy._yaml import load_yaml
+from civpolicy.errors import FactsError, Problem
+from civpolicy.expressions import did_you_mean
+from civpolicy.periods import PeriodSyntaxError, parse_period
+
+UNIT_REGISTER = "unit"
+"""The input whose items are the units every other fact refers to."""
+
+Fact = dict[str, Any]
+"""One fact as rules see it: ``type`` plus its fields."""
+
+
+@attrs.frozen
+class Facts:
+    """Validated facts: the units, and each unit's facts in a canonical order."""
+
+    units: tuple[str, ...]
+    by_unit: Mapping[str, tuple[Fact, ...]]
+
+    def count(self) -> int:
+        """How many facts there are in all."""
+        return sum(len(facts) for facts in self.by_unit.values())
+
+
+def read_facts_file(path: str | Path) -> tuple[Any, str, list[Problem]]:
+    """Parse a YAML or JSON facts file: data, file name and parse problems."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, name, [Problem(name, 1, 1, "no such facts file")]
+    except (OSError, UnicodeDecodeError) as error:
+        return None, name, [Problem(name, 1, 1, f"cannot read the facts file: {error}")]
+    data, problems = load_yaml(text, name)
+    return data, name, problems
+
+
+def validate_facts(data: Any, inputs: Mapping[str, m.InputFact], vocabularies: Mapping[str, tuple[m.Term, ...]],
+                   filename: str = "<facts>", problems: list[Problem] | None = None) -> Facts:
+    """Check facts against the policy's inputs; raise FactsError listing every problem."""
+    problems = list(problems or [])
+    r = Reader(filename, problems)
+    top = r.mapping(data, data, None, "$") if data is not None or not problems else None
+    if top is None:
+        raise FactsError(problems)
+    by_key = {spec.source_key: spec for spec in inputs.values()}
+    r.keys(top, "$", list(by_key), [spec.source_key for spec in inputs.values() if spec.required])
+    register = inputs.get(UNIT_REGISTER)
+    reader = _ItemReader(r, vocabularies)
+    units: list[Fact] = []
+    if register is not None and register.source_key in top:
+        units = reader.read_list(top, register, known_units=None)
+    unit_ids = {fact["unit"] for fact in units}
+    facts: list[Fact] = list(units)
+    for key, spec in by_key.items():
+        if spec.name != UNIT_REGISTER and key in top:
+            facts.extend(reader.read_list(top, spec, known_units=unit_ids))
+    if problems:
+        raise FactsError(problems)
+    return _group(facts, sorted(unit_ids))
+
+
+def _group(facts: list[Fact], units: list[str]) -> Facts:
+    ordered = sorted(facts, key=canonical)
+    seq: dict[str, int] = {}
+    by_unit: dict[str, list[Fact]] = {unit: [] for unit in units}
+    for fact in ordered:
+        fact["seq"] = seq.get(fact["type"], 0)
+        seq[fact["type"]] = fact["seq"] + 1
+        by_unit[fact["unit"]].append(fact)
+    return Facts(tuple(units), {unit: tuple(items) for unit, items in by_unit.items()})
+
+
+def canonical(fact: Mapping[str, Any]) -> str:
+    """A fact's canonical text: the same for the same content, whatever the key order."""
+    return json.dumps({k: v for k, v in fact.items() if k != "seq"}, sort_keys=True, ensure_ascii=False)
+
+
+class _ItemReader:
+    def __init__(self, r: Reader, vocabularies: Mapping[str, tuple[m.Term, ...]]) -> None:
+        self.r = r
+        self.vocabularies = vocabularies
+
+    def read_list(self, top: Any, spec: m.InputFact, known_units: set[str] | None) -> list[Fact]:
+        r, key = self.r, spec.source_key
+        items = top[key]
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            r.problem(top, key, key, f"must be a list (got {type(items).__name__})")
+            return []
+        seen: dict[tuple[Any, ...], tuple[Fact, int]] = {}
+        result = []
+        for index, item in enumerate(items):
+            path = f"{key}[{index}]"
+            data = r.mapping(item, items, index, path)
+            if data is None or not r.keys(data, path, [f.name for f in spec.fields],
+                                          [f.name for f in spec.fields if f.required]):
+                continue
+            fact = self.read_item(data, spec, path, known_units)
+            if fact is None:
+                continue
+            if spec.key is None:
+                result.append(fact)
+                continue
+            identity = tuple(fact[k] for k in spec.key)
+            if identity in seen:
+                first, line = seen[identity]
+                if canonical(first) != canonical(fact):
+                    what = ", ".join(f"{k} {fact[k]}" for k in spec.key)
+                    r.problem(items, index, path, f"conflicts with the {spec.name} at line {line} for the same {what}")
+                continue
+            seen[identity] = (fact, items.mark_of(index)[0] if hasattr(items, "mark_of") else index + 1)
+            result.append(fact)
+        return result
+
+    def read_item(self, data: Any, spec: m.InputFact, path: str, known_units: set[str] | None) -> Fact | None:
+        fact: Fact = {"type": spec.name}
+        ok = True
+        for field in spec.fields:
+            if field.name not in data:
+                fact[field.target] = field.default
+                continue
+            value = self.read_value(data, field, f"{path}.{field.name}", known_units)
+            if value is _INVALID:
+                ok = False
+                continue
+            if field.type == "period" and field.target == "period":
+                fact.update(parse_period(value).fields())
+            else:
+                fact[field.target] = value
+        return fact if ok else None
+
+    def read_value(self, data: Any, field: m.InputField, path: str, known_units: set[str] | None) -> Any:
+        r, value = self.r, data[field.name]
+        kind = field.type
+
+        def bad(message: str) -> object:
+            r.problem(data, field.name, path, message)
+            return _INVALID
+
+        if kind in ("text", "unit"):
+            if not isinstance(value, str) or not value.strip():
+                return bad(f"must be non-empty text (got {value!r})")
+            if kind == "unit" and known_units is not None and value not in known_units:
+                return bad(f"no unit {value!r} in units{did_you_mean(value, known_units)}")
+            return value
+        if kind == "boolean":
+            return value if isinstance(value, bool) else bad(f"must be true or false (got {value!r})")
+        if kind in ("integer", "number", "year"):
+            wanted = int if kind in ("integer", "year") else (int, float)
+            if not is_a(value, wanted):
+                return bad(f"must be {'a whole number' if wanted is int else 'a number'} (got {value!r})")
+            low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
+            if (low is not None and value < low) or (high is not None and value > high):
+                return bad(f"must be between {low} and {high} (got {value!r})" if high is not None
+                           else f"must be at least {low} (got {value!r})")
+            return value
+        if kind == "period":
+            try:
+                period = parse_period(value)
+            except PeriodSyntaxError as error:
+                return bad(str(error))
+            if field.kinds and period.kind not in field.kinds:
+                return bad(f"must be a {' or '.join(field.kinds)} period (got {value!r})")
+            return period.label
+        allowed = list(field.values) or [term.id for term in self.vocabularies.get(field.vocabulary or "", ())]
+        if value not in allowed:
+            return bad(f"must be one of {', '.join(map(str, allowed))} (got {value!r}){did_you_mean(str(value), allowed)}")
+        return value
+
+
+_INVALID = object()
+
+
+def load_facts(source: Mapping[str, Any] | str | Path, inputs: Mapping[str, m.InputFact],
+               vocabularies: Mapping[str, tuple[m.Term, ...]]) -> Facts:
+    """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs."""
+    if isinstance(source, (str, Path)):
+        data, name, problems = read_facts_file(source)
+        if data is None:
+            raise FactsError(problems)
+        return validate_facts(data, inputs, vocabularies, name, problems)
+    return validate_facts(source, inputs, vocabularies)

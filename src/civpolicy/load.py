@@ -1,0 +1,491 @@
+"""Policy files to a validated :class:`~civpolicy.model.PolicyModel`.
+
+Every ``*.yaml`` file of the policy folder is read; each holds some of the sections
+below, and a name may be defined in one file only. All problems of all files are
+collected and raised together as one :class:`~civpolicy.errors.PolicyError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from civpolicy import model as m
+from civpolicy._reader import Reader
+from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml
+from civpolicy.crossref import cross_check
+from civpolicy.errors import PolicyError, Problem
+from civpolicy.expressions import Const, ExpressionError, Template, did_you_mean, parse_expr
+
+SECTIONS = (
+    "document", "parameters", "vocabulary", "cadences", "inputs",
+    "derived", "tables", "consequences", "rules",
+)
+"""The top-level sections a policy file may hold."""
+
+FIELD_TYPES = ("text", "boolean", "integer", "number", "period", "year", "unit", "choice")
+"""The types an input field may have."""
+
+CONDITIONS = {"not": "ne", "below": "lt", "at_most": "le", "above": "gt", "at_least": "ge", "one_of": "in"}
+"""Condition words in ``when`` and the comparison each stands for."""
+
+_HEAD = re.compile(r"^(?:(?P<no>no)\s+)?(?P<type>[a-z_][a-z0-9_]*)(?:\s+as\s+(?P<alias>[a-z_][a-z0-9_]*))?$")
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+RESERVED_ALIASES = ("params", "this", "count")
+
+
+def load_model(directory: str | Path) -> m.PolicyModel:
+    """Read and validate every policy file in ``directory``; raise PolicyError if any is wrong."""
+    folder = Path(directory)
+    files = sorted(folder.glob("*.yaml"))
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise PolicyError([Problem(str(folder), 1, 1, "no such policy folder")])
+    if not files:
+        raise PolicyError([Problem(str(folder), 1, 1, "the policy folder holds no .yaml file")])
+    digest = hashlib.sha256()
+    builder = _Builder(folder, problems)
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(Problem(str(path), 1, 1, f"not UTF-8 text: {error.reason}"))
+            continue
+        data, found = load_yaml(text, str(path))
+        problems.extend(found)
+        if data is not None:
+            builder.add_file(str(path), data)
+    policy = builder.build(tuple(str(p) for p in files), digest.hexdigest())
+    if policy is not None:
+        cross_check(policy, problems, builder.document_text)
+    if problems or policy is None:
+        raise PolicyError(problems)
+    return policy
+
+
+class _Builder:
+    """Gathers sections from the files and turns them into model objects."""
+
+    def __init__(self, folder: Path, problems: list[Problem]) -> None:
+        self.folder = folder
+        self.problems = problems
+        self.title = ""
+        self.document_text: str | None = None
+        self.parameters: dict[str, m.Parameter] = {}
+        self.vocabularies: dict[str, tuple[m.Term, ...]] = {}
+        self.cadences: list[m.Cadence] = []
+        self.inputs: dict[str, m.InputFact] = {}
+        self.derived: dict[str, m.DerivedFact] = {}
+        self.tables: dict[str, m.Table] = {}
+        self.kinds: dict[str, m.ConsequenceKind] = {}
+        self.rules: list[m.Rule] = []
+        self.defined: dict[tuple[str, str], str] = {}
+
+    def add_file(self, filename: str, data: Any) -> None:
+        """Read the sections of one file."""
+        r = Reader(filename, self.problems)
+        top = r.mapping(data, data, None, "$")
+        if top is None or not r.keys(top, "$", SECTIONS):
+            return
+        readers = {
+            "document": self._document, "parameters": self._parameters,
+            "vocabulary": self._vocabulary, "cadences": self._cadences, "inputs": self._inputs,
+            "derived": self._derived, "tables": self._tables,
+            "consequences": self._kinds, "rules": self._rules,
+        }
+        for section, read in readers.items():
+            if section in top:
+                read(r, top, section)
+
+    def build(self, files: tuple[str, ...], digest: str) -> m.PolicyModel | None:
+        """The model, or None when the sections were too broken to cross-check."""
+        return m.PolicyModel(
+            title=self.title, parameters=self.parameters, vocabularies=self.vocabularies,
+            cadences=tuple(self.cadences), inputs=self.inputs, derived=self.derived,
+            tables=self.tables, kinds=self.kinds, rules=tuple(self.rules),
+            files=files, source_digest=digest,
+        )
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _named(self, r: Reader, top: MarkedMap, section: str) -> list[tuple[str, MarkedMap, str]]:
+        """The entries of a ``name: {...}`` section that are well-named and new."""
+        body = r.mapping(top[section], top, section, section)
+        if body is None:
+            return []
+        entries = []
+        for name, value in body.items():
+            path = f"{section}.{name}"
+            if not isinstance(name, str) or not _NAME.match(name):
+                r.problem_at_key(body, name, path, "a name is lower-case letters, digits and _ (snake_case)")
+                continue
+            group = "facts" if section in ("inputs", "derived", "tables") else section
+            if (group, name) in self.defined:
+                r.problem_at_key(body, name, path, f"{name!r} is already defined in {self.defined[group, name]}")
+                continue
+            self.defined[group, name] = r.filename
+            entry = r.mapping(value, body, name, path)
+            if entry is not None:
+                entries.append((name, entry, path))
+        return entries
+
+    def _citation(self, r: Reader, data: MarkedMap, path: str, required: bool) -> m.Citation | None:
+        source = r.get(data, "source", path, str)
+        text = r.get(data, "text", path, str)
+        if source is None or text is None:
+            if required:
+                missing = "source" if source is None else "text"
+                if missing not in data:
+                    r.problem(data, None, path, f"missing required field {missing!r} (the clause and its words)")
+            return None
+        return m.Citation(source.strip(), text.strip())
+
+    def _text(self, r: Reader, data: MarkedMap, key: str, path: str) -> m.Text:
+        pair = r.text_pair(data, key, path)
+        return m.Text(*pair) if pair else m.Text("", "")
+
+    def _template(self, r: Reader, data: MarkedMap, key: str, path: str, default: str = "") -> m.Template:
+        text = r.get(data, key, path, str)
+        if text is None and key not in data and not default:
+            r.problem(data, None, path, f"missing required field {key!r}")
+        return Template(text if text is not None else default)
+
+    def _expr(self, r: Reader, container: Any, key: Any, path: str) -> m.Expr:
+        try:
+            return parse_expr(container[key])
+        except ExpressionError as error:
+            r.problem(container, key, path, str(error))
+            return parse_expr(None)
+
+    # -- sections ------------------------------------------------------------------
+
+    def _document(self, r: Reader, top: MarkedMap, section: str) -> None:
+        data = r.mapping(top[section], top, section, section)
+        if data is None or not r.keys(data, section, ("title", "date", "file"), ("title", "file")):
+            return
+        self.title = r.get(data, "title", section, str, "")
+        name = r.get(data, "file", section, str)
+        if name is not None:
+            path = self.folder / name
+            if not path.is_file():
+                r.problem(data, "file", f"{section}.file", f"no such file beside the policy: {name!r}")
+            else:
+                self.document_text = path.read_text(encoding="utf-8")
+
+    def _parameters(self, r: Reader, top: MarkedMap, section: str) -> None:
+        allowed = ("value", "description", "source", "text", "set_by", "minimum", "maximum", "unit")
+        for name, data, path in self._named(r, top, section):
+            if not r.keys(data, path, allowed, ("value", "description", "set_by")):
+                continue
+            value = r.get(data, "value", path, (int, float), 0)
+            set_by = r.get(data, "set_by", path, str, "document")
+            if set_by not in ("document", "headquarters"):
+                r.problem(data, "set_by", f"{path}.set_by", "must be 'document' or 'headquarters'")
+            citation = self._citation(r, data, path, required=set_by == "document")
+            self.parameters[name] = m.Parameter(
+                name=name, value=value, description=self._text(r, data, "description", path),
+                citation=citation, set_by=set_by,
+                minimum=r.get(data, "minimum", path, (int, float)),
+                maximum=r.get(data, "maximum", path, (int, float)),
+                integer=isinstance(value, int), file=r.filename, line=data.mark[0],
+            )
+
+    def _vocabulary(self, r: Reader, top: MarkedMap, section: str) -> None:
+        body = r.mapping(top[section], top, section, section)
+        if body is None:
+            return
+        for name, items in body.items():
+            path = f"{section}.{name}"
+            if ("vocabulary", name) in self.defined:
+                r.problem_at_key(body, name, path, f"{name!r} is already defined")
+                continue
+            self.defined["vocabulary", name] = r.filename
+            if not isinstance(items, list):
+                r.problem(body, name, path, "must be a list of terms")
+                continue
+            terms = []
+            for index, item in enumerate(items):
+                item_path = f"{path}[{index}]"
+                data = r.mapping(item, items, index, item_path)
+                if data is None or not r.keys(
+                    data, item_path, ("id", "zh", "en", "source", "text", "members", "note"), ("id", "zh", "en")
+                ):
+                    continue
+                members = r.get(data, "members", item_path, list, [])
+                terms.append(m.Term(
+                    id=str(r.get(data, "id", item_path, str, "")),
+                    zh=r.get(data, "zh", item_path, str, ""), en=r.get(data, "en", item_path, str, ""),
+                    citation=self._citation(r, data, item_path, required=False),
+                    members=tuple(str(x) for x in members), note=r.get(data, "note", item_path, str, ""),
+                ))
+            ids = [t.id for t in terms]
+            for index, term_id in enumerate(ids):
+                if term_id in ids[:index]:
+                    r.problem(items, index, f"{path}[{index}].id", f"duplicate term {term_id!r}")
+            self.vocabularies[name] = tuple(terms)
+
+    def _cadences(self, r: Reader, top: MarkedMap, section: str) -> None:
+        items = top[section]
+        if not isinstance(items, list):
+            r.problem(top, section, section, "must be a list of cadences")
+            return
+        allowed = ("id", "name", "source", "text", "period_kind", "months", "note")
+        for index, item in enumerate(items):
+            path = f"{section}[{index}]"
+            data = r.mapping(item, items, index, path)
+            if data is None or not r.keys(data, path, allowed, ("id", "name", "source", "text", "period_kind")):
+                continue
+            citation = self._citation(r, data, path, required=True)
+            self.cadences.append(m.Cadence(
+                id=r.get(data, "id", path, str, ""), name=self._text(r, data, "name", path),
+                citation=citation or m.Citation("", ""),
+                period_kind=r.get(data, "period_kind", path, str, ""),
+                months=tuple(r.get(data, "months", path, list, [])), note=r.get(data, "note", path, str, ""),
+                file=r.filename, line=data.mark[0],
+            ))
+
+    def _inputs(self, r: Reader, top: MarkedMap, section: str) -> None:
+        allowed = ("from", "description", "says", "key", "fields", "required")
+        field_keys = ("type", "required", "default", "as", "values", "vocabulary", "kinds", "minimum", "maximum")
+        for name, data, path in self._named(r, top, section):
+            if not r.keys(data, path, allowed, ("from", "description", "says", "fields")):
+                continue
+            fields = []
+            raw_fields = r.mapping(data["fields"], data, "fields", f"{path}.fields")
+            for field_name, spec in (raw_fields or {}).items():
+                field_path = f"{path}.fields.{field_name}"
+                spec_map = r.mapping(spec, raw_fields, field_name, field_path)
+                if spec_map is None or not r.keys(spec_map, field_path, field_keys, ("type",)):
+                    continue
+                kind = r.get(spec_map, "type", field_path, str, "text")
+                if kind not in FIELD_TYPES:
+                    r.problem(spec_map, "type", f"{field_path}.type", f"unknown field type {kind!r}; one of {', '.join(FIELD_TYPES)}")
+                fields.append(m.InputField(
+                    name=str(field_name), type=kind, required=r.get(spec_map, "required", field_path, bool, False),
+                    default=spec_map.get("default"), rename=r.get(spec_map, "as", field_path, str),
+                    values=tuple(r.get(spec_map, "values", field_path, list, [])),
+                    vocabulary=r.get(spec_map, "vocabulary", field_path, str),
+                    kinds=tuple(r.get(spec_map, "kinds", field_path, list, [])),
+                    minimum=r.get(spec_map, "minimum", field_path, (int, float)),
+                    maximum=r.get(spec_map, "maximum", field_path, (int, float)),
+                ))
+            key = data.get("key")
+            if key is not None and not (isinstance(key, list) and all(isinstance(k, str) for k in key)):
+                r.problem(data, "key", f"{path}.key", "must be a list of field names, or null (every item counts)")
+                key = None
+            self.inputs[name] = m.InputFact(
+                name=name, source_key=r.get(data, "from", path, str, name),
+                description=self._text(r, data, "description", path),
+                says=self._template(r, data, "says", path), fields=tuple(fields),
+                key=tuple(key) if key is not None else None,
+                required=r.get(data, "required", path, bool, False), file=r.filename, line=data.mark[0],
+            )
+
+    def _tables(self, r: Reader, top: MarkedMap, section: str) -> None:
+        allowed = ("description", "source", "text", "says", "rows")
+        for name, data, path in self._named(r, top, section):
+            if not r.keys(data, path, allowed, ("description", "says", "rows")):
+                continue
+            rows = []
+            raw_rows = r.get(data, "rows", path, list, [])
+            for index, row in enumerate(raw_rows):
+                row_map = r.mapping(row, raw_rows, index, f"{path}.rows[{index}]")
+                if row_map is not None:
+                    rows.append(tuple(sorted((str(k), v) for k, v in row_map.items())))
+            self.tables[name] = m.Table(
+                name=name, description=self._text(r, data, "description", path),
+                citation=self._citation(r, data, path, required=True),
+                says=self._template(r, data, "says", path), rows=tuple(rows), file=r.filename, line=data.mark[0],
+            )
+
+    def _kinds(self, r: Reader, top: MarkedMap, section: str) -> None:
+        body = r.mapping(top[section], top, section, section)
+        for name, data in (body or {}).items():
+            path = f"{section}.{name}"
+            if ("consequences", name) in self.defined:
+                r.problem_at_key(body, name, path, f"{name!r} is already defined")
+                continue
+            self.defined["consequences", name] = r.filename
+            entry = r.mapping(data, body, name, path)
+            if entry is None or not r.keys(entry, path, ("description", "period", "params"), ("description", "period")):
+                continue
+            period = entry.get("period")
+            periods = period if isinstance(period, list) else [period]
+            self.kinds[str(name)] = m.ConsequenceKind(
+                name=str(name), description=self._text(r, entry, "description", path),
+                period_kinds=tuple(str(p) for p in periods),
+                params=tuple(str(p) for p in r.get(entry, "params", path, list, [])),
+            )
+
+    def _derived(self, r: Reader, top: MarkedMap, section: str) -> None:
+        allowed = ("description", "source", "text", "says", "interpretation", "rules", "for_each", "count", "first", "order_by", "then")
+        for name, data, path in self._named(r, top, section):
+            if not r.keys(data, path, allowed, ("description", "says")):
+                continue
+            citation = self._citation(r, data, path, required=True)
+            rules: list[m.Rule] = []
+            aggregate = None
+            if "rules" in data:
+                items = r.get(data, "rules", path, list, [])
+                for index, item in enumerate(items):
+                    rule = self._rule(r, items, index, f"{path}.rules[{index}]", head=name, citation=citation)
+                    if rule is not None:
+                        rules.append(rule)
+            else:
+                aggregate = self._aggregate(r, data, path)
+            self.derived[name] = m.DerivedFact(
+                name=name, description=self._text(r, data, "description", path), citation=citation,
+                says=self._template(r, data, "says", path),
+                interpretation=r.get(data, "interpretation", path, str, ""),
+                rules=tuple(rules), aggregate=aggregate, file=r.filename, line=data.mark[0],
+            )
+
+    def _aggregate(self, r: Reader, data: MarkedMap, path: str) -> m.Aggregate | None:
+        modes = [mode for mode in ("count", "first") if mode in data]
+        if "for_each" not in data or len(modes) != 1 or "then" not in data:
+            r.problem(data, None, path, "a derived fact needs 'rules', or 'for_each' with one of 'count' / 'first' and 'then'")
+            return None
+        each = self._single_pattern(r, data, "for_each", f"{path}.for_each")
+        over = self._single_pattern(r, data, modes[0], f"{path}.{modes[0]}")
+        order = r.get(data, "order_by", path, list, [])
+        if modes[0] == "first" and not order:
+            r.problem(data, None, path, "'first' needs 'order_by': which fact comes first")
+        order_by = tuple(self._expr(r, order, i, f"{path}.order_by[{i}]") for i in range(len(order)))
+        then = self._fields(r, data, "then", f"{path}.then")
+        if each is None or over is None:
+            return None
+        return m.Aggregate(mode=modes[0], each=each, over=over, order_by=order_by, then=m.Output(then))
+
+    def _single_pattern(self, r: Reader, data: MarkedMap, key: str, path: str) -> m.Pattern | None:
+        raw = r.mapping(data[key], data, key, path)
+        if raw is None:
+            return None
+        return self._pattern(r, data, key, raw, path)
+
+    def _rules(self, r: Reader, top: MarkedMap, section: str) -> None:
+        items = top[section]
+        if not isinstance(items, list):
+            r.problem(top, section, section, "must be a list of rules")
+            return
+        for index, _ in enumerate(items):
+            rule = self._rule(r, items, index, f"{section}[{index}]", head=None, citation=None)
+            if rule is not None:
+                self.rules.append(rule)
+
+    def _rule(self, r: Reader, items: MarkedSeq, index: int, path: str, head: str | None, citation: m.Citation | None) -> m.Rule | None:
+        data = r.mapping(items[index], items, index, path)
+        consequence_rule = head is None
+        allowed = ("id", "source", "text", "summary", "interpretation", "when", "then")
+        required = ("id", "source", "text", "summary", "when", "then") if consequence_rule else ("id", "when", "then")
+        if data is None or not r.keys(data, path, allowed, required):
+            return None
+        rule_id = r.get(data, "id", path, str, "")
+        if ("rule", rule_id) in self.defined:
+            r.problem(data, "id", f"{path}.id", f"rule id {rule_id!r} is already used in {self.defined['rule', rule_id]}")
+        self.defined["rule", rule_id] = r.filename
+        own = self._citation(r, data, path, required=consequence_rule)
+        summary = self._text(r, data, "summary", path) if "summary" in data else None
+        when_items = r.get(data, "when", path, list, [])
+        patterns = []
+        for i, item in enumerate(when_items):
+            item_map = r.mapping(item, when_items, i, f"{path}.when[{i}]")
+            if item_map is not None:
+                pattern = self._pattern_item(r, when_items, i, item_map, f"{path}.when[{i}]")
+                if pattern is not None:
+                    patterns.append(pattern)
+        if not when_items:
+            r.problem(data, "when", f"{path}.when", "a rule needs at least one fact to find")
+        then_map = r.mapping(data["then"], data, "then", f"{path}.then")
+        if then_map is None:
+            return None
+        if consequence_rule:
+            output = self._consequence_output(r, then_map, f"{path}.then")
+            head = output.consequence or ""
+        else:
+            output = m.Output(self._fields(r, data, "then", f"{path}.then"))
+        return m.Rule(
+            id=rule_id, head=head or "", when=tuple(patterns), then=output,
+            citation=own or citation or m.Citation("", ""), summary=summary,
+            interpretation=r.get(data, "interpretation", path, str, ""), file=r.filename, line=data.mark[0],
+        )
+
+    def _consequence_output(self, r: Reader, then: MarkedMap, path: str) -> m.Output:
+        if not r.keys(then, path, ("consequence", "unit", "period", "params"), ("consequence", "unit", "period")):
+            return m.Output((), consequence="")
+        fields = [(key, self._expr(r, then, key, f"{path}.{key}")) for key in ("unit", "period") if key in then]
+        params = r.mapping(then["params"], then, "params", f"{path}.params") if "params" in then else None
+        for key in params or {}:
+            fields.append((f"params.{key}", self._expr(r, params, key, f"{path}.params.{key}")))
+        return m.Output(tuple(fields), consequence=r.get(then, "consequence", path, str, ""))
+
+    def _fields(self, r: Reader, data: MarkedMap, key: str, path: str) -> tuple[tuple[str, m.Expr], ...]:
+        body = r.mapping(data[key], data, key, path)
+        return tuple((str(name), self._expr(r, body, name, f"{path}.{name}")) for name in (body or {}))
+
+    def _pattern_item(self, r: Reader, container: Any, key: Any, item: MarkedMap, path: str) -> m.Pattern | None:
+        heads = [k for k in item if k != "says"]
+        if len(heads) != 1:
+            r.problem(container, key, path, "write one fact per item: 'evaluation as e: {...}' or 'no withholding: {...}' (and optionally 'says')")
+            return None
+        where = item[heads[0]]
+        pattern = self._pattern(r, item, heads[0], where if where is not None else {}, path)
+        if pattern is not None and "says" in item:
+            says = r.get(item, "says", path, str)
+            pattern = m.Pattern(pattern.fact_type, pattern.alias, pattern.tests, pattern.negated, Template(says or ""), pattern.line)
+        return pattern
+
+    def _pattern(self, r: Reader, container: Any, key: Any, where: Any, path: str) -> m.Pattern | None:
+        if isinstance(where, dict) and len(where) == 1 and isinstance(container, MarkedMap) and key in ("for_each", "count", "first"):
+            ((head, inner),) = where.items()
+            container, key, where = where, head, inner if inner is not None else {}
+        head_text = str(key)
+        match = _HEAD.match(head_text)
+        if match is None:
+            r.problem_at_key(container, key, path, f"not a fact to find: {head_text!r} (write 'TYPE as NAME' or 'no TYPE')")
+            return None
+        negated, alias = bool(match["no"]), match["alias"]
+        if negated and alias:
+            r.problem_at_key(container, key, path, "a fact that must be absent takes no name ('no TYPE', not 'no TYPE as x')")
+        if not negated and not alias:
+            r.problem_at_key(container, key, path, f"name the fact to refer to it: '{match['type']} as x'")
+        if alias in RESERVED_ALIASES:
+            r.problem_at_key(container, key, path, f"{alias!r} is a reserved name; choose another")
+        if not isinstance(where, dict):
+            r.problem(container, key, path, "the conditions must be a mapping of field: value")
+            return None
+        tests = []
+        for field, condition in where.items():
+            test = self._test(r, where, field, condition, f"{path}.{field}")
+            if test is not None:
+                tests.append(test)
+        line = container.key_mark_of(key)[0] if isinstance(container, MarkedMap) else 0
+        return m.Pattern(fact_type=match["type"], alias=alias, tests=tuple(tests), negated=negated, line=line)
+
+    def _test(self, r: Reader, where: Any, field: Any, condition: Any, path: str) -> m.Test | None:
+        if isinstance(condition, dict) and len(condition) == 1 and next(iter(condition)) in CONDITIONS:
+            ((word, value),) = condition.items()
+            op = CONDITIONS[word]
+            if op == "in":
+                if not isinstance(value, list) or not value:
+                    r.problem(where, field, path, "'one_of' takes a list of values")
+                    return None
+                return m.Test(str(field), op, Const(tuple(value)))
+            try:
+                return m.Test(str(field), op, parse_expr(value))
+            except ExpressionError as error:
+                r.problem(where, field, path, str(error))
+                return None
+        if isinstance(condition, dict) and len(condition) == 1:
+            word = next(iter(condition))
+            hint = did_you_mean(str(word), CONDITIONS)
+            r.problem(where, field, path, f"unknown condition {word!r}{hint}; one of {', '.join(CONDITIONS)}")
+            return None
+        try:
+            return m.Test(str(field), "eq", parse_expr(condition))
+        except ExpressionError as error:
+            r.problem(where, field, path, str(error))
+            return None

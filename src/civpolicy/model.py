@@ -1,0 +1,231 @@
+"""The policy as validated data: frozen attrs classes, one per thing the YAML declares.
+
+The classes mirror the YAML sections (see docs/policy-guide.en.md): parameters,
+vocabularies, cadences, the inputs (facts the policy reads), derived facts, tables,
+consequence kinds and rules. Expressions stay as data (:mod:`civpolicy.expressions`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from civpolicy.expressions import Expr, Template
+
+
+@attrs.frozen
+class Text:
+    """A short text in Chinese and English."""
+
+    zh: str
+    en: str
+
+
+@attrs.frozen
+class Citation:
+    """Where a definition comes from: the clause reference and its original words."""
+
+    source: str
+    text: str
+
+
+@attrs.frozen
+class Parameter:
+    """A named number of the policy, overridable at run time."""
+
+    name: str
+    value: int | float
+    description: Text
+    citation: Citation | None
+    set_by: str
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    integer: bool = True
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Term:
+    """One entry of a vocabulary (a grade, a unit category, a period kind...)."""
+
+    id: str
+    zh: str
+    en: str
+    citation: Citation | None = None
+    members: tuple[str, ...] = ()
+    note: str = ""
+
+
+@attrs.frozen
+class Cadence:
+    """One of the document's evaluation rhythms (weekly, monthly, quarterly...)."""
+
+    id: str
+    name: Text
+    citation: Citation
+    period_kind: str
+    months: tuple[int, ...] = ()
+    note: str = ""
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class InputField:
+    """One field of an input fact as the facts file gives it."""
+
+    name: str
+    type: str
+    required: bool = False
+    default: Any = None
+    rename: str | None = None
+    values: tuple[str, ...] = ()
+    vocabulary: str | None = None
+    kinds: tuple[str, ...] = ()
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+
+    @property
+    def target(self) -> str:
+        """The fact field this input field fills."""
+        return self.rename or self.name
+
+
+@attrs.frozen
+class InputFact:
+    """A kind of fact read from the facts file (a top-level list of it)."""
+
+    name: str
+    source_key: str
+    description: Text
+    says: Template
+    fields: tuple[InputField, ...]
+    key: tuple[str, ...] | None
+    """Fact fields that identify an item; None: every item counts on its own."""
+    required: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Test:
+    """One condition on a field: ``field op value``."""
+
+    field: str
+    op: str
+    value: Expr
+
+
+@attrs.frozen
+class Pattern:
+    """A fact to find (or, negated, to find absent), with its conditions."""
+
+    fact_type: str
+    alias: str | None
+    tests: tuple[Test, ...]
+    negated: bool = False
+    says: Template | None = None
+    line: int = 0
+
+
+@attrs.frozen
+class Output:
+    """What a rule gives: a derived fact, or a consequence for a unit and period."""
+
+    fields: tuple[tuple[str, Expr], ...]
+    consequence: str | None = None
+    """The consequence kind, or None for a derived fact."""
+
+
+@attrs.frozen
+class Rule:
+    """One rule: when every pattern holds, give the output."""
+
+    id: str
+    head: str
+    """The derived fact type or the consequence kind it gives."""
+    when: tuple[Pattern, ...]
+    then: Output
+    citation: Citation
+    summary: Text | None = None
+    interpretation: str = ""
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Aggregate:
+    """A derived fact computed over a group: a count, or the first fact in an order."""
+
+    mode: str
+    """``count`` or ``first``."""
+    each: Pattern
+    over: Pattern
+    order_by: tuple[Expr, ...]
+    then: Output
+
+
+@attrs.frozen
+class DerivedFact:
+    """A fact the policy derives by forward chaining, with the rules that derive it."""
+
+    name: str
+    description: Text
+    citation: Citation | None
+    says: Template
+    interpretation: str
+    rules: tuple[Rule, ...] = ()
+    aggregate: Aggregate | None = None
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Table:
+    """Rows of policy data that rules join on, such as the steps of a ladder."""
+
+    name: str
+    description: Text
+    citation: Citation | None
+    says: Template
+    rows: tuple[tuple[tuple[str, Any], ...], ...]
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class ConsequenceKind:
+    """A kind of consequence the policy can give, with its period and params."""
+
+    name: str
+    description: Text
+    period_kinds: tuple[str, ...]
+    params: tuple[str, ...]
+
+
+@attrs.frozen
+class PolicyModel:
+    """The whole policy: every section of every file, validated and cross-checked."""
+
+    title: str
+    parameters: dict[str, Parameter]
+    vocabularies: dict[str, tuple[Term, ...]]
+    cadences: tuple[Cadence, ...]
+    inputs: dict[str, InputFact]
+    derived: dict[str, DerivedFact]
+    tables: dict[str, Table]
+    kinds: dict[str, ConsequenceKind]
+    rules: tuple[Rule, ...]
+    files: tuple[str, ...]
+    source_digest: str
+
+    def fact_types(self) -> set[str]:
+        """Every fact type a pattern may name."""
+        return set(self.inputs) | set(self.derived) | set(self.tables)
+
+    def all_rules(self) -> tuple[Rule, ...]:
+        """Consequence rules and derivation rules, in file order."""
+        derived = tuple(rule for fact in self.derived.values() for rule in fact.rules)
+        return derived + self.rules

@@ -1,0 +1,140 @@
+"""The public entry point: load a policy, then evaluate facts with it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from civpolicy import model as m
+from civpolicy.compile import CompiledPolicy, compile_policy
+from civpolicy.decision import Consequence, Decision, Evidence, merge
+from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
+from civpolicy.errors import ParameterError
+from civpolicy.expressions import did_you_mean
+from civpolicy.facts import Facts, load_facts
+from civpolicy.load import load_model
+from civpolicy.workspace import Firing, Workspace
+
+DEFAULT_ENGINE = "durable"
+"""The engine used when none is named (see docs/architecture.md for why)."""
+
+_warned: set[str] = set()
+
+
+def shipped_policy_dir() -> Path:
+    """The policy folder that ships with civpolicy (inside the package once installed)."""
+    packaged = Path(__file__).parent / "policy"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "policy"
+
+
+def load_policy(directory: str | Path | None = None, params: Mapping[str, Any] | None = None,
+                engine: str | None = None) -> Policy:
+    """Load and validate a policy folder (the shipped one by default), with parameter overrides."""
+    model = load_model(directory if directory is not None else shipped_policy_dir())
+    return Policy(model, resolve_params(model, params or {}), engine or DEFAULT_ENGINE)
+
+
+def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy's parameter values with the overrides applied and checked."""
+    values = {name: p.value for name, p in model.parameters.items()}
+    for name, value in overrides.items():
+        parameter = model.parameters.get(name)
+        if parameter is None:
+            raise ParameterError(f"no parameter {name!r}{did_you_mean(name, model.parameters)}")
+        wanted = int if parameter.integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            kind = "a whole number" if parameter.integer else "a number"
+            raise ParameterError(f"parameter {name} must be {kind} (got {value!r})")
+        if parameter.minimum is not None and value < parameter.minimum:
+            raise ParameterError(f"parameter {name} must be at least {parameter.minimum} (got {value})")
+        if parameter.maximum is not None and value > parameter.maximum:
+            raise ParameterError(f"parameter {name} must be at most {parameter.maximum} (got {value})")
+        values[name] = value
+    return values
+
+
+class Policy:
+    """A loaded policy with its parameter values, ready to evaluate facts."""
+
+    def __init__(self, model: m.PolicyModel, params: dict[str, Any], engine: str = DEFAULT_ENGINE) -> None:
+        self.model = model
+        self.params = params
+        self.compiled: CompiledPolicy = compile_policy(model, params)
+        payload = json.dumps({"files": model.source_digest, "params": params}, sort_keys=True)
+        self.digest = "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
+        self.engine_name = _available_engine(engine)
+        self._engine: Engine | None = None
+        self._rules = {rule.id: rule for rule in model.all_rules()}
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, made on first use."""
+        if self._engine is None:
+            self._engine = make_engine(self.engine_name, self.compiled)
+        return self._engine
+
+    def read_facts(self, facts: Mapping[str, Any] | str | Path) -> Facts:
+        """Validate facts (a mapping or a YAML/JSON path) against this policy's inputs."""
+        return load_facts(facts, self.model.inputs, self.model.vocabularies)
+
+    def evaluate(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
+        """Every consequence that follows from the facts under this policy."""
+        checked = facts if isinstance(facts, Facts) else self.read_facts(facts)
+        ranked: list[tuple[tuple[Any, ...], Consequence]] = []
+        for unit in checked.units:
+            space = self.engine.run(checked.by_unit[unit])
+            ranked.extend((self._rank(space, f), self._consequence(space, f)) for f in space.firings)
+        return Decision(self.digest, merge(ranked))
+
+    def _rank(self, space: Workspace, firing: Firing) -> tuple[Any, ...]:
+        facts = [space.facts[i] for i in firing.derivation.premises]
+        return (tuple((f.get("start", -1), f.get("end", -1), f["type"]) for f in facts), firing.rule.order)
+
+    def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
+        rule = self._rules[firing.rule.id]
+        evidence = tuple(self._evidence(space, i) for i in firing.derivation.premises)
+        because = tuple(e.text for e in evidence) + firing.derivation.absent
+        return Consequence(
+            unit=firing.unit, kind=firing.kind, period=firing.period, params=firing.params,
+            rule=rule.id, source=rule.citation.source, because=because,
+            evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
+        )
+
+    def _evidence(self, space: Workspace, fact_id: str) -> Evidence:
+        derivation = space.derivations.get(fact_id)
+        if derivation is None:
+            return Evidence(space.describe(fact_id))
+        fact_type = space.facts[fact_id]["type"]
+        derived = self.model.derived.get(fact_type)
+        source = derived.citation.source if derived and derived.citation else None
+        return Evidence(
+            text=space.describe(fact_id), rule=derivation.rule, source=source,
+            premises=tuple(self._evidence(space, p) for p in derivation.premises), absent=derivation.absent,
+        )
+
+    def rule(self, rule_id: str) -> m.Rule:
+        """A rule of the policy by id."""
+        return self._rules[rule_id]
+
+
+def _available_engine(name: str) -> str:
+    if name not in ENGINES:
+        raise ParameterError(f"no engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if name == "durable":
+        from civpolicy.engines.durable import durable_available
+
+        if not durable_available():
+            if "durable" not in _warned:
+                _warned.add("durable")
+                print("civpolicy: durable-rules is not installed here; using the native engine", file=sys.stderr)
+            return "native"
+    return name
+
+
+__all__ = ["DEFAULT_ENGINE", "EngineUnavailableError", "Policy", "load_policy", "shipped_policy_dir"]

@@ -1,0 +1,75 @@
+"""Decisions as people read them: an aligned table and the explanation of one unit."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Sequence
+
+from civpolicy.decision import Consequence, Decision, Evidence
+from civpolicy.expressions import show
+from civpolicy.policy import Policy
+
+
+def width(text: str) -> int:
+    """Columns a text takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(rows: Sequence[Sequence[str]]) -> str:
+    """Rows as aligned columns, the first row a header underlined."""
+    if not rows:
+        return ""
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(rows[0]), rule, *(line(row) for row in rows[1:])]) + "\n"
+
+
+def params_text(consequence: Consequence) -> str:
+    """Params as ``name=value`` pairs."""
+    return " ".join(f"{name}={show(value)}" for name, value in consequence.params.items())
+
+
+def decision_table(decision: Decision) -> str:
+    """The decision as a table for a terminal."""
+    header = ("unit", "period", "consequence", "params", "rule", "clause")
+    rows = [header] + [
+        (c.unit, c.period, c.kind, params_text(c), c.rule, c.source) for c in decision.consequences
+    ]
+    count = len(decision.consequences)
+    return table(rows) + f"\n{count} consequence(s); policy {decision.policy_digest}\n"
+
+
+def explain(policy: Policy, decision: Decision, unit: str) -> str:
+    """Each consequence of a unit with its chain of reasons and the clause's words."""
+    found = decision.for_unit(unit)
+    lines = [f"{unit}: {len(found)} consequence(s) under policy {decision.policy_digest}", ""]
+    for consequence in found:
+        rule = policy.rule(consequence.rule)
+        kind = policy.model.kinds[consequence.kind]
+        params = params_text(consequence)
+        lines.append(f"■ {consequence.kind}  {consequence.period}" + (f"  ({params})" if params else ""))
+        lines.append(f"  {kind.description.zh} / {kind.description.en}")
+        lines.append(f"  rule {rule.id}, clause {rule.citation.source}:")
+        lines.append(f"    「{rule.citation.text}」")
+        if rule.summary:
+            lines.append(f"    {rule.summary.en}")
+        if rule.interpretation:
+            lines.append(f"  reading: {' '.join(rule.interpretation.split())}")
+        lines.append("  because:")
+        lines.extend(_tree(consequence.evidence, depth=2))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _tree(evidence: Sequence[Evidence], depth: int) -> Iterator[str]:
+    pad = "  " * depth
+    for item in evidence:
+        origin = f"   [{item.rule}, {item.source}]" if item.rule else ""
+        yield f"{pad}- {item.text}{origin}"
+        yield from _tree(item.premises, depth + 1)
+        for note in item.absent:
+            yield f"{pad}  - {note}"
