@@ -97,8 +97,7 @@ class Reader:
 
 
 def _wrap(value: dict[Any, Any]) -> MarkedMap:
-    wrapped = MarkedMap(value)
-    return wrapped
+    return MarkedMap(value)
 
 
 def _got(value: Any) -> str:

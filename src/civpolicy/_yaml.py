@@ -28,12 +28,12 @@ class MarkedMap(dict[Any, Any]):
 
     def mark_of(self, key: Any) -> Mark:
         """Where the value of ``key`` stands, or the mapping itself if the key is absent."""
-        marks = getattr(self, "value_marks", {})
+        marks: dict[Any, Mark] = getattr(self, "value_marks", {})
         return marks.get(key, self.mark)
 
     def key_mark_of(self, key: Any) -> Mark:
         """Where ``key`` itself stands, or the mapping if absent."""
-        marks = getattr(self, "key_marks", {})
+        marks: dict[Any, Mark] = getattr(self, "key_marks", {})
         return marks.get(key, self.mark)
 
 
@@ -106,11 +106,11 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 _StrictLoader.add_constructor(
     "tag:yaml.org,2002:map",
-    _StrictLoader.construct_marked_map,  # type: ignore[arg-type]
+    _StrictLoader.construct_marked_map,
 )
 _StrictLoader.add_constructor(
     "tag:yaml.org,2002:seq",
-    _StrictLoader.construct_marked_seq,  # type: ignore[arg-type]
+    _StrictLoader.construct_marked_seq,
 )
 
 

@@ -84,8 +84,10 @@ def _policy(args: argparse.Namespace) -> Policy:
 
 def _check(args: argparse.Namespace) -> int:
     model = load_model(args.policy or shipped_policy_dir())
-    print(f"ok: {len(model.all_rules())} rules, {len(model.derived)} derived facts, "
-          f"{len(model.parameters)} parameters in {len(model.files)} files")
+    print(
+        f"ok: {len(model.all_rules())} rules, {len(model.derived)} derived facts, "
+        f"{len(model.parameters)} parameters in {len(model.files)} files"
+    )
     return 0
 
 

@@ -77,7 +77,7 @@ class CompiledPolicy:
 
 def strata(policy: m.PolicyModel) -> dict[str, int]:
     """The stratum of every fact type and of every rule id (raise if they do not stratify)."""
-    level: dict[str, int] = {name: 0 for name in policy.fact_types()}
+    level: dict[str, int] = dict.fromkeys(policy.fact_types(), 0)
     edges: list[tuple[str, str, int, m.Rule | m.DerivedFact]] = []
     for rule in policy.all_rules():
         head = rule.id if rule.then.consequence is not None else rule.head
@@ -100,7 +100,9 @@ def strata(policy: m.PolicyModel) -> dict[str, int]:
                     raise StratificationError(
                         f"{name} depends on the absence or count of a fact it helps to derive; "
                         "such a rule has no single answer",
-                        origin.file, origin.line, name,
+                        origin.file,
+                        origin.line,
+                        name,
                     )
                 level[head] = wanted
                 changed = True
@@ -116,29 +118,46 @@ def compile_policy(policy: m.PolicyModel, params: Mapping[str, Any]) -> Compiled
         stratum = level[rule.id] if is_consequence else level[rule.head]
         positives = [p for p in rule.when if not p.negated]
         negatives = [p for p in rule.when if p.negated]
-        rules.append(CompiledRule(
-            id=rule.id, head=rule.head, stratum=stratum,
-            patterns=tuple(_fix_pattern(p, params) for p in positives + negatives),
-            output=_fix_output(rule.then, params), consequence=rule.then.consequence, order=order,
-        ))
+        rules.append(
+            CompiledRule(
+                id=rule.id,
+                head=rule.head,
+                stratum=stratum,
+                patterns=tuple(_fix_pattern(p, params) for p in positives + negatives),
+                output=_fix_output(rule.then, params),
+                consequence=rule.then.consequence,
+                order=order,
+            )
+        )
     aggregates = []
     for name, derived in policy.derived.items():
         agg = derived.aggregate
         if agg is None:
             continue
-        aggregates.append(CompiledAggregate(
-            id=name, head=name, stratum=level[name], mode=agg.mode,
-            each=_fix_pattern(agg.each, params), over=_fix_pattern(agg.over, params),
-            order_by=tuple(_fix(e, params) for e in agg.order_by), output=_fix_output(agg.then, params),
-        ))
+        aggregates.append(
+            CompiledAggregate(
+                id=name,
+                head=name,
+                stratum=level[name],
+                mode=agg.mode,
+                each=_fix_pattern(agg.each, params),
+                over=_fix_pattern(agg.over, params),
+                order_by=tuple(_fix(e, params) for e in agg.order_by),
+                output=_fix_output(agg.then, params),
+            )
+        )
     says: dict[str, Template] = {name: spec.says for name, spec in policy.inputs.items()}
     says.update({name: d.says for name, d in policy.derived.items()})
     says.update({name: t.says for name, t in policy.tables.items()})
     tables = tuple((name, dict(row)) for name, table in policy.tables.items() for row in table.rows)
     top = max([r.stratum for r in rules] + [a.stratum for a in aggregates] + [0])
     return CompiledPolicy(
-        rules=tuple(rules), aggregates=tuple(aggregates), strata=top + 1, says=says,
-        tables=tables, derived_types=frozenset(policy.derived),
+        rules=tuple(rules),
+        aggregates=tuple(aggregates),
+        strata=top + 1,
+        says=says,
+        tables=tables,
+        derived_types=frozenset(policy.derived),
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from civpolicy import model as m
 from civpolicy.errors import Problem
-from civpolicy.expressions import Call, Const, Ref, did_you_mean, references
+from civpolicy.expressions import Call, Const, Ref, Template, did_you_mean, references
 from civpolicy.periods import Period
 
 PERIOD_FIELDS = tuple(Period(0, 12).fields())
@@ -72,28 +72,39 @@ class _Checker:
             for field in spec.fields:
                 if field.vocabulary and field.vocabulary not in self.policy.vocabularies:
                     hint = did_you_mean(field.vocabulary, self.policy.vocabularies)
-                    self.report(where, line, f"inputs.{name}.fields.{field.name}", f"no vocabulary {field.vocabulary!r}{hint}")
+                    self.report(
+                        where, line, f"inputs.{name}.fields.{field.name}", f"no vocabulary {field.vocabulary!r}{hint}"
+                    )
                 if field.type == "choice" and not field.vocabulary and not field.values:
-                    self.report(where, line, f"inputs.{name}.fields.{field.name}", "a choice needs 'values' or 'vocabulary'")
+                    self.report(
+                        where, line, f"inputs.{name}.fields.{field.name}", "a choice needs 'values' or 'vocabulary'"
+                    )
             self.check_template(spec.says, self.fields[name], where, line, f"inputs.{name}.says")
 
     def check_derived(self) -> None:
         for name, derived in self.policy.derived.items():
             field_sets = {tuple(sorted(f for f, _ in rule.then.fields)) for rule in derived.rules}
             if len(field_sets) > 1:
-                self.report(derived.file, derived.line, f"derived.{name}", "every rule of a derived fact must give the same fields")
+                self.report(
+                    derived.file,
+                    derived.line,
+                    f"derived.{name}",
+                    "every rule of a derived fact must give the same fields",
+                )
             for rule in derived.rules:
                 self.check_rule(rule)
             if derived.aggregate is not None:
                 self.check_aggregate(derived)
             self.check_template(derived.says, self.fields[name], derived.file, derived.line, f"derived.{name}.says")
 
-    def check_template(self, template: m.Template, fields: set[str], file: str, line: int, path: str) -> None:
+    def check_template(self, template: Template, fields: set[str], file: str, line: int, path: str) -> None:
         for name in template.names():
             if name not in fields:
                 self.report(file, line, path, f"says {{{name}}}, which is not a field{did_you_mean(name, fields)}")
 
-    def check_pattern(self, pattern: m.Pattern, aliases: dict[str, str], file: str, path: str, equality_only: bool) -> None:
+    def check_pattern(
+        self, pattern: m.Pattern, aliases: dict[str, str], file: str, path: str, equality_only: bool
+    ) -> None:
         line = pattern.line
         if pattern.fact_type not in self.fields:
             hint = did_you_mean(pattern.fact_type, self.fields)
@@ -102,24 +113,41 @@ class _Checker:
         own = self.fields[pattern.fact_type]
         for test in pattern.tests:
             if test.field not in own:
-                self.report(file, line, f"{path}.{test.field}", f"{pattern.fact_type} has no field {test.field!r}{did_you_mean(test.field, own)}")
+                self.report(
+                    file,
+                    line,
+                    f"{path}.{test.field}",
+                    f"{pattern.fact_type} has no field {test.field!r}{did_you_mean(test.field, own)}",
+                )
             for ref in references(test.value):
                 self.check_ref(ref, aliases, file, line, f"{path}.{test.field}")
                 if equality_only and ref.scope in aliases and test.op != "eq":
-                    self.report(file, line, f"{path}.{test.field}",
-                                "a rule compares two facts only by equality; order between facts belongs in a derived fact with for_each and count/first")
+                    self.report(
+                        file,
+                        line,
+                        f"{path}.{test.field}",
+                        "a rule compares two facts only by equality; order between facts belongs in a "
+                        "derived fact with for_each and count/first",
+                    )
         if pattern.says is not None:
             for name in pattern.says.names():
                 scope, _, field = name.partition(".")
                 if not field or scope not in aliases:
-                    self.report(file, line, f"{path}.says", f"says {{{name}}}: write {{alias.field}} with a named fact found before")
+                    self.report(
+                        file,
+                        line,
+                        f"{path}.says",
+                        f"says {{{name}}}: write {{alias.field}} with a named fact found before",
+                    )
                 elif field not in self.fields.get(aliases[scope], set()):
                     self.report(file, line, f"{path}.says", f"{aliases[scope]} has no field {field!r}")
 
     def check_ref(self, ref: Ref, aliases: dict[str, str], file: str, line: int, path: str) -> None:
         if ref.scope == "params":
             if ref.name not in self.policy.parameters:
-                self.report(file, line, path, f"no parameter {ref.name!r}{did_you_mean(ref.name, self.policy.parameters)}")
+                self.report(
+                    file, line, path, f"no parameter {ref.name!r}{did_you_mean(ref.name, self.policy.parameters)}"
+                )
         elif ref.scope in ("this", "count"):
             return
         elif ref.scope not in aliases:
@@ -127,7 +155,9 @@ class _Checker:
             self.report(file, line, path, f"${ref.scope} names no fact found before it{hint}")
         elif ref.name not in self.fields.get(aliases[ref.scope], set()):
             fields = self.fields.get(aliases[ref.scope], set())
-            self.report(file, line, path, f"{aliases[ref.scope]} has no field {ref.name!r}{did_you_mean(ref.name, fields)}")
+            self.report(
+                file, line, path, f"{aliases[ref.scope]} has no field {ref.name!r}{did_you_mean(ref.name, fields)}"
+            )
 
     def check_rule(self, rule: m.Rule) -> None:
         aliases: dict[str, str] = {}
@@ -144,9 +174,19 @@ class _Checker:
         for name, expr in rule.then.fields:
             for ref in references(expr):
                 if ref.scope == "this" and ref.name not in done:
-                    self.report(rule.file, rule.line, f"{rule.id}.then.{name}", f"$this.{ref.name} is not computed before {name}")
+                    self.report(
+                        rule.file,
+                        rule.line,
+                        f"{rule.id}.then.{name}",
+                        f"$this.{ref.name} is not computed before {name}",
+                    )
                 elif ref.scope == "count":
-                    self.report(rule.file, rule.line, f"{rule.id}.then.{name}", "$count is only known in a derived fact with 'count'")
+                    self.report(
+                        rule.file,
+                        rule.line,
+                        f"{rule.id}.then.{name}",
+                        "$count is only known in a derived fact with 'count'",
+                    )
                 else:
                     self.check_ref(ref, aliases, rule.file, rule.line, f"{rule.id}.then.{name}")
             done.add(name.removeprefix("params."))
@@ -161,8 +201,12 @@ class _Checker:
             return
         given = [name.removeprefix("params.") for name, _ in rule.then.fields if name.startswith("params.")]
         if sorted(given) != sorted(kind.params):
-            self.report(rule.file, rule.line, f"{rule.id}.then.params",
-                        f"{kind.name} takes params {sorted(kind.params)} (got {sorted(given)})")
+            self.report(
+                rule.file,
+                rule.line,
+                f"{rule.id}.then.params",
+                f"{kind.name} takes params {sorted(kind.params)} (got {sorted(given)})",
+            )
 
     def check_aggregate(self, derived: m.DerivedFact) -> None:
         aggregate = derived.aggregate
@@ -197,7 +241,12 @@ class _Checker:
         for file, line, path, citation in _citations(self.policy):
             for part in re.split(r"……|\.\.\.", citation.text):
                 if _squash(part) and _squash(part) not in plain:
-                    self.report(file, line, f"{path}.text", f"this text is not in the document, word for word: {part.strip()[:40]!r}")
+                    self.report(
+                        file,
+                        line,
+                        f"{path}.text",
+                        f"this text is not in the document, word for word: {part.strip()[:40]!r}",
+                    )
 
 
 def _squash(text: str) -> str:

@@ -48,8 +48,13 @@ class Consequence:
     def to_dict(self) -> dict[str, Any]:
         """The consequence as in contract section 2."""
         return {
-            "unit": self.unit, "kind": self.kind, "period": self.period, "params": dict(self.params),
-            "rule": self.rule, "source": self.source, "because": list(self.because),
+            "unit": self.unit,
+            "kind": self.kind,
+            "period": self.period,
+            "params": dict(self.params),
+            "rule": self.rule,
+            "source": self.source,
+            "because": list(self.because),
         }
 
 

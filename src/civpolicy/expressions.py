@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -48,9 +48,7 @@ class Call:
     args: tuple[Expr, ...]
 
 
-Expr = Union[Const, Ref, Call]
-
-Number = Fraction
+Expr = Const | Ref | Call
 
 
 def _exact(value: Any) -> Fraction:

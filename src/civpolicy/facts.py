@@ -54,8 +54,13 @@ def read_facts_file(path: str | Path) -> tuple[Any, str, list[Problem]]:
     return data, name, problems
 
 
-def validate_facts(data: Any, inputs: Mapping[str, m.InputFact], vocabularies: Mapping[str, tuple[m.Term, ...]],
-                   filename: str = "<facts>", problems: list[Problem] | None = None) -> Facts:
+def validate_facts(
+    data: Any,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+    filename: str = "<facts>",
+    problems: list[Problem] | None = None,
+) -> Facts:
     """Check facts against the policy's inputs; raise FactsError listing every problem."""
     problems = list(problems or [])
     r = Reader(filename, problems)
@@ -113,8 +118,9 @@ class _ItemReader:
         for index, item in enumerate(items):
             path = f"{key}[{index}]"
             data = r.mapping(item, items, index, path)
-            if data is None or not r.keys(data, path, [f.name for f in spec.fields],
-                                          [f.name for f in spec.fields if f.required]):
+            if data is None or not r.keys(
+                data, path, [f.name for f in spec.fields], [f.name for f in spec.fields if f.required]
+            ):
                 continue
             fact = self.read_item(data, spec, path, known_units)
             if fact is None:
@@ -172,8 +178,11 @@ class _ItemReader:
                 return bad(f"must be {'a whole number' if wanted is int else 'a number'} (got {value!r})")
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
             if (low is not None and value < low) or (high is not None and value > high):
-                return bad(f"must be between {low} and {high} (got {value!r})" if high is not None
-                           else f"must be at least {low} (got {value!r})")
+                return bad(
+                    f"must be between {low} and {high} (got {value!r})"
+                    if high is not None
+                    else f"must be at least {low} (got {value!r})"
+                )
             return value
         if kind == "period":
             try:
@@ -185,15 +194,20 @@ class _ItemReader:
             return period.label
         allowed = list(field.values) or [term.id for term in self.vocabularies.get(field.vocabulary or "", ())]
         if value not in allowed:
-            return bad(f"must be one of {', '.join(map(str, allowed))} (got {value!r}){did_you_mean(str(value), allowed)}")
+            return bad(
+                f"must be one of {', '.join(map(str, allowed))} (got {value!r}){did_you_mean(str(value), allowed)}"
+            )
         return value
 
 
 _INVALID = object()
 
 
-def load_facts(source: Mapping[str, Any] | str | Path, inputs: Mapping[str, m.InputFact],
-               vocabularies: Mapping[str, tuple[m.Term, ...]]) -> Facts:
+def load_facts(
+    source: Mapping[str, Any] | str | Path,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+) -> Facts:
     """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs."""
     if isinstance(source, (str, Path)):
         data, name, problems = read_facts_file(source)

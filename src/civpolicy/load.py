@@ -17,11 +17,18 @@ from civpolicy._reader import Reader
 from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml
 from civpolicy.crossref import cross_check
 from civpolicy.errors import PolicyError, Problem
-from civpolicy.expressions import Const, ExpressionError, Template, did_you_mean, parse_expr
+from civpolicy.expressions import Const, Expr, ExpressionError, Template, did_you_mean, parse_expr
 
 SECTIONS = (
-    "document", "parameters", "vocabulary", "cadences", "inputs",
-    "derived", "tables", "consequences", "rules",
+    "document",
+    "parameters",
+    "vocabulary",
+    "cadences",
+    "inputs",
+    "derived",
+    "tables",
+    "consequences",
+    "rules",
 )
 """The top-level sections a policy file may hold."""
 
@@ -92,10 +99,15 @@ class _Builder:
         if top is None or not r.keys(top, "$", SECTIONS):
             return
         readers = {
-            "document": self._document, "parameters": self._parameters,
-            "vocabulary": self._vocabulary, "cadences": self._cadences, "inputs": self._inputs,
-            "derived": self._derived, "tables": self._tables,
-            "consequences": self._kinds, "rules": self._rules,
+            "document": self._document,
+            "parameters": self._parameters,
+            "vocabulary": self._vocabulary,
+            "cadences": self._cadences,
+            "inputs": self._inputs,
+            "derived": self._derived,
+            "tables": self._tables,
+            "consequences": self._kinds,
+            "rules": self._rules,
         }
         for section, read in readers.items():
             if section in top:
@@ -104,10 +116,17 @@ class _Builder:
     def build(self, files: tuple[str, ...], digest: str) -> m.PolicyModel | None:
         """The model, or None when the sections were too broken to cross-check."""
         return m.PolicyModel(
-            title=self.title, parameters=self.parameters, vocabularies=self.vocabularies,
-            cadences=tuple(self.cadences), inputs=self.inputs, derived=self.derived,
-            tables=self.tables, kinds=self.kinds, rules=tuple(self.rules),
-            files=files, source_digest=digest,
+            title=self.title,
+            parameters=self.parameters,
+            vocabularies=self.vocabularies,
+            cadences=tuple(self.cadences),
+            inputs=self.inputs,
+            derived=self.derived,
+            tables=self.tables,
+            kinds=self.kinds,
+            rules=tuple(self.rules),
+            files=files,
+            source_digest=digest,
         )
 
     # -- helpers -------------------------------------------------------------------
@@ -148,13 +167,13 @@ class _Builder:
         pair = r.text_pair(data, key, path)
         return m.Text(*pair) if pair else m.Text("", "")
 
-    def _template(self, r: Reader, data: MarkedMap, key: str, path: str, default: str = "") -> m.Template:
+    def _template(self, r: Reader, data: MarkedMap, key: str, path: str, default: str = "") -> Template:
         text = r.get(data, key, path, str)
         if text is None and key not in data and not default:
             r.problem(data, None, path, f"missing required field {key!r}")
         return Template(text if text is not None else default)
 
-    def _expr(self, r: Reader, container: Any, key: Any, path: str) -> m.Expr:
+    def _expr(self, r: Reader, container: Any, key: Any, path: str) -> Expr:
         try:
             return parse_expr(container[key])
         except ExpressionError as error:
@@ -187,11 +206,16 @@ class _Builder:
                 r.problem(data, "set_by", f"{path}.set_by", "must be 'document' or 'headquarters'")
             citation = self._citation(r, data, path, required=set_by == "document")
             self.parameters[name] = m.Parameter(
-                name=name, value=value, description=self._text(r, data, "description", path),
-                citation=citation, set_by=set_by,
+                name=name,
+                value=value,
+                description=self._text(r, data, "description", path),
+                citation=citation,
+                set_by=set_by,
                 minimum=r.get(data, "minimum", path, (int, float)),
                 maximum=r.get(data, "maximum", path, (int, float)),
-                integer=isinstance(value, int), file=r.filename, line=data.mark[0],
+                integer=isinstance(value, int),
+                file=r.filename,
+                line=data.mark[0],
             )
 
     def _vocabulary(self, r: Reader, top: MarkedMap, section: str) -> None:
@@ -216,12 +240,16 @@ class _Builder:
                 ):
                     continue
                 members = r.get(data, "members", item_path, list, [])
-                terms.append(m.Term(
-                    id=str(r.get(data, "id", item_path, str, "")),
-                    zh=r.get(data, "zh", item_path, str, ""), en=r.get(data, "en", item_path, str, ""),
-                    citation=self._citation(r, data, item_path, required=False),
-                    members=tuple(str(x) for x in members), note=r.get(data, "note", item_path, str, ""),
-                ))
+                terms.append(
+                    m.Term(
+                        id=str(r.get(data, "id", item_path, str, "")),
+                        zh=r.get(data, "zh", item_path, str, ""),
+                        en=r.get(data, "en", item_path, str, ""),
+                        citation=self._citation(r, data, item_path, required=False),
+                        members=tuple(str(x) for x in members),
+                        note=r.get(data, "note", item_path, str, ""),
+                    )
+                )
             ids = [t.id for t in terms]
             for index, term_id in enumerate(ids):
                 if term_id in ids[:index]:
@@ -240,13 +268,18 @@ class _Builder:
             if data is None or not r.keys(data, path, allowed, ("id", "name", "source", "text", "period_kind")):
                 continue
             citation = self._citation(r, data, path, required=True)
-            self.cadences.append(m.Cadence(
-                id=r.get(data, "id", path, str, ""), name=self._text(r, data, "name", path),
-                citation=citation or m.Citation("", ""),
-                period_kind=r.get(data, "period_kind", path, str, ""),
-                months=tuple(r.get(data, "months", path, list, [])), note=r.get(data, "note", path, str, ""),
-                file=r.filename, line=data.mark[0],
-            ))
+            self.cadences.append(
+                m.Cadence(
+                    id=r.get(data, "id", path, str, ""),
+                    name=self._text(r, data, "name", path),
+                    citation=citation or m.Citation("", ""),
+                    period_kind=r.get(data, "period_kind", path, str, ""),
+                    months=tuple(r.get(data, "months", path, list, [])),
+                    note=r.get(data, "note", path, str, ""),
+                    file=r.filename,
+                    line=data.mark[0],
+                )
+            )
 
     def _inputs(self, r: Reader, top: MarkedMap, section: str) -> None:
         allowed = ("from", "description", "says", "key", "fields", "required")
@@ -263,26 +296,40 @@ class _Builder:
                     continue
                 kind = r.get(spec_map, "type", field_path, str, "text")
                 if kind not in FIELD_TYPES:
-                    r.problem(spec_map, "type", f"{field_path}.type", f"unknown field type {kind!r}; one of {', '.join(FIELD_TYPES)}")
-                fields.append(m.InputField(
-                    name=str(field_name), type=kind, required=r.get(spec_map, "required", field_path, bool, False),
-                    default=spec_map.get("default"), rename=r.get(spec_map, "as", field_path, str),
-                    values=tuple(r.get(spec_map, "values", field_path, list, [])),
-                    vocabulary=r.get(spec_map, "vocabulary", field_path, str),
-                    kinds=tuple(r.get(spec_map, "kinds", field_path, list, [])),
-                    minimum=r.get(spec_map, "minimum", field_path, (int, float)),
-                    maximum=r.get(spec_map, "maximum", field_path, (int, float)),
-                ))
+                    r.problem(
+                        spec_map,
+                        "type",
+                        f"{field_path}.type",
+                        f"unknown field type {kind!r}; one of {', '.join(FIELD_TYPES)}",
+                    )
+                fields.append(
+                    m.InputField(
+                        name=str(field_name),
+                        type=kind,
+                        required=r.get(spec_map, "required", field_path, bool, False),
+                        default=spec_map.get("default"),
+                        rename=r.get(spec_map, "as", field_path, str),
+                        values=tuple(r.get(spec_map, "values", field_path, list, [])),
+                        vocabulary=r.get(spec_map, "vocabulary", field_path, str),
+                        kinds=tuple(r.get(spec_map, "kinds", field_path, list, [])),
+                        minimum=r.get(spec_map, "minimum", field_path, (int, float)),
+                        maximum=r.get(spec_map, "maximum", field_path, (int, float)),
+                    )
+                )
             key = data.get("key")
             if key is not None and not (isinstance(key, list) and all(isinstance(k, str) for k in key)):
                 r.problem(data, "key", f"{path}.key", "must be a list of field names, or null (every item counts)")
                 key = None
             self.inputs[name] = m.InputFact(
-                name=name, source_key=r.get(data, "from", path, str, name),
+                name=name,
+                source_key=r.get(data, "from", path, str, name),
                 description=self._text(r, data, "description", path),
-                says=self._template(r, data, "says", path), fields=tuple(fields),
+                says=self._template(r, data, "says", path),
+                fields=tuple(fields),
                 key=tuple(key) if key is not None else None,
-                required=r.get(data, "required", path, bool, False), file=r.filename, line=data.mark[0],
+                required=r.get(data, "required", path, bool, False),
+                file=r.filename,
+                line=data.mark[0],
             )
 
     def _tables(self, r: Reader, top: MarkedMap, section: str) -> None:
@@ -297,14 +344,20 @@ class _Builder:
                 if row_map is not None:
                     rows.append(tuple(sorted((str(k), v) for k, v in row_map.items())))
             self.tables[name] = m.Table(
-                name=name, description=self._text(r, data, "description", path),
+                name=name,
+                description=self._text(r, data, "description", path),
                 citation=self._citation(r, data, path, required=True),
-                says=self._template(r, data, "says", path), rows=tuple(rows), file=r.filename, line=data.mark[0],
+                says=self._template(r, data, "says", path),
+                rows=tuple(rows),
+                file=r.filename,
+                line=data.mark[0],
             )
 
     def _kinds(self, r: Reader, top: MarkedMap, section: str) -> None:
         body = r.mapping(top[section], top, section, section)
-        for name, data in (body or {}).items():
+        if body is None:
+            return
+        for name, data in body.items():
             path = f"{section}.{name}"
             if ("consequences", name) in self.defined:
                 r.problem_at_key(body, name, path, f"{name!r} is already defined")
@@ -316,13 +369,26 @@ class _Builder:
             period = entry.get("period")
             periods = period if isinstance(period, list) else [period]
             self.kinds[str(name)] = m.ConsequenceKind(
-                name=str(name), description=self._text(r, entry, "description", path),
+                name=str(name),
+                description=self._text(r, entry, "description", path),
                 period_kinds=tuple(str(p) for p in periods),
                 params=tuple(str(p) for p in r.get(entry, "params", path, list, [])),
             )
 
     def _derived(self, r: Reader, top: MarkedMap, section: str) -> None:
-        allowed = ("description", "source", "text", "says", "interpretation", "rules", "for_each", "count", "first", "order_by", "then")
+        allowed = (
+            "description",
+            "source",
+            "text",
+            "says",
+            "interpretation",
+            "rules",
+            "for_each",
+            "count",
+            "first",
+            "order_by",
+            "then",
+        )
         for name, data, path in self._named(r, top, section):
             if not r.keys(data, path, allowed, ("description", "says")):
                 continue
@@ -331,23 +397,30 @@ class _Builder:
             aggregate = None
             if "rules" in data:
                 items = r.get(data, "rules", path, list, [])
-                for index, item in enumerate(items):
+                for index, _item in enumerate(items):
                     rule = self._rule(r, items, index, f"{path}.rules[{index}]", head=name, citation=citation)
                     if rule is not None:
                         rules.append(rule)
             else:
                 aggregate = self._aggregate(r, data, path)
             self.derived[name] = m.DerivedFact(
-                name=name, description=self._text(r, data, "description", path), citation=citation,
+                name=name,
+                description=self._text(r, data, "description", path),
+                citation=citation,
                 says=self._template(r, data, "says", path),
                 interpretation=r.get(data, "interpretation", path, str, ""),
-                rules=tuple(rules), aggregate=aggregate, file=r.filename, line=data.mark[0],
+                rules=tuple(rules),
+                aggregate=aggregate,
+                file=r.filename,
+                line=data.mark[0],
             )
 
     def _aggregate(self, r: Reader, data: MarkedMap, path: str) -> m.Aggregate | None:
         modes = [mode for mode in ("count", "first") if mode in data]
         if "for_each" not in data or len(modes) != 1 or "then" not in data:
-            r.problem(data, None, path, "a derived fact needs 'rules', or 'for_each' with one of 'count' / 'first' and 'then'")
+            r.problem(
+                data, None, path, "a derived fact needs 'rules', or 'for_each' with one of 'count' / 'first' and 'then'"
+            )
             return None
         each = self._single_pattern(r, data, "for_each", f"{path}.for_each")
         over = self._single_pattern(r, data, modes[0], f"{path}.{modes[0]}")
@@ -368,7 +441,7 @@ class _Builder:
 
     def _rules(self, r: Reader, top: MarkedMap, section: str) -> None:
         items = top[section]
-        if not isinstance(items, list):
+        if not isinstance(items, MarkedSeq):
             r.problem(top, section, section, "must be a list of rules")
             return
         for index, _ in enumerate(items):
@@ -376,7 +449,9 @@ class _Builder:
             if rule is not None:
                 self.rules.append(rule)
 
-    def _rule(self, r: Reader, items: MarkedSeq, index: int, path: str, head: str | None, citation: m.Citation | None) -> m.Rule | None:
+    def _rule(
+        self, r: Reader, items: MarkedSeq, index: int, path: str, *, head: str | None, citation: m.Citation | None
+    ) -> m.Rule | None:
         data = r.mapping(items[index], items, index, path)
         consequence_rule = head is None
         allowed = ("id", "source", "text", "summary", "interpretation", "when", "then")
@@ -385,7 +460,9 @@ class _Builder:
             return None
         rule_id = r.get(data, "id", path, str, "")
         if ("rule", rule_id) in self.defined:
-            r.problem(data, "id", f"{path}.id", f"rule id {rule_id!r} is already used in {self.defined['rule', rule_id]}")
+            r.problem(
+                data, "id", f"{path}.id", f"rule id {rule_id!r} is already used in {self.defined['rule', rule_id]}"
+            )
         self.defined["rule", rule_id] = r.filename
         own = self._citation(r, data, path, required=consequence_rule)
         summary = self._text(r, data, "summary", path) if "summary" in data else None
@@ -408,9 +485,15 @@ class _Builder:
         else:
             output = m.Output(self._fields(r, data, "then", f"{path}.then"))
         return m.Rule(
-            id=rule_id, head=head or "", when=tuple(patterns), then=output,
-            citation=own or citation or m.Citation("", ""), summary=summary,
-            interpretation=r.get(data, "interpretation", path, str, ""), file=r.filename, line=data.mark[0],
+            id=rule_id,
+            head=head or "",
+            when=tuple(patterns),
+            then=output,
+            citation=own or citation or m.Citation("", ""),
+            summary=summary,
+            interpretation=r.get(data, "interpretation", path, str, ""),
+            file=r.filename,
+            line=data.mark[0],
         )
 
     def _consequence_output(self, r: Reader, then: MarkedMap, path: str) -> m.Output:
@@ -422,34 +505,50 @@ class _Builder:
             fields.append((f"params.{key}", self._expr(r, params, key, f"{path}.params.{key}")))
         return m.Output(tuple(fields), consequence=r.get(then, "consequence", path, str, ""))
 
-    def _fields(self, r: Reader, data: MarkedMap, key: str, path: str) -> tuple[tuple[str, m.Expr], ...]:
+    def _fields(self, r: Reader, data: MarkedMap, key: str, path: str) -> tuple[tuple[str, Expr], ...]:
         body = r.mapping(data[key], data, key, path)
         return tuple((str(name), self._expr(r, body, name, f"{path}.{name}")) for name in (body or {}))
 
     def _pattern_item(self, r: Reader, container: Any, key: Any, item: MarkedMap, path: str) -> m.Pattern | None:
         heads = [k for k in item if k != "says"]
         if len(heads) != 1:
-            r.problem(container, key, path, "write one fact per item: 'evaluation as e: {...}' or 'no withholding: {...}' (and optionally 'says')")
+            r.problem(
+                container,
+                key,
+                path,
+                "write one fact per item: 'evaluation as e: {...}' or 'no withholding: {...}' (and optionally 'says')",
+            )
             return None
         where = item[heads[0]]
         pattern = self._pattern(r, item, heads[0], where if where is not None else {}, path)
         if pattern is not None and "says" in item:
             says = r.get(item, "says", path, str)
-            pattern = m.Pattern(pattern.fact_type, pattern.alias, pattern.tests, pattern.negated, Template(says or ""), pattern.line)
+            pattern = m.Pattern(
+                pattern.fact_type, pattern.alias, pattern.tests, pattern.negated, Template(says or ""), pattern.line
+            )
         return pattern
 
     def _pattern(self, r: Reader, container: Any, key: Any, where: Any, path: str) -> m.Pattern | None:
-        if isinstance(where, dict) and len(where) == 1 and isinstance(container, MarkedMap) and key in ("for_each", "count", "first"):
+        if (
+            isinstance(where, dict)
+            and len(where) == 1
+            and isinstance(container, MarkedMap)
+            and key in ("for_each", "count", "first")
+        ):
             ((head, inner),) = where.items()
             container, key, where = where, head, inner if inner is not None else {}
         head_text = str(key)
         match = _HEAD.match(head_text)
         if match is None:
-            r.problem_at_key(container, key, path, f"not a fact to find: {head_text!r} (write 'TYPE as NAME' or 'no TYPE')")
+            r.problem_at_key(
+                container, key, path, f"not a fact to find: {head_text!r} (write 'TYPE as NAME' or 'no TYPE')"
+            )
             return None
         negated, alias = bool(match["no"]), match["alias"]
         if negated and alias:
-            r.problem_at_key(container, key, path, "a fact that must be absent takes no name ('no TYPE', not 'no TYPE as x')")
+            r.problem_at_key(
+                container, key, path, "a fact that must be absent takes no name ('no TYPE', not 'no TYPE as x')"
+            )
         if not negated and not alias:
             r.problem_at_key(container, key, path, f"name the fact to refer to it: '{match['type']} as x'")
         if alias in RESERVED_ALIASES:

@@ -33,8 +33,9 @@ def shipped_policy_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "policy"
 
 
-def load_policy(directory: str | Path | None = None, params: Mapping[str, Any] | None = None,
-                engine: str | None = None) -> Policy:
+def load_policy(
+    directory: str | Path | None = None, params: Mapping[str, Any] | None = None, engine: str | None = None
+) -> Policy:
     """Load and validate a policy folder (the shipped one by default), with parameter overrides."""
     model = load_model(directory if directory is not None else shipped_policy_dir())
     return Policy(model, resolve_params(model, params or {}), engine or DEFAULT_ENGINE)
@@ -101,8 +102,13 @@ class Policy:
         evidence = tuple(self._evidence(space, i) for i in firing.derivation.premises)
         because = tuple(e.text for e in evidence) + firing.derivation.absent
         return Consequence(
-            unit=firing.unit, kind=firing.kind, period=firing.period, params=firing.params,
-            rule=rule.id, source=rule.citation.source, because=because,
+            unit=firing.unit,
+            kind=firing.kind,
+            period=firing.period,
+            params=firing.params,
+            rule=rule.id,
+            source=rule.citation.source,
+            because=because,
             evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
         )
 
@@ -114,8 +120,11 @@ class Policy:
         derived = self.model.derived.get(fact_type)
         source = derived.citation.source if derived and derived.citation else None
         return Evidence(
-            text=space.describe(fact_id), rule=derivation.rule, source=source,
-            premises=tuple(self._evidence(space, p) for p in derivation.premises), absent=derivation.absent,
+            text=space.describe(fact_id),
+            rule=derivation.rule,
+            source=source,
+            premises=tuple(self._evidence(space, p) for p in derivation.premises),
+            absent=derivation.absent,
         )
 
     def rule(self, rule_id: str) -> m.Rule:

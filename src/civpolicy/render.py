@@ -36,9 +36,7 @@ def params_text(consequence: Consequence) -> str:
 def decision_table(decision: Decision) -> str:
     """The decision as a table for a terminal."""
     header = ("unit", "period", "consequence", "params", "rule", "clause")
-    rows = [header] + [
-        (c.unit, c.period, c.kind, params_text(c), c.rule, c.source) for c in decision.consequences
-    ]
+    rows = [header] + [(c.unit, c.period, c.kind, params_text(c), c.rule, c.source) for c in decision.consequences]
     count = len(decision.consequences)
     return table(rows) + f"\n{count} consequence(s); policy {decision.policy_digest}\n"
 

@@ -57,7 +57,8 @@ def holds(test: m.Test, fact: Fact, scope: Scope) -> bool:
         return not _same(actual, expected)
     if actual is None or expected is None or isinstance(actual, str) != isinstance(expected, str):
         return False
-    return {"lt": actual < expected, "le": actual <= expected, "gt": actual > expected, "ge": actual >= expected}[test.op]
+    comparisons = {"lt": actual < expected, "le": actual <= expected, "gt": actual > expected, "ge": actual >= expected}
+    return bool(comparisons[test.op])
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -92,7 +93,11 @@ class Workspace:
             return None
         fact = dict(fact)
         if "id" not in fact:
-            fact["id"] = f"{fact['type']}#{len(self.facts)}" if derivation else f"{fact['type']}:{fact.get('seq', len(self.facts))}"
+            fact["id"] = (
+                f"{fact['type']}#{len(self.facts)}"
+                if derivation
+                else f"{fact['type']}:{fact.get('seq', len(self.facts))}"
+            )
         self._by_content[content] = fact["id"]
         self.facts[fact["id"]] = fact
         self.by_type.setdefault(fact["type"], []).append(fact)
@@ -103,7 +108,9 @@ class Workspace:
     def add_inputs(self, facts: Iterable[Fact]) -> list[Fact]:
         """Store the input facts and the policy's table rows; return those stored."""
         stored = [self.add(fact) for fact in facts]
-        stored += [self.add({"type": name, **row, "seq": index}) for index, (name, row) in enumerate(self.policy.tables)]
+        stored += [
+            self.add({"type": name, **row, "seq": index}) for index, (name, row) in enumerate(self.policy.tables)
+        ]
         return [fact for fact in stored if fact is not None]
 
     def of_type(self, fact_type: str) -> list[Fact]:
@@ -112,7 +119,9 @@ class Workspace:
 
     def fire(self, rule: CompiledRule, bindings: Bindings) -> Fact | None:
         """Give a rule's output for these facts once; return a new derived fact, if any."""
-        premises = tuple(fact["id"] for p in rule.patterns if not p.negated and (fact := bindings.get(p.alias or "")) is not None)
+        premises = tuple(
+            fact["id"] for p in rule.patterns if not p.negated and (fact := bindings.get(p.alias or "")) is not None
+        )
         key = (rule.id, premises)
         if key in self._fired:
             return None
@@ -122,10 +131,16 @@ class Workspace:
         if rule.consequence is None:
             return self.add({"type": rule.head, **_with_period(values, rule.id)}, derivation)
         params = {name.removeprefix("params."): value for name, value in values.items() if name.startswith("params.")}
-        self.firings.append(Firing(
-            unit=_text(values.get("unit"), rule.id, "unit"), kind=rule.consequence,
-            period=_period_label(values.get("period"), rule.id), params=params, rule=rule, derivation=derivation,
-        ))
+        self.firings.append(
+            Firing(
+                unit=_text(values.get("unit"), rule.id, "unit"),
+                kind=rule.consequence,
+                period=_period_label(values.get("period"), rule.id),
+                params=params,
+                rule=rule,
+                derivation=derivation,
+            )
+        )
         return None
 
     def _output(self, output: m.Output, scope: Scope, rule_id: str) -> dict[str, Any]:
@@ -157,7 +172,9 @@ class Workspace:
         for each in sorted(self.of_type(aggregate.each.fact_type), key=canonical):
             if not matches(aggregate.each, each, {}):
                 continue
-            group = [f for f in self.of_type(aggregate.over.fact_type) if matches(aggregate.over, f, {each_alias: each})]
+            group = [
+                f for f in self.of_type(aggregate.over.fact_type) if matches(aggregate.over, f, {each_alias: each})
+            ]
             bindings: dict[str, Fact | None] = {each_alias: each}
             if aggregate.mode == "count":
                 scope = Scope(facts=bindings, count=len(group))
@@ -169,7 +186,9 @@ class Workspace:
                 premises = (each,) if first is None else (each, first)
             ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
             values = self._output(aggregate.output, scope, aggregate.id)
-            fact = self.add({"type": aggregate.head, **_with_period(values, aggregate.id)}, Derivation(aggregate.id, ids))
+            fact = self.add(
+                {"type": aggregate.head, **_with_period(values, aggregate.id)}, Derivation(aggregate.id, ids)
+            )
             if fact is not None:
                 new.append(fact)
         return new
@@ -183,7 +202,7 @@ class Workspace:
         """A fact in words, by its type's ``says``."""
         fact = self.facts[fact_id]
         template = self.policy.says.get(fact["type"])
-        return template.render(lambda name: fact.get(name)) if template else show(fact)
+        return template.render(fact.get) if template else show(fact)
 
 
 def _with_period(values: dict[str, Any], rule_id: str) -> dict[str, Any]:

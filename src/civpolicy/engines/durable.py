@@ -76,7 +76,7 @@ class DurableEngine:
                 if pattern.negated and not gated:
                     conditions.append({"gate": {"$and": [{"type": GATE}, {"stratum": rule.stratum}]}})
                     gated = True
-                name = f"n{i}$not" if pattern.negated else aliases[pattern.alias]
+                name = f"n{i}$not" if pattern.negated else aliases[pattern.alias or ""]
                 conditions.append({name: _condition(pattern, aliases)})
             action = f"a{index}"
             definitions[f"r{index}"] = {"all": conditions, "run": action}
@@ -90,7 +90,7 @@ class DurableEngine:
             try:
                 matched = c._m or {}
                 self._matches.append((rule, {names[k]: v["id"] for k, v in matched.items() if k in names}))
-            except BaseException as error:  # noqa: BLE001 - durable would swallow it
+            except BaseException as error:
                 self._errors.append(error)
 
         return record
@@ -127,9 +127,9 @@ class DurableEngine:
         except _durable.MessageObservedException as error:
             raise EngineError(f"durable-rules refused a fact as already seen: {fact['id']}") from error
         if self._errors:
-            error = self._errors[0]
+            failure = self._errors[0]
             self._errors.clear()
-            raise EngineError(f"a rule action failed: {error}") from error
+            raise EngineError(f"a rule action failed: {failure}") from failure
 
     def _drain(self, sid: str, space: Workspace) -> None:
         while self._matches:
@@ -163,7 +163,7 @@ def _condition(pattern: m.Pattern, aliases: dict[str, str]) -> dict[str, Any]:
 
 if _durable is not None:
 
-    class _QuietHost(_durable.Host):  # type: ignore[misc, name-defined]
+    class _QuietHost(_durable.Host):  # type: ignore[misc]
         """A Host with its own actions and no timer threads."""
 
         def __init__(self, definitions: dict[str, Any], actions: dict[str, Any]) -> None:

@@ -43,8 +43,9 @@ def _joins(rule: CompiledRule, space: Workspace) -> Iterator[dict[str, Fact | No
     yield from _extend(rule.patterns, 0, {}, space)
 
 
-def _extend(patterns: tuple[m.Pattern, ...], index: int, bindings: dict[str, Fact | None],
-            space: Workspace) -> Iterator[dict[str, Fact | None]]:
+def _extend(
+    patterns: tuple[m.Pattern, ...], index: int, bindings: dict[str, Fact | None], space: Workspace
+) -> Iterator[dict[str, Fact | None]]:
     if index == len(patterns):
         yield dict(bindings)
         return

@@ -1,0 +1,172 @@
+"""Scenario tests in YAML: facts, and the consequences a reader of the document expects.
+
+A scenario file (see tests/scenarios/ and docs/policy-guide.en.md) holds a ``title``, a
+``clause`` and ``tests``; each test has a ``name``, the document's words it checks
+(``says``), optional ``params``, the ``facts`` and at least one of ``expect`` (exactly
+these consequences), ``expect_includes`` and ``expect_excludes``. An expected
+consequence names ``unit``, ``kind`` and ``period``; its ``params`` are compared when given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from civpolicy._reader import Reader
+from civpolicy._yaml import MarkedMap, load_yaml
+from civpolicy.decision import Consequence, canonical_json
+from civpolicy.errors import CivpolicyError, FactsError, PolicyError, Problem
+from civpolicy.policy import Policy
+
+TEST_KEYS = ("name", "says", "params", "facts", "expect", "expect_includes", "expect_excludes")
+EXPECT_KEYS = ("expect", "expect_includes", "expect_excludes")
+
+
+@attrs.frozen
+class Expected:
+    """One expected consequence, as a scenario writes it."""
+
+    unit: str
+    kind: str
+    period: str
+    params: dict[str, Any] | None
+
+    def matches(self, consequence: Consequence) -> bool:
+        """Whether a consequence is this one (params only when given)."""
+        same = (consequence.unit, consequence.kind, consequence.period) == (self.unit, self.kind, self.period)
+        return same and (self.params is None or canonical_json(self.params) == canonical_json(consequence.params))
+
+    def __str__(self) -> str:
+        params = "" if self.params is None else f" {canonical_json(self.params)}"
+        return f"{self.unit} {self.kind} {self.period}{params}"
+
+
+@attrs.frozen
+class Scenario:
+    """One test of a scenario file."""
+
+    file: str
+    line: int
+    title: str
+    name: str
+    says: str
+    params: dict[str, Any]
+    facts: Any
+    expect: tuple[Expected, ...] | None
+    includes: tuple[Expected, ...]
+    excludes: tuple[Expected, ...]
+
+
+@attrs.frozen
+class Outcome:
+    """What running a scenario showed: failures in words, empty when it passed."""
+
+    scenario: Scenario
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every expectation held."""
+        return not self.failures
+
+
+def read_scenarios(path: str | Path) -> list[Scenario]:
+    """Every test of one scenario file; raise PolicyError (located) if the file is malformed."""
+    name = str(path)
+    data, problems = load_yaml(Path(path).read_text(encoding="utf-8"), name)
+    r = Reader(name, problems)
+    top = r.mapping(data, data, None, "$") if data is not None else None
+    scenarios: list[Scenario] = []
+    if top is not None and r.keys(top, "$", ("title", "clause", "tests"), ("tests",)):
+        tests = r.get(top, "tests", "$", list, [])
+        for index, item in enumerate(tests):
+            path_text = f"tests[{index}]"
+            test = r.mapping(item, tests, index, path_text)
+            if test is None or not r.keys(test, path_text, TEST_KEYS, ("name", "facts")):
+                continue
+            if not any(key in test for key in EXPECT_KEYS):
+                r.problem(test, None, path_text, "a test needs expect, expect_includes or expect_excludes")
+                continue
+            scenarios.append(
+                Scenario(
+                    file=name,
+                    line=test.mark[0],
+                    title=str(top.get("title", "")),
+                    name=str(test["name"]),
+                    says=str(test.get("says", "")),
+                    params=dict(r.get(test, "params", path_text, dict, {}) or {}),
+                    facts=test["facts"],
+                    expect=_expected(r, test, "expect", path_text) if "expect" in test else None,
+                    includes=_expected(r, test, "expect_includes", path_text),
+                    excludes=_expected(r, test, "expect_excludes", path_text),
+                )
+            )
+    if problems:
+        raise PolicyError(problems)
+    return scenarios
+
+
+def _expected(r: Reader, test: MarkedMap, key: str, path: str) -> tuple[Expected, ...]:
+    items = r.get(test, key, path, list, []) or []
+    found = []
+    for index, item in enumerate(items):
+        item_path = f"{path}.{key}[{index}]"
+        data = r.mapping(item, items, index, item_path)
+        if data is None or not r.keys(data, item_path, ("unit", "kind", "period", "params"), ("unit", "kind", "period")):
+            continue
+        params = data.get("params")
+        found.append(Expected(str(data["unit"]), str(data["kind"]), str(data["period"]), params))
+    return tuple(found)
+
+
+def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
+    """Evaluate a scenario with ``policy_for(params)`` and compare with what it expects."""
+    try:
+        policy: Policy = policy_for(scenario.params)
+        decision = policy.evaluate(scenario.facts)
+    except (FactsError, PolicyError) as error:
+        return Outcome(scenario, tuple(str(p) for p in error.problems))
+    except CivpolicyError as error:
+        return Outcome(scenario, (str(error),))
+    got = decision.consequences
+    failures = []
+    if scenario.expect is not None:
+        for expected in scenario.expect:
+            if not any(expected.matches(c) for c in got):
+                failures.append(f"expected, not given: {expected}")
+        for consequence in got:
+            if not any(expected.matches(consequence) for expected in scenario.expect):
+                failures.append(f"given, not expected: {_show(consequence)}")
+    failures += [f"expected, not given: {e}" for e in scenario.includes if not any(e.matches(c) for c in got)]
+    for excluded in scenario.excludes:
+        failures += [f"given, though excluded: {_show(c)}" for c in got if excluded.matches(c)]
+    return Outcome(scenario, tuple(failures))
+
+
+def _show(consequence: Consequence) -> str:
+    return f"{consequence.unit} {consequence.kind} {consequence.period} {canonical_json(consequence.params)} (rule {consequence.rule}, {consequence.source})"
+
+
+def scenario_files(paths: list[Path]) -> Iterator[Path]:
+    """The ``*.yaml`` files among paths (folders are searched), in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(path.rglob("*.yaml"))
+        else:
+            yield path
+
+
+def report(outcome: Outcome, rules: Mapping[str, str] | None = None) -> str:
+    """A failed scenario in words: file, test name, the clause's words, and each failure."""
+    scenario = outcome.scenario
+    lines = [f"{scenario.file}:{scenario.line}: {scenario.name}"]
+    if scenario.says:
+        lines.append(f"  the document says: {scenario.says}")
+    lines += [f"  {failure}" for failure in outcome.failures]
+    return "\n".join(lines)
+
+
+__all__ = ["Expected", "Outcome", "Problem", "Scenario", "read_scenarios", "report", "run_scenario", "scenario_files"]
