@@ -17,6 +17,7 @@ from civpolicy.errors import ParameterError
 from civpolicy.expressions import did_you_mean
 from civpolicy.facts import Facts, load_facts
 from civpolicy.load import load_model
+from civpolicy.plans import make_plans
 from civpolicy.workspace import Firing, Workspace
 
 DEFAULT_ENGINE = "durable"
@@ -67,6 +68,7 @@ class Policy:
         self.model = model
         self.params = params
         self.compiled: CompiledPolicy = compile_policy(model, params)
+        self.plans = make_plans(self.compiled)
         payload = json.dumps({"files": model.source_digest, "params": params}, sort_keys=True)
         self.digest = "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
         self.engine_name = _available_engine(engine)
@@ -77,7 +79,7 @@ class Policy:
     def engine(self) -> Engine:
         """The engine, made on first use."""
         if self._engine is None:
-            self._engine = make_engine(self.engine_name, self.compiled)
+            self._engine = make_engine(self.engine_name, self.plans)
         return self._engine
 
     def read_facts(self, facts: Mapping[str, Any] | str | Path) -> Facts:
@@ -95,10 +97,10 @@ class Policy:
 
     def _rank(self, space: Workspace, firing: Firing) -> tuple[Any, ...]:
         facts = [space.facts[i] for i in firing.derivation.premises]
-        return (tuple((f.get("start", -1), f.get("end", -1), f["type"]) for f in facts), firing.rule.order)
+        return (tuple((f.get("start", -1), f.get("end", -1), f["type"]) for f in facts), firing.rule.rule.order)
 
     def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
-        rule = self._rules[firing.rule.id]
+        rule = self._rules[firing.rule.rule.id]
         evidence = tuple(self._evidence(space, i) for i in firing.derivation.premises)
         because = tuple(e.text for e in evidence) + firing.derivation.absent
         return Consequence(

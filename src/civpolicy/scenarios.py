@@ -115,7 +115,9 @@ def _expected(r: Reader, test: MarkedMap, key: str, path: str) -> tuple[Expected
     for index, item in enumerate(items):
         item_path = f"{path}.{key}[{index}]"
         data = r.mapping(item, items, index, item_path)
-        if data is None or not r.keys(data, item_path, ("unit", "kind", "period", "params"), ("unit", "kind", "period")):
+        if data is None or not r.keys(
+            data, item_path, ("unit", "kind", "period", "params"), ("unit", "kind", "period")
+        ):
             continue
         params = data.get("params")
         found.append(Expected(str(data["unit"]), str(data["kind"]), str(data["period"]), params))
@@ -147,7 +149,8 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
 
 
 def _show(consequence: Consequence) -> str:
-    return f"{consequence.unit} {consequence.kind} {consequence.period} {canonical_json(consequence.params)} (rule {consequence.rule}, {consequence.source})"
+    params = canonical_json(consequence.params)
+    return f"{consequence.unit} {consequence.kind} {consequence.period} {params} (rule {consequence.rule}, {consequence.source})"
 
 
 def scenario_files(paths: list[Path]) -> Iterator[Path]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from civpolicy.compile import CompiledPolicy
 from civpolicy.errors import CivpolicyError
 from civpolicy.facts import Fact
+from civpolicy.plans import Plans
 from civpolicy.workspace import Workspace
 
 ENGINES = ("durable", "native")
@@ -36,16 +36,16 @@ class EngineUnavailableError(CivpolicyError, ImportError):
     """The requested engine cannot run on this installation."""
 
 
-def make_engine(name: str, policy: CompiledPolicy) -> Engine:
+def make_engine(name: str, plans: Plans) -> Engine:
     """The engine called ``name`` for a compiled policy."""
     if name == "durable":
         from civpolicy.engines.durable import DurableEngine, durable_available
 
         if not durable_available():
             raise EngineUnavailableError("the durable engine needs durable-rules, which is not installed here")
-        return DurableEngine(policy)
+        return DurableEngine(plans)
     if name == "native":
         from civpolicy.engines.native import NativeEngine
 
-        return NativeEngine(policy)
+        return NativeEngine(plans)
     raise CivpolicyError(f"no engine {name!r}; choose one of {', '.join(ENGINES)}")

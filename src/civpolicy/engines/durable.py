@@ -27,10 +27,10 @@ import threading
 from typing import Any
 
 from civpolicy import model as m
-from civpolicy.compile import CompiledPolicy, CompiledRule
 from civpolicy.errors import EngineError
 from civpolicy.expressions import Const, Ref
 from civpolicy.facts import Fact
+from civpolicy.plans import Plans, RulePlan
 from civpolicy.workspace import Workspace
 
 try:
@@ -53,22 +53,24 @@ class DurableEngine:
 
     name = "durable"
 
-    def __init__(self, policy: CompiledPolicy) -> None:
+    def __init__(self, plans: Plans) -> None:
         if _durable is None:
             raise EngineError("durable-rules is not installed")
-        self.policy = policy
+        self.plans = plans
+        self.policy = plans.policy
         self._lock = threading.Lock()
         self._sessions = itertools.count()
-        self._matches: list[tuple[CompiledRule, dict[str, str]]] = []
+        self._matches: list[tuple[RulePlan, dict[str, str]]] = []
         self._errors: list[BaseException] = []
-        self._used_types = {p.fact_type for rule in policy.rules for p in rule.patterns}
+        self._used_types = {p.fact_type for rule in self.policy.rules for p in rule.patterns}
         definitions, actions = self._definitions()
         self._host = _QuietHost(copy.deepcopy({RULESET: definitions}), actions)
 
     def _definitions(self) -> tuple[dict[str, Any], dict[str, Any]]:
         definitions: dict[str, Any] = {}
         actions: dict[str, Any] = {}
-        for index, rule in enumerate(self.policy.rules):
+        for index, plan in enumerate(self.plans.rules):
+            rule = plan.rule
             aliases = {p.alias: f"f{i}" for i, p in enumerate(rule.patterns) if p.alias}
             conditions: list[dict[str, Any]] = []
             gated = False
@@ -80,16 +82,16 @@ class DurableEngine:
                 conditions.append({name: _condition(pattern, aliases)})
             action = f"a{index}"
             definitions[f"r{index}"] = {"all": conditions, "run": action}
-            actions[action] = self._recorder(rule, {v: k for k, v in aliases.items()})
+            actions[action] = self._recorder(plan, {v: k for k, v in aliases.items() if k})
         definitions["gate"] = {"all": [{"g": {"type": GATE}}], "run": "gate"}
         actions["gate"] = lambda c: None
         return definitions, actions
 
-    def _recorder(self, rule: CompiledRule, names: dict[str, str]) -> Any:
+    def _recorder(self, plan: RulePlan, names: dict[str, str]) -> Any:
         def record(c: Any) -> None:
             try:
                 matched = c._m or {}
-                self._matches.append((rule, {names[k]: v["id"] for k, v in matched.items() if k in names}))
+                self._matches.append((plan, {names[k]: v["id"] for k, v in matched.items() if k in names}))
             except BaseException as error:
                 self._errors.append(error)
 
@@ -99,14 +101,14 @@ class DurableEngine:
         """Derive every fact and fire every rule for one unit's facts."""
         with self._lock:
             sid = str(next(self._sessions))
-            space = Workspace(self.policy)
+            space = Workspace(self.plans)
             try:
                 self._assert(sid, {"type": GATE, "stratum": -1, "id": f"{GATE}start"})
                 for fact in space.add_inputs(facts):
                     self._assert(sid, fact)
                 self._drain(sid, space)
                 for stratum in range(self.policy.strata):
-                    for aggregate in self.policy.aggregates_in(stratum):
+                    for aggregate in self.plans.aggregates_in(stratum):
                         for fact in space.run_aggregate(aggregate):
                             self._assert(sid, fact)
                     self._drain(sid, space)
@@ -133,9 +135,9 @@ class DurableEngine:
 
     def _drain(self, sid: str, space: Workspace) -> None:
         while self._matches:
-            rule, ids = self._matches.pop(0)
-            bindings = {alias: space.facts[fact_id] for alias, fact_id in ids.items()}
-            new = space.fire(rule, bindings)
+            plan, ids = self._matches.pop(0)
+            bindings: dict[str, Fact | None] = {alias: space.facts[fact_id] for alias, fact_id in ids.items()}
+            new = space.fire(plan, bindings)
             if new is not None:
                 self._assert(sid, new)
 

@@ -1,0 +1,255 @@
+"""Compiled rules to executable plans: every condition and value as a ready Python closure.
+
+A plan is made once per policy. Conditions on constants become predicates of one fact;
+equality between facts becomes a join key; values become closures over the matched
+facts. No expression is interpreted while facts are evaluated, and nothing is ever
+evaluated as code: closures are built from the expression data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from civpolicy import model as m
+from civpolicy.compile import CompiledAggregate, CompiledPolicy, CompiledRule
+from civpolicy.expressions import OPERATIONS, Const, Expr, ExpressionError, Ref, Template
+
+Fact = dict[str, Any]
+Env = Mapping[str, Fact | None]
+Value = Callable[[Env, Mapping[str, Any], int | None], Any]
+"""A value: given the matched facts, the params computed so far (``$this``) and ``$count``."""
+
+
+def value_of(expr: Expr) -> Value:
+    """A closure computing an expression (parameters must already be constants)."""
+    if isinstance(expr, Const):
+        constant = expr.value
+        return lambda env, this, count: constant
+    if isinstance(expr, Ref):
+        return _reference(expr)
+    args = tuple(value_of(arg) for arg in expr.args)
+    _, function = OPERATIONS[expr.op]
+    op = expr.op
+
+    def call(env: Env, this: Mapping[str, Any], count: int | None) -> Any:
+        values = [arg(env, this, count) for arg in args]
+        if any(value is None for value in values):
+            return None
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+            raise ExpressionError(f"{op} needs numbers (got {values!r})")
+        result = function(*(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values))
+        return int(result) if result.denominator == 1 else float(result)
+
+    return call
+
+
+def _reference(ref: Ref) -> Value:
+    scope, name = ref.scope, ref.name
+    if scope == "count":
+        return lambda env, this, count: count
+    if scope == "this":
+        return lambda env, this, count: this.get(name)
+    if scope == "params":
+        raise ExpressionError(f"${scope}.{name} was not fixed at compile time")
+
+    def field(env: Env, this: Mapping[str, Any], count: int | None) -> Any:
+        fact = env.get(scope)
+        return None if fact is None else fact.get(name)
+
+    return field
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality that keeps booleans apart from numbers (true is not 1)."""
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _compare(op: str, actual: Any, expected: Any) -> bool:
+    if op == "eq":
+        return same(actual, expected)
+    if op == "in":
+        return any(same(actual, item) for item in expected)
+    if op == "ne":
+        return not same(actual, expected)
+    if actual is None or expected is None or isinstance(actual, str) != isinstance(expected, str):
+        return False
+    if op == "lt":
+        return bool(actual < expected)
+    if op == "le":
+        return bool(actual <= expected)
+    if op == "gt":
+        return bool(actual > expected)
+    return bool(actual >= expected)
+
+
+def _const_test(test: m.Test) -> Callable[[Fact], bool]:
+    field, op = test.field, test.op
+    expected = test.value.value if isinstance(test.value, Const) else None
+    if op == "eq" and not isinstance(expected, bool) and expected is not None:
+        return lambda fact: fact.get(field) == expected and not isinstance(fact.get(field), bool)
+    if op == "eq" and isinstance(expected, bool):
+        return lambda fact: fact.get(field) is expected
+    return lambda fact: _compare(op, fact.get(field), expected)
+
+
+def _ref_test(test: m.Test) -> Callable[[Fact, Env], bool]:
+    field, op, value = test.field, test.op, value_of(test.value)
+    return lambda fact, env: _compare(op, fact.get(field), value(env, {}, None))
+
+
+@attrs.frozen
+class PatternPlan:
+    """How to find the facts of one pattern: a type, a predicate, a join key."""
+
+    pattern: m.Pattern
+    accepts: Callable[[Fact], bool]
+    """The conditions on constants."""
+    join_fields: tuple[str, ...]
+    """Fields that must equal a value of facts found before (the join key)."""
+    join_values: tuple[Value, ...]
+    checks: tuple[Callable[[Fact, Env], bool], ...]
+    """Other conditions that read facts found before (aggregates only)."""
+
+    def key_of(self, fact: Fact) -> tuple[Any, ...]:
+        """The fact's join key."""
+        return tuple(_keyed(fact.get(field)) for field in self.join_fields)
+
+    def key_for(self, env: Env) -> tuple[Any, ...]:
+        """The join key a fact must have to go with the facts found so far."""
+        return tuple(_keyed(value(env, {}, None)) for value in self.join_values)
+
+    def fits(self, fact: Fact, env: Env) -> bool:
+        """The full test of a fact against the pattern (for aggregates and absent facts)."""
+        return (
+            fact["type"] == self.pattern.fact_type
+            and self.accepts(fact)
+            and self.key_of(fact) == self.key_for(env)
+            and all(check(fact, env) for check in self.checks)
+        )
+
+
+def _keyed(value: Any) -> Any:
+    """A join-key component that keeps booleans apart from numbers."""
+    return (type(value) is bool, value)
+
+
+def plan_pattern(pattern: m.Pattern) -> PatternPlan:
+    """The plan of one pattern."""
+    const_tests = [_const_test(t) for t in pattern.tests if isinstance(t.value, Const)]
+    joins = [t for t in pattern.tests if not isinstance(t.value, Const) and t.op == "eq"]
+    others = [_ref_test(t) for t in pattern.tests if not isinstance(t.value, Const) and t.op != "eq"]
+
+    if not const_tests:
+        accepts: Callable[[Fact], bool] = lambda fact: True  # noqa: E731
+    elif len(const_tests) == 1:
+        accepts = const_tests[0]
+    else:
+
+        def accepts(fact: Fact) -> bool:
+            return all(test(fact) for test in const_tests)
+
+    return PatternPlan(
+        pattern=pattern,
+        accepts=accepts,
+        join_fields=tuple(t.field for t in joins),
+        join_values=tuple(value_of(t.value) for t in joins),
+        checks=tuple(others),
+    )
+
+
+@attrs.frozen
+class OutputPlan:
+    """How to give an output: each field's value, in order."""
+
+    fields: tuple[tuple[str, str, Value], ...]
+    """(field name, name for ``$this``, value)."""
+
+    def values(self, env: Env, count: int | None, rule_id: str) -> dict[str, Any]:
+        """Every output field's value for the matched facts."""
+        values: dict[str, Any] = {}
+        this: dict[str, Any] = {}
+        for name, short, value in self.fields:
+            try:
+                result = value(env, this, count)
+            except ExpressionError as error:
+                from civpolicy.errors import EngineError
+
+                raise EngineError(f"rule {rule_id}: {name}: {error}") from None
+            values[name] = result
+            this[short] = result
+        return values
+
+
+def plan_output(output: m.Output) -> OutputPlan:
+    """The plan of a rule's output."""
+    return OutputPlan(tuple((name, name.removeprefix("params."), value_of(expr)) for name, expr in output.fields))
+
+
+@attrs.frozen
+class RulePlan:
+    """A rule ready to run: its patterns' plans, its output plan, its absent-fact notes."""
+
+    rule: CompiledRule
+    patterns: tuple[PatternPlan, ...]
+    output: OutputPlan
+    absent_notes: tuple[tuple[Template | None, str], ...]
+
+
+@attrs.frozen
+class AggregatePlan:
+    """An aggregate ready to run."""
+
+    aggregate: CompiledAggregate
+    each: PatternPlan
+    over: PatternPlan
+    order_by: tuple[Value, ...]
+    output: OutputPlan
+
+
+@attrs.frozen
+class Plans:
+    """Every rule's and aggregate's plan for one compiled policy."""
+
+    policy: CompiledPolicy
+    rules: tuple[RulePlan, ...]
+    aggregates: tuple[AggregatePlan, ...]
+    by_rule: Mapping[str, RulePlan]
+
+    def rules_in(self, stratum: int) -> tuple[RulePlan, ...]:
+        """The rule plans of one stratum."""
+        return tuple(plan for plan in self.rules if plan.rule.stratum == stratum)
+
+    def aggregates_in(self, stratum: int) -> tuple[AggregatePlan, ...]:
+        """The aggregate plans of one stratum."""
+        return tuple(plan for plan in self.aggregates if plan.aggregate.stratum == stratum)
+
+
+def make_plans(policy: CompiledPolicy) -> Plans:
+    """Plans for every rule and aggregate of a compiled policy."""
+    rules = tuple(
+        RulePlan(
+            rule=rule,
+            patterns=tuple(plan_pattern(p) for p in rule.patterns),
+            output=plan_output(rule.output),
+            absent_notes=tuple((p.says, p.fact_type) for p in rule.patterns if p.negated),
+        )
+        for rule in policy.rules
+    )
+    aggregates = tuple(
+        AggregatePlan(
+            aggregate=agg,
+            each=plan_pattern(agg.each),
+            over=plan_pattern(agg.over),
+            order_by=tuple(value_of(e) for e in agg.order_by),
+            output=plan_output(agg.output),
+        )
+        for agg in policy.aggregates
+    )
+    return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules})
+
+
+__all__ = ["AggregatePlan", "PatternPlan", "Plans", "RulePlan", "make_plans", "same", "value_of"]
