@@ -149,8 +149,8 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
 
 
 def _show(consequence: Consequence) -> str:
-    params = canonical_json(consequence.params)
-    return f"{consequence.unit} {consequence.kind} {consequence.period} {params} (rule {consequence.rule}, {consequence.source})"
+    c = consequence
+    return f"{c.unit} {c.kind} {c.period} {canonical_json(c.params)} (rule {c.rule}, {c.source})"
 
 
 def scenario_files(paths: list[Path]) -> Iterator[Path]:

@@ -138,11 +138,11 @@ class Workspace:
                 premises = [each] if first is None else [each, first]
             ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
             values = plan.output.values(env, count, aggregate.id)
-            fact = self.derive(
+            derived = self.derive(
                 {"type": aggregate.head, **_with_period(values, aggregate.id)}, Derivation(aggregate.id, ids)
             )
-            if fact is not None:
-                new.append(fact)
+            if derived is not None:
+                new.append(derived)
         return new
 
     def describe(self, fact_id: str) -> str:
