@@ -1,6 +1,7 @@
 # Everything a fresh machine needs, from Python and a C compiler (durable-rules compiles).
 PYTHON ?= python3
 VENV ?= .venv
+EXTRAS ?= test,dev
 BIN := $(VENV)/bin
 
 .PHONY: demo test lint bench clean
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
 demo: $(VENV)/.installed          ## the main job: check the shipped policy, evaluate the example county

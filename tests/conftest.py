@@ -1,4 +1,4 @@
-"""Shared pytest configuration: hypothesis profiles.
+"""Shared pytest configuration: hypothesis profiles, and the YAML scenario tests as pytest items.
 
 ``default`` keeps the property tests quick; ``ci`` runs more examples. Pick one with
 ``HYPOTHESIS_PROFILE=ci``.
@@ -6,31 +6,31 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import civpolicy
+from civpolicy.engines.durable import durable_available
+from civpolicy.scenarios import Scenario, read_scenarios, report, run_scenario
 
 _SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
-settings.register_profile(
-    "default", max_examples=60, deadline=None, suppress_health_check=_SUPPRESSED
-)
+settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=_SUPPRESSED)
 settings.register_profile("ci", max_examples=400, deadline=None, suppress_health_check=_SUPPRESSED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-# --- YAML scenario tests: every test of tests/scenarios/*.yaml is a pytest item ----------
+# --- YAML scenario tests: every test of tests/scenarios/*.yaml is a pytest item, per engine ---
 
-import functools  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import pytest  # noqa: E402
-
-import civpolicy  # noqa: E402
-from civpolicy.scenarios import Scenario, read_scenarios, report, run_scenario  # noqa: E402
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
+AVAILABLE_ENGINES = ("durable", "native") if durable_available() else ("native",)
+"""Engines this installation can run (durable-rules does not build on Python 3.13)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -52,8 +52,9 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 class ScenarioFile(pytest.File):
     def collect(self):  # type: ignore[no-untyped-def]
         for scenario in read_scenarios(self.path):
-            for engine in ("durable", "native"):
-                yield ScenarioItem.from_parent(self, name=f"{scenario.name} [{engine}]", scenario=scenario, engine=engine)
+            for engine in AVAILABLE_ENGINES:
+                name = f"{scenario.name} [{engine}]"
+                yield ScenarioItem.from_parent(self, name=name, scenario=scenario, engine=engine)
 
 
 class ScenarioFailed(AssertionError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -50,6 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     _common(evaluate)
     evaluate.add_argument("--format", choices=("json", "table"), default="json")
     evaluate.set_defaults(run=_evaluate)
+
+    batch = commands.add_parser("batch", help="evaluate many counties: JSON Lines in, JSON Lines out")
+    batch.add_argument(
+        "inputs", nargs="+", help=".jsonl files (a county's facts per line) or facts files (one county each)"
+    )
+    batch.add_argument("--policy", help="policy folder (default: the shipped policy)")
+    batch.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    batch.add_argument("--engine", choices=ENGINES, help="rule engine")
+    batch.add_argument("--jobs", type=int, default=0, help="worker processes (default: every core)")
+    batch.add_argument("--output", help="write the JSON Lines here (whole or not at all) instead of stdout")
+    batch.set_defaults(run=_batch)
 
     why = commands.add_parser("explain", help="each consequence of one unit with its reasons")
     _common(why)
@@ -96,6 +108,30 @@ def _evaluate(args: argparse.Namespace) -> int:
     decision = policy.evaluate(args.facts)
     sys.stdout.write(decision.to_json() if args.format == "json" else decision_table(decision))
     return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from civpolicy import batch
+
+    policy = _policy(args)
+    jobs = args.jobs or batch.default_jobs()
+    progress = batch.Progress()
+    target = Path(args.output) if args.output else None
+    partial = target.with_name(target.name + ".partial") if target else None
+    out = partial.open("w", encoding="utf-8") if partial else sys.stdout
+    failed = False
+    try:
+        for line, error in batch.run(policy, batch.documents(args.inputs), jobs):
+            failed |= error
+            progress.step(error)
+            out.write(line + "\n")
+    finally:
+        progress.close()
+        if partial:
+            out.close()
+    if partial and target:
+        partial.replace(target)
+    return BAD_INPUT if failed else 0
 
 
 def _explain(args: argparse.Namespace) -> int:

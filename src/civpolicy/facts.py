@@ -20,7 +20,7 @@ from civpolicy._reader import Reader, is_a
 from civpolicy._yaml import load_yaml
 from civpolicy.errors import FactsError, Problem
 from civpolicy.expressions import did_you_mean
-from civpolicy.periods import PeriodSyntaxError, parse_period
+from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
 
 UNIT_REGISTER = "unit"
 """The input whose items are the units every other fact refers to."""
@@ -85,7 +85,7 @@ def validate_facts(
 
 
 def _group(facts: list[Fact], units: list[str]) -> Facts:
-    ordered = sorted(facts, key=canonical)
+    ordered = sorted(facts, key=sort_key)
     seq: dict[str, int] = {}
     by_unit: dict[str, list[Fact]] = {unit: [] for unit in units}
     for fact in ordered:
@@ -93,6 +93,21 @@ def _group(facts: list[Fact], units: list[str]) -> Facts:
         seq[fact["type"]] = fact["seq"] + 1
         by_unit[fact["unit"]].append(fact)
     return Facts(tuple(units), {unit: tuple(items) for unit, items in by_unit.items()})
+
+
+def sort_key(fact: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A canonical order of facts, whatever the key order: by field name, then value."""
+    return tuple((key, _rank(value)) for key, value in sorted(fact.items()) if key != "seq")
+
+
+def _rank(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, value)
+    if isinstance(value, (int, float)):
+        return (2, value)
+    return (3, str(value))
 
 
 def canonical(fact: Mapping[str, Any]) -> str:
@@ -151,7 +166,7 @@ class _ItemReader:
                 ok = False
                 continue
             if field.type == "period" and field.target == "period":
-                fact.update(parse_period(value).fields())
+                fact.update(period_fields(value))
             else:
                 fact[field.target] = value
         return fact if ok else None

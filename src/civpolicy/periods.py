@@ -8,12 +8,14 @@ integers: months are counted from year 0 (``year * 12 + month - 1``).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
 
 KINDS: dict[str, int] = {"year": 12, "half": 6, "quarter": 3, "month": 1}
 """Each period kind and its length in months."""
+_KIND_OF = {length: name for name, length in KINDS.items()}
 
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|(?P<month>\d{2})))?$")
 
@@ -34,7 +36,7 @@ class Period:
     @property
     def kind(self) -> str:
         """``year``, ``half``, ``quarter`` or ``month``."""
-        return next(name for name, length in KINDS.items() if length == self.months)
+        return _KIND_OF[self.months]
 
     @property
     def year(self) -> int:
@@ -70,6 +72,12 @@ class Period:
             "end": self.end,
             "months": self.months,
         }
+
+
+@functools.lru_cache(maxsize=8192)
+def period_fields(text: str | int) -> dict[str, int | str]:
+    """The fields of a period written as text (cached: periods repeat); do not mutate."""
+    return parse_period(text).fields()
 
 
 def parse_period(text: object) -> Period:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,11 @@ def load_policy(
     directory: str | Path | None = None, params: Mapping[str, Any] | None = None, engine: str | None = None
 ) -> Policy:
     """Load and validate a policy folder (the shipped one by default), with parameter overrides."""
-    model = load_model(directory if directory is not None else shipped_policy_dir())
-    return Policy(model, resolve_params(model, params or {}), engine or DEFAULT_ENGINE)
+    folder = Path(directory) if directory is not None else shipped_policy_dir()
+    model = load_model(folder)
+    policy = Policy(model, resolve_params(model, params or {}), engine or DEFAULT_ENGINE)
+    policy.origin = (str(folder.resolve()), dict(params or {}), engine)
+    return policy
 
 
 def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,6 +77,15 @@ class Policy:
         self.engine_name = _available_engine(engine)
         self._engine: Engine | None = None
         self._rules = {rule.id: rule for rule in model.all_rules()}
+        self.origin: tuple[str | None, dict[str, Any], str | None] | None = None
+        """How to load this policy again (folder, overrides, engine): for worker processes."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the way to load it again (a policy holds closures and an engine)."""
+        if self.origin is None:
+            raise TypeError("only a policy made by load_policy() can be sent to another process")
+        folder, params, engine = self.origin
+        return (load_policy, (folder, params, engine))
 
     @property
     def engine(self) -> Engine:
@@ -94,6 +106,17 @@ class Policy:
             space = self.engine.run(checked.by_unit[unit])
             ranked.extend((self._rank(space, f), self._consequence(space, f)) for f in space.firings)
         return Decision(self.digest, merge(ranked))
+
+    def evaluate_many(
+        self, facts: Iterable[Mapping[str, Any] | str | Path | Facts], jobs: int = 1
+    ) -> Iterator[Decision]:
+        """Each facts document's decision, in order (one county at a time; see civpolicy.batch).
+
+        With ``jobs`` > 1, documents are evaluated in that many worker processes.
+        """
+        from civpolicy.batch import evaluate_many
+
+        yield from evaluate_many(self, facts, jobs)
 
     def _rank(self, space: Workspace, firing: Firing) -> tuple[Any, ...]:
         facts = [space.facts[i] for i in firing.derivation.premises]

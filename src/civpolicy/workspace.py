@@ -16,7 +16,7 @@ import attrs
 from civpolicy.errors import EngineError
 from civpolicy.expressions import show
 from civpolicy.facts import Fact, canonical
-from civpolicy.periods import Period, PeriodSyntaxError, parse_period
+from civpolicy.periods import Period, PeriodSyntaxError, parse_period, period_fields
 from civpolicy.plans import AggregatePlan, Plans, RulePlan
 
 Bindings = Mapping[str, Fact | None]
@@ -178,7 +178,7 @@ def _period(label: str) -> Period:
 def _with_period(values: dict[str, Any], rule_id: str) -> dict[str, Any]:
     if values.get("period") is None:
         return values
-    return {**values, **_period(_label(values["period"], rule_id)).fields()}
+    return {**values, **period_fields(_label(values["period"], rule_id))}
 
 
 def _label(value: Any, rule_id: str) -> str:

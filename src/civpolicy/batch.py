@@ -1,0 +1,186 @@
+"""Evaluation at scale: many counties' facts, streamed through worker processes.
+
+Counties are independent (rankings are taken within a county and the consequence rules
+look at one unit at a time), so each county's facts are one task. Input is JSON Lines
+(one county's facts document per line) or one facts file per county; output is JSON
+Lines, one decision per county, in input order. At most ``2 × jobs`` counties are in
+flight, so memory is bounded by the largest county, not by the population.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from civpolicy.errors import CivpolicyError, LocatedError, Problem
+
+
+@attrs.frozen
+class Document:
+    """One county's facts as text, and where it came from (``file`` or ``file:line``)."""
+
+    origin: str
+    text: str
+    file: str
+    line: int
+
+
+def documents(paths: Iterable[str | Path]) -> Iterator[Document]:
+    """Each county's facts: every non-blank line of a ``.jsonl`` file, or a whole other file."""
+    for path in paths:
+        name = str(path)
+        if name.endswith(".jsonl"):
+            with Path(path).open(encoding="utf-8") as stream:
+                for number, line in enumerate(stream, start=1):
+                    if line.strip():
+                        yield Document(f"{name}:{number}", line, name, number)
+        else:
+            yield Document(name, Path(path).read_text(encoding="utf-8"), name, 0)
+
+
+def _parse(document: Document) -> Any:
+    if document.line:
+        try:
+            return json.loads(document.text)
+        except json.JSONDecodeError as error:
+            raise LocatedError(
+                [Problem(document.file, document.line, error.colno, f"not valid JSON: {error.msg}")]
+            ) from None
+    from civpolicy.facts import read_facts_file
+
+    data, _, problems = read_facts_file(document.file)
+    if problems:
+        raise LocatedError(problems)
+    return data
+
+
+_WORKER_POLICY: Any = None
+
+
+def _start_worker(spec: tuple[str | None, dict[str, Any], str | None]) -> None:
+    """Load the policy once in a worker process."""
+    global _WORKER_POLICY  # noqa: PLW0603 - one policy per worker process, loaded once
+    from civpolicy.policy import load_policy
+
+    _WORKER_POLICY = load_policy(spec[0], params=spec[1], engine=spec[2])
+
+
+def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
+    """One county's decision as a JSON line (or its errors, located), and whether it failed."""
+    from civpolicy.facts import load_facts
+
+    try:
+        data = _parse(document)
+        facts = (
+            load_facts(data, policy.model.inputs, policy.model.vocabularies)
+            if document.line
+            else policy.read_facts(document.file)
+        )
+        result: dict[str, Any] = {"input": document.origin, **policy.evaluate(facts).to_dict()}
+    except LocatedError as error:
+        problems = [_relocate(p, document) for p in error.problems]
+        result = {"input": document.origin, "errors": [str(p) for p in problems]}
+    except CivpolicyError as error:
+        result = {"input": document.origin, "errors": [f"{document.origin}: {error}"]}
+    return json.dumps(result, ensure_ascii=False, separators=(",", ":")), "errors" in result
+
+
+def _relocate(problem: Problem, document: Document) -> Problem:
+    if not document.line:
+        return problem
+    return Problem(document.file, document.line, problem.column, problem.message, problem.path)
+
+
+def _document_in_worker(document: Document) -> tuple[str, bool]:
+    return evaluate_document(_WORKER_POLICY, document)
+
+
+def _facts_in_worker(facts: Any) -> Any:
+    return _WORKER_POLICY.evaluate(facts)
+
+
+Spec = tuple[str | None, dict[str, Any], str | None]
+"""How a worker loads the policy: folder, parameter overrides, engine."""
+
+
+def ordered_map(task: Callable[[Any], Any], items: Iterable[Any], jobs: int, spec: Spec) -> Iterator[Any]:
+    """``task`` over items in ``jobs`` worker processes, results in input order.
+
+    At most ``2 × jobs`` items are in flight: the input is read as results are taken.
+    """
+    window: deque[Future[Any]] = deque()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(spec,)) as pool:
+        for item in items:
+            window.append(pool.submit(task, item))
+            if len(window) >= 2 * jobs:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+def run(policy: Any, inputs: Iterable[Document], jobs: int = 1) -> Iterator[tuple[str, bool]]:
+    """Each county's JSON line and whether it failed, in input order; ``jobs`` > 1 uses processes."""
+    if jobs <= 1 or policy.origin is None:
+        for document in inputs:
+            yield evaluate_document(policy, document)
+        return
+    yield from ordered_map(_document_in_worker, inputs, jobs, policy.origin)
+
+
+def evaluate_many(policy: Any, facts: Iterable[Any], jobs: int = 1) -> Iterator[Any]:
+    """Each facts document's decision, in input order (see Policy.evaluate_many)."""
+    if jobs <= 1 or policy.origin is None:
+        for item in facts:
+            yield policy.evaluate(item)
+        return
+    yield from ordered_map(_facts_in_worker, facts, jobs, policy.origin)
+
+
+class Progress:
+    """A one-line counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: IO[str] = sys.stderr, every: float = 0.5) -> None:
+        self.stream = stream
+        self.on = stream.isatty()
+        self.every = every
+        self.started = self.last = time.monotonic()
+        self.count = 0
+        self.failed = 0
+
+    def step(self, failed: bool) -> None:
+        """Count one county; redraw at most every ``every`` seconds."""
+        self.count += 1
+        self.failed += failed
+        now = time.monotonic()
+        if self.on and now - self.last >= self.every:
+            self.last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self.count / max(now - self.started, 1e-9)
+        errors = f", {self.failed} with errors" if self.failed else ""
+        self.stream.write(f"\rcivpolicy: {self.count} counties, {rate:.1f}/s{errors}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Finish the line."""
+        if self.on:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+
+
+def default_jobs() -> int:
+    """Processes to use: the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,104 @@
+"""Batch evaluation: many counties, in order, in processes, and through a Dask bag."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import civpolicy
+from civpolicy.cli import main
+
+
+def county(seed: int, units: int = 6) -> dict[str, Any]:
+    """A small county with poor streaks, criticisms and annual grades."""
+    rnd = random.Random(seed)
+    grades = ("good", "medium", "poor", "poor")
+    facts: dict[str, Any] = {"units": [], "evaluations": [], "criticisms": []}
+    for index in range(units):
+        uid = f"c{seed}-u{index}"
+        facts["units"].append({"id": uid, "civilized_unit": rnd.random() < 0.7, "headcount": 30, "base_quota": 15})
+        for quarter in range(1, 5):
+            facts["evaluations"].append({"unit": uid, "period": f"2022-Q{quarter}", "grade": rnd.choice(grades)})
+        facts["evaluations"].append({"unit": uid, "period": "2022", "grade": rnd.choice(grades)})
+        for month in rnd.sample(range(1, 13), 3):
+            facts["criticisms"].append({"unit": uid, "bulletin": f"2022-{month:02d}"})
+    return facts
+
+
+COUNTIES = [county(seed) for seed in range(5)]
+
+
+@pytest.fixture(scope="module")
+def policy() -> civpolicy.Policy:
+    return civpolicy.load_policy(engine="native")
+
+
+def test_evaluate_many_gives_each_county_its_own_decision_in_order(policy: civpolicy.Policy) -> None:
+    expected = [policy.evaluate(facts).to_json() for facts in COUNTIES]
+    assert expected == [d.to_json() for d in policy.evaluate_many(COUNTIES)]
+
+
+def test_evaluate_many_in_processes_gives_the_same_decisions(policy: civpolicy.Policy) -> None:
+    expected = [policy.evaluate(facts).to_json() for facts in COUNTIES]
+    assert expected == [d.to_json() for d in policy.evaluate_many(COUNTIES, jobs=2)]
+
+
+def test_a_policy_pickles_as_the_way_to_load_it_again() -> None:
+    original = civpolicy.load_policy(params={"year_withhold_streak": 2}, engine="native")
+    copy = pickle.loads(pickle.dumps(original))
+    assert original.digest == copy.digest
+    assert original.evaluate(COUNTIES[0]).to_json() == copy.evaluate(COUNTIES[0]).to_json()
+
+
+def write_jsonl(path: Path, documents: list[Any]) -> Path:
+    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batch_command_streams_one_line_per_county_in_input_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], policy: civpolicy.Policy, jobs: str
+) -> None:
+    source = write_jsonl(tmp_path / "counties.jsonl", COUNTIES)
+    assert 0 == main(["batch", str(source), "--jobs", jobs, "--engine", "native"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [f"{source}:{n}" for n in range(1, 6)] == [line["input"] for line in lines]
+    expected = [policy.evaluate(facts).to_dict()["consequences"] for facts in COUNTIES]
+    assert expected == [line["consequences"] for line in lines]
+
+
+def test_batch_reports_a_bad_county_with_file_and_line_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_jsonl(tmp_path / "counties.jsonl", [COUNTIES[0], {"units": [{"id": "x", "colour": 1}]}])
+    with (tmp_path / "counties.jsonl").open("a", encoding="utf-8") as stream:
+        stream.write("{not json\n")
+    assert 2 == main(["batch", str(source), "--jobs", "1", "--engine", "native"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "consequences" in lines[0]
+    assert [f"{source}:2:1: units[0].colour: unknown field 'colour'"] == lines[1]["errors"]
+    assert lines[2]["errors"][0].startswith(f"{source}:3:")
+
+
+def test_batch_output_file_is_written_whole(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "counties.jsonl", COUNTIES[:2])
+    target = tmp_path / "out.jsonl"
+    assert 0 == main(["batch", str(source), "--jobs", "1", "--engine", "native", "--output", str(target)])
+    assert 2 == len(target.read_text(encoding="utf-8").splitlines())
+    assert not (tmp_path / "out.jsonl.partial").exists()
+
+
+def test_a_dask_bag_gives_the_same_decisions_as_one_process(policy: civpolicy.Policy) -> None:
+    bag_module = pytest.importorskip("dask.bag")
+
+    def evaluate_partition(part: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [decision.to_dict() for decision in policy.evaluate_many(part)]
+
+    bag = bag_module.from_sequence(COUNTIES, npartitions=3)
+    got = bag.map_partitions(evaluate_partition).compute(scheduler="processes", num_workers=2)
+    assert [policy.evaluate(facts).to_dict() for facts in COUNTIES] == got
