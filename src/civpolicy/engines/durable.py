@@ -14,6 +14,9 @@ This is the only module that imports ``durable``. It works around what
 - actions only record what matched; the workspace gives outputs outside durable, so an
   exception cannot be swallowed, and derived facts are asserted once each;
 - every fact carries a unique ``id``; a refusal as "already observed" is an error;
+- only the facts some pattern accepts are asserted (durable refuses the others), each
+  with only the fields patterns read, in one call per step: JSON encoding is most of
+  durable's cost;
 - each session is deleted after use (a first gate fact makes sure an action ran, as
   deleting a session where none ran crashes), and one lock keeps
   a ruleset to one thread at a time.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+import warnings
 from typing import Any
 
 from civpolicy import model as m
@@ -33,6 +37,8 @@ from civpolicy.facts import Fact
 from civpolicy.plans import Plans, RulePlan
 from civpolicy.workspace import Workspace
 
+# durable-rules calls datetime.utcfromtimestamp on every action, deprecated since 3.12.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="durable")
 try:
     from durable import engine as _durable
 except ImportError:  # pragma: no cover - depends on the installation
@@ -62,7 +68,17 @@ class DurableEngine:
         self._sessions = itertools.count()
         self._matches: list[tuple[RulePlan, dict[str, str]]] = []
         self._errors: list[BaseException] = []
-        self._used_types = {p.fact_type for rule in self.policy.rules for p in rule.patterns}
+        self._fields: dict[str, set[str]] = {}
+        self._accepts: dict[str, list[Any]] = {}
+        for plan in plans.rules:
+            aliases = {p.pattern.alias: p.pattern.fact_type for p in plan.patterns if p.pattern.alias}
+            for pattern in plan.patterns:
+                fact_type = pattern.pattern.fact_type
+                self._fields.setdefault(fact_type, {"type", "id"}).update(t.field for t in pattern.pattern.tests)
+                self._accepts.setdefault(fact_type, []).append(pattern.accepts)
+                for test in pattern.pattern.tests:
+                    if isinstance(test.value, Ref) and test.value.scope in aliases:
+                        self._fields.setdefault(aliases[test.value.scope], {"type", "id"}).add(test.value.name)
         definitions, actions = self._definitions()
         self._host = _QuietHost(copy.deepcopy({RULESET: definitions}), actions)
 
@@ -103,35 +119,44 @@ class DurableEngine:
             sid = str(next(self._sessions))
             space = Workspace(self.plans)
             try:
-                self._assert(sid, {"type": GATE, "stratum": -1, "id": f"{GATE}start"})
-                for fact in space.add_inputs(facts):
-                    self._assert(sid, fact)
+                self._assert(sid, [{"type": GATE, "stratum": -1, "id": f"{GATE}start"}])
+                self._assert(sid, space.add_inputs(facts))
                 self._drain(sid, space)
                 for stratum in range(self.policy.strata):
                     for aggregate in self.plans.aggregates_in(stratum):
-                        for fact in space.run_aggregate(aggregate):
-                            self._assert(sid, fact)
+                        self._assert(sid, space.run_aggregate(aggregate))
                     self._drain(sid, space)
-                    self._assert(sid, {"type": GATE, "stratum": stratum, "id": f"{GATE}{stratum}"})
+                    self._assert(sid, [{"type": GATE, "stratum": stratum, "id": f"{GATE}{stratum}"}])
                     self._drain(sid, space)
             finally:
                 self._matches.clear()
                 self._host.delete_state(RULESET, sid)
             return space
 
-    def _assert(self, sid: str, fact: Fact) -> None:
-        if fact["type"] not in self._used_types and fact["type"] != GATE:
+    def _assert(self, sid: str, facts: list[Fact]) -> None:
+        """Assert, in one call, the facts some pattern can use, with only the fields patterns read."""
+        batch = [self._slim(fact, sid) for fact in facts if fact["type"] == GATE or self._usable(fact)]
+        if not batch:
             return
         try:
-            self._host.assert_fact(RULESET, {**fact, "sid": sid})
-        except _durable.MessageNotHandledException:
-            return  # no pattern can use this fact: nothing to match
+            self._host.assert_facts(RULESET, batch)
+        except _durable.MessageNotHandledException as error:
+            raise EngineError(f"durable-rules refused facts no pattern can use: {error.message[:200]}") from error
         except _durable.MessageObservedException as error:
-            raise EngineError(f"durable-rules refused a fact as already seen: {fact['id']}") from error
+            raise EngineError(f"durable-rules refused a fact as already seen: {error.message[:200]}") from error
         if self._errors:
             failure = self._errors[0]
             self._errors.clear()
             raise EngineError(f"a rule action failed: {failure}") from failure
+
+    def _usable(self, fact: Fact) -> bool:
+        return any(accepts(fact) for accepts in self._accepts.get(fact["type"], ()))
+
+    def _slim(self, fact: Fact, sid: str) -> Fact:
+        fields = self._fields.get(fact["type"])
+        slim = {k: v for k, v in fact.items() if k in fields} if fields else dict(fact)
+        slim["sid"] = sid
+        return slim
 
     def _drain(self, sid: str, space: Workspace) -> None:
         while self._matches:
@@ -139,7 +164,7 @@ class DurableEngine:
             bindings: dict[str, Fact | None] = {alias: space.facts[fact_id] for alias, fact_id in ids.items()}
             new = space.fire(plan, bindings)
             if new is not None:
-                self._assert(sid, new)
+                self._assert(sid, [new])
 
     def close(self) -> None:
         """Nothing runs in the background; the host goes with the engine."""
