@@ -178,14 +178,20 @@ class Template:
     """A sentence with ``{field}`` or ``{alias.field}`` placeholders."""
 
     text: str
+    _parts: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Split once: even parts are literal text, odd parts placeholder names.
+        object.__setattr__(self, "_parts", tuple(_PLACEHOLDER.split(self.text)))
 
     def names(self) -> list[str]:
         """The placeholders, in order."""
-        return _PLACEHOLDER.findall(self.text)
+        return list(self._parts[1::2])
 
     def render(self, lookup: Callable[[str], Any]) -> str:
         """Fill the placeholders; yes/no for booleans, 'none' for null."""
-        return _PLACEHOLDER.sub(lambda match: show(lookup(match[1])), self.text)
+        parts = self._parts
+        return "".join(part if i % 2 == 0 else show(lookup(part)) for i, part in enumerate(parts))
 
 
 def show(value: Any) -> str:

@@ -96,6 +96,31 @@ def _const_test(test: m.Test) -> Callable[[Fact], bool]:
     return lambda fact: _compare(op, fact.get(field), expected)
 
 
+def _conjunction(tests: list[m.Test]) -> Callable[[Fact], bool]:
+    """One predicate for all the conditions on constants; plain equalities on text compare at once."""
+    texts = [t for t in tests if t.op == "eq" and isinstance(t.value, Const) and isinstance(t.value.value, str)]
+    rest = [_const_test(t) for t in tests if t not in texts]
+    if texts:
+        getter = _getter(tuple(t.field for t in texts))
+        wanted = tuple(t.value.value for t in texts if isinstance(t.value, Const))
+        if not rest:
+            return lambda fact: getter(fact) == wanted
+        return lambda fact: getter(fact) == wanted and all(test(fact) for test in rest)
+    if not rest:
+        return lambda fact: True
+    if len(rest) == 1:
+        return rest[0]
+    return lambda fact: all(test(fact) for test in rest)
+
+
+def _getter(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
+    """The values of some fields as a tuple (None where absent)."""
+    if len(fields) == 1:
+        (only,) = fields
+        return lambda fact: (fact.get(only),)
+    return lambda fact: tuple(fact.get(field) for field in fields)
+
+
 def _ref_test(test: m.Test) -> Callable[[Fact, Env], bool]:
     field, op, value = test.field, test.op, value_of(test.value)
     return lambda fact, env: _compare(op, fact.get(field), value(env, {}, None))
@@ -139,22 +164,12 @@ def _keyed(value: Any) -> Any:
 
 def plan_pattern(pattern: m.Pattern) -> PatternPlan:
     """The plan of one pattern."""
-    const_tests = [_const_test(t) for t in pattern.tests if isinstance(t.value, Const)]
     joins = [t for t in pattern.tests if not isinstance(t.value, Const) and t.op == "eq"]
     others = [_ref_test(t) for t in pattern.tests if not isinstance(t.value, Const) and t.op != "eq"]
 
-    if not const_tests:
-        accepts: Callable[[Fact], bool] = lambda fact: True  # noqa: E731
-    elif len(const_tests) == 1:
-        accepts = const_tests[0]
-    else:
-
-        def accepts(fact: Fact) -> bool:
-            return all(test(fact) for test in const_tests)
-
     return PatternPlan(
         pattern=pattern,
-        accepts=accepts,
+        accepts=_conjunction([t for t in pattern.tests if isinstance(t.value, Const)]),
         join_fields=tuple(t.field for t in joins),
         join_values=tuple(value_of(t.value) for t in joins),
         checks=tuple(others),

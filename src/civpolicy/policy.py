@@ -102,8 +102,12 @@ class Policy:
         """Every consequence that follows from the facts under this policy."""
         checked = facts if isinstance(facts, Facts) else self.read_facts(facts)
         ranked: list[tuple[tuple[Any, ...], Consequence]] = []
-        for unit in checked.units:
-            space = self.engine.run(checked.by_unit[unit])
+        if self.engine.session == "document":
+            sessions = [tuple(fact for unit in checked.units for fact in checked.by_unit[unit])]
+        else:
+            sessions = [checked.by_unit[unit] for unit in checked.units]
+        for facts_of_session in sessions:
+            space = self.engine.run(facts_of_session)
             ranked.extend((self._rank(space, f), self._consequence(space, f)) for f in space.firings)
         return Decision(self.digest, merge(ranked))
 

@@ -22,6 +22,8 @@ class Engine(Protocol):
     """Runs a compiled policy over one unit's facts."""
 
     name: str
+    session: str
+    """What one run holds: ``unit`` (each unit's facts apart) or ``document`` (all of them)."""
 
     def run(self, facts: tuple[Fact, ...]) -> Workspace:
         """Every derived fact and firing for these facts."""

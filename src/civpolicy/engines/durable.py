@@ -58,6 +58,8 @@ class DurableEngine:
     """Evaluates a compiled policy in durable-rules' Rete network."""
 
     name = "durable"
+    session = "unit"
+    """Small sessions: durable-rules tells facts apart by a 32-bit hash (see the notes)."""
 
     def __init__(self, plans: Plans) -> None:
         if _durable is None:

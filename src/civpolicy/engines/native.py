@@ -1,11 +1,16 @@
-"""A pure-Python forward chainer: stratified and semi-naive, with hashed join memories.
+"""A pure-Python forward chainer: stratified, semi-naive, with planned hash joins.
 
 Per stratum, aggregates run first (over the complete lower strata), then the rules run
-in rounds: the first round joins every fact, each later round only the combinations
-that contain at least one fact new in the round before (each fact has a serial
-number; a combination is enumerated in the round of its newest fact, once). Facts of
-each pattern are kept in a memory hashed by the pattern's join key, so a join is a
-dictionary look-up, not a scan.
+in rounds: the first round joins every fact; each later round only the combinations
+with at least one fact new in the round before. Every fact has a serial number, and a
+combination is enumerated once: in the round of its newest fact, from the position of
+that fact (positions before it take only older facts, positions after it older or
+equally new ones).
+
+Joins are planned once per rule and starting position: the pattern holding the new
+fact comes first, and every later pattern is looked up in a hash index on the fields
+that an equality ties to facts already bound, whichever pattern wrote the equality.
+So a round costs what is new, not what is known.
 """
 
 from __future__ import annotations
@@ -13,27 +18,120 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
+
+from civpolicy.expressions import Const, Ref
 from civpolicy.facts import Fact
-from civpolicy.plans import Plans, RulePlan
+from civpolicy.plans import PatternPlan, Plans, RulePlan
 from civpolicy.workspace import Workspace
 
-Memory = dict[tuple[Any, ...], list[tuple[int, Fact]]]
+Slot = tuple[int, int]
+"""(rule number, pattern position)."""
+Index = tuple[Slot, tuple[str, ...]]
+"""A slot's facts hashed by these fields."""
+
+
+@attrs.frozen
+class Step:
+    """One pattern of a join plan: where to look its facts up, and by what key."""
+
+    position: int
+    alias: str
+    index: Index
+    sources: tuple[tuple[str, str], ...]
+    """(alias, field) of bound facts whose values make the key, in the index's field order."""
+
+
+@attrs.frozen
+class JoinPlan:
+    """A rule joined from one starting position."""
+
+    start: int
+    steps: tuple[Step, ...]
+
+
+def _key(values: Any) -> tuple[Any, ...]:
+    """A hash key that keeps booleans apart from numbers (true is not 1)."""
+    return tuple((bool, value) if value.__class__ is bool else value for value in values)
+
+
+def _constraints(plan: RulePlan) -> list[tuple[int, str, str, str]]:
+    """Equalities between facts: (position, field, other alias, other field)."""
+    found = []
+    for position, pattern in enumerate(plan.patterns):
+        for test in pattern.pattern.tests:
+            if test.op == "eq" and isinstance(test.value, Ref) and test.value.scope not in ("params", "this", "count"):
+                found.append((position, test.field, test.value.scope, test.value.name))
+    return found
+
+
+def _plan_joins(r: int, plan: RulePlan) -> tuple[dict[int, JoinPlan], list[Step]]:
+    """Join plans from each positive position, and the look-ups of the absent patterns."""
+    aliases = {p.pattern.alias: i for i, p in enumerate(plan.patterns) if p.pattern.alias}
+    equalities = _constraints(plan)
+    positives = [i for i, p in enumerate(plan.patterns) if not p.pattern.negated]
+    plans: dict[int, JoinPlan] = {}
+    for start in positives:
+        order = [start] + [i for i in positives if i != start]
+        bound: set[str] = set()
+        steps = []
+        for position in order:
+            alias = plan.patterns[position].pattern.alias or ""
+            fields: list[str] = []
+            sources: list[tuple[str, str]] = []
+            for at, field, other, other_field in equalities:
+                if at == position and other in bound:
+                    fields.append(field)
+                    sources.append((other, other_field))
+                elif other == alias and other in aliases and plan.patterns[at].pattern.alias in bound:
+                    fields.append(other_field)
+                    sources.append((plan.patterns[at].pattern.alias or "", field))
+            steps.append(Step(position, alias, ((r, position), tuple(fields)), tuple(sources)))
+            bound.add(alias)
+        plans[start] = JoinPlan(start, tuple(steps))
+    absent = []
+    for position, pattern in enumerate(plan.patterns):
+        if pattern.pattern.negated:
+            pairs = [(f, (a, g)) for at, f, a, g in equalities if at == position]
+            absent.append(Step(position, "", ((r, position), tuple(f for f, _ in pairs)), tuple(s for _, s in pairs)))
+    return plans, absent
 
 
 class NativeEngine:
     """Evaluates a compiled policy with no dependency."""
 
     name = "native"
+    session = "document"
 
     def __init__(self, plans: Plans) -> None:
         self.plans = plans
-        self._slots: dict[str, list[tuple[int, int]]] = {}
+        self.joins: list[tuple[dict[int, JoinPlan], list[Step]]] = [
+            _plan_joins(r, plan) for r, plan in enumerate(plans.rules)
+        ]
+        indexes: dict[Slot, set[tuple[str, ...]]] = {}
+        for join_plans, absent in self.joins:
+            for step in [s for jp in join_plans.values() for s in jp.steps] + absent:
+                indexes.setdefault(step.index[0], set()).add(step.index[1])
+        # Patterns with the same conditions on constants share one test per fact.
+        groups: dict[tuple[str, str], tuple[PatternPlan, list[tuple[Slot, tuple[tuple[str, ...], ...]]]]] = {}
         for r, plan in enumerate(plans.rules):
             for p, pattern in enumerate(plan.patterns):
-                self._slots.setdefault(pattern.pattern.fact_type, []).append((r, p))
+                slot = (r, p)
+                consts = sorted(
+                    repr((t.field, t.op, t.value)) for t in pattern.pattern.tests if isinstance(t.value, Const)
+                )
+                signature = (pattern.pattern.fact_type, "|".join(consts))
+                groups.setdefault(signature, (pattern, []))[1].append((slot, tuple(sorted(indexes.get(slot, {()})))))
+        self.by_type: dict[str, list[tuple[PatternPlan, list[tuple[Slot, tuple[tuple[str, ...], ...]]]]]] = {}
+        for (fact_type, _), group in sorted(groups.items()):
+            self.by_type.setdefault(fact_type, []).append(group)
+        self.strata = [
+            [(r, plan) for r, plan in enumerate(plans.rules) if plan.rule.stratum == stratum]
+            for stratum in range(plans.policy.strata)
+        ]
 
     def run(self, facts: tuple[Fact, ...]) -> Workspace:
-        """Derive every fact and fire every rule for one unit's facts."""
+        """Derive every fact and fire every rule for these facts."""
         return _Run(self, facts).space
 
     def close(self) -> None:
@@ -41,41 +139,43 @@ class NativeEngine:
 
 
 class _Run:
-    """One unit's evaluation: the memories and serial numbers of its facts."""
+    """One evaluation: the hash indexes and serial numbers of its facts."""
 
     def __init__(self, engine: NativeEngine, facts: tuple[Fact, ...]) -> None:
         self.engine = engine
-        self.plans = engine.plans
         self.space = Workspace(engine.plans)
-        self.memories: dict[tuple[int, int], Memory] = {}
-        self.newest: dict[tuple[int, int], int] = {}
+        self.indexes: dict[Index, dict[tuple[Any, ...], list[tuple[int, Fact]]]] = {}
+        self.newest: dict[Slot, int] = {}
         self.serial = 0
         for fact in self.space.add_inputs(facts):
             self.insert(fact)
-        for stratum in range(self.plans.policy.strata):
-            for aggregate in self.plans.aggregates_in(stratum):
+        for stratum, rules in enumerate(engine.strata):
+            for aggregate in engine.plans.aggregates_in(stratum):
                 for fact in self.space.run_aggregate(aggregate):
                     self.insert(fact)
-            self.run_stratum([(r, plan) for r, plan in enumerate(self.plans.rules) if plan.rule.stratum == stratum])
+            self.run_stratum(rules)
 
     def insert(self, fact: Fact) -> None:
         serial = self.serial
         self.serial += 1
-        for slot in self.engine._slots.get(fact["type"], ()):
-            pattern = self.plans.rules[slot[0]].patterns[slot[1]]
+        entry = (serial, fact)
+        for pattern, slots in self.engine.by_type.get(fact["type"], ()):
             if pattern.accepts(fact):
-                self.memories.setdefault(slot, {}).setdefault(pattern.key_of(fact), []).append((serial, fact))
-                self.newest[slot] = serial
+                for slot, index_fields in slots:
+                    for fields in index_fields:
+                        key = _key(fact.get(field) for field in fields)
+                        self.indexes.setdefault((slot, fields), {}).setdefault(key, []).append(entry)
+                    self.newest[slot] = serial
 
     def run_stratum(self, rules: list[tuple[int, RulePlan]]) -> None:
         low, high = 0, self.serial
         while True:
             for r, plan in rules:
-                positives = [p for p, pattern in enumerate(plan.patterns) if not pattern.pattern.negated]
-                for delta in positives:
-                    if self.newest.get((r, delta), -1) < low:
+                join_plans, absent = self.engine.joins[r]
+                for start, join_plan in join_plans.items():
+                    if self.newest.get((r, start), -1) < low:
                         continue
-                    for env in self.joins(r, plan, positives, (delta, low, high)):
+                    for env in self.matches(plan, join_plan, absent, (low, high)):
                         fact = self.space.fire(plan, env)
                         if fact is not None:
                             self.insert(fact)
@@ -83,32 +183,34 @@ class _Run:
                 return
             low, high = high, self.serial
 
-    def joins(
-        self, r: int, plan: RulePlan, positives: list[int], window: tuple[int, int, int]
+    def matches(
+        self, plan: RulePlan, join_plan: JoinPlan, absent: list[Step], window: tuple[int, int]
     ) -> Iterator[dict[str, Fact | None]]:
-        """Every combination whose fact at position ``delta`` is new in [low, high)."""
-        delta, low, high = window
+        """Every combination whose fact at the start position is new in [low, high)."""
+        low, high = window
+        start = join_plan.start
+        steps = join_plan.steps
         env: dict[str, Fact | None] = {}
-        negatives = [p for p in range(len(plan.patterns)) if p not in positives]
 
-        def extend(index: int) -> Iterator[dict[str, Fact | None]]:
-            if index == len(positives):
-                if all(self.absent(r, plan, p, env) for p in negatives):
+        def extend(depth: int) -> Iterator[dict[str, Fact | None]]:
+            if depth == len(steps):
+                if all(self.absent(plan, step, env) for step in absent):
                     yield dict(env)
                 return
-            position = positives[index]
-            pattern = plan.patterns[position]
-            bucket = self.memories.get((r, position), {}).get(pattern.key_for(env), ())
-            start, stop = (0, low) if position < delta else (low, high) if position == delta else (0, high)
+            step = steps[depth]
+            key = _key(env[alias][field] if env[alias] else None for alias, field in step.sources)  # type: ignore[index]
+            bucket = self.indexes.get(step.index, {}).get(key, ())
+            first, stop = (0, low) if step.position < start else (low, high) if step.position == start else (0, high)
             for serial, fact in bucket:
-                if start <= serial < stop:
-                    env[pattern.pattern.alias or ""] = fact
-                    yield from extend(index + 1)
-            env.pop(pattern.pattern.alias or "", None)
+                if first <= serial < stop:
+                    env[step.alias] = fact
+                    yield from extend(depth + 1)
+            env.pop(step.alias, None)
 
         yield from extend(0)
 
-    def absent(self, r: int, plan: RulePlan, position: int, env: dict[str, Fact | None]) -> bool:
-        pattern = plan.patterns[position]
-        bucket = self.memories.get((r, position), {}).get(pattern.key_for(env), ())
-        return not any(all(check(fact, env) for check in pattern.checks) for _, fact in bucket)
+    def absent(self, plan: RulePlan, step: Step, env: dict[str, Fact | None]) -> bool:
+        key = _key(env[alias][field] if env[alias] else None for alias, field in step.sources)  # type: ignore[index]
+        bucket = self.indexes.get(step.index, {}).get(key, ())
+        checks = plan.patterns[step.position].checks
+        return not any(all(check(fact, env) for check in checks) for _, fact in bucket)
