@@ -8,6 +8,7 @@
 """
 
 from civpolicy.decision import Consequence, Decision, Evidence
+from civpolicy.engines import EngineUnavailableError
 from civpolicy.errors import (
     CivpolicyError,
     EngineError,
@@ -24,6 +25,7 @@ __all__ = [
     "Consequence",
     "Decision",
     "EngineError",
+    "EngineUnavailableError",
     "Evidence",
     "FactsError",
     "LocatedError",

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from civpolicy.engines import ENGINES
-from civpolicy.errors import CivpolicyError, LocatedError, ParameterError
+from civpolicy.errors import CivpolicyError, LocatedError, ParameterError, Problem
 from civpolicy.load import load_model
 from civpolicy.policy import Policy, load_policy, shipped_policy_dir
 from civpolicy.render import decision_table, explain
@@ -40,7 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="civpolicy", description=__doc__.split("\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="civpolicy", description="Check the policy, evaluate facts, explain a unit's consequences."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="validate the policy files")
@@ -113,6 +115,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from civpolicy import batch
 
+    missing = [name for name in args.inputs if not Path(name).is_file()]
+    if missing:
+        raise LocatedError([Problem(name, 1, 1, "no such input file") for name in missing])
     policy = _policy(args)
     jobs = args.jobs or batch.default_jobs()
     progress = batch.Progress()

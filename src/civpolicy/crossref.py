@@ -66,6 +66,13 @@ class _Checker:
         for name, spec in self.policy.inputs.items():
             where, line = spec.file, spec.line
             targets = {f.target for f in spec.fields}
+            if "unit" not in targets:
+                self.report(
+                    where,
+                    line,
+                    f"inputs.{name}.fields",
+                    "every fact belongs to a unit: give a field `unit` (or `as: unit`)",
+                )
             for key in spec.key or ():
                 if key not in targets:
                     self.report(where, line, f"inputs.{name}.key", f"key field {key!r} is not a field of {name}")

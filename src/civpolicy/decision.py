@@ -29,10 +29,11 @@ class Consequence:
     unit: str
     kind: str
     period: str
-    params: dict[str, Any]
-    rule: str
-    source: str
-    because: tuple[str, ...]
+    params: dict[str, Any] = attrs.field(hash=False)
+    """Hashing leaves params out (a dict); equality compares them."""
+    rule: str = ""
+    source: str = ""
+    because: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
     """The reasons as a tree, for ``explain``: not part of the JSON document."""
 

@@ -9,6 +9,7 @@ collected and raised together as one :class:`~civpolicy.errors.FactsError`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -72,16 +73,26 @@ def validate_facts(
     register = inputs.get(UNIT_REGISTER)
     reader = _ItemReader(r, vocabularies)
     units: list[Fact] = []
+    named: set[str] = set()
     if register is not None and register.source_key in top:
         units = reader.read_list(top, register, known_units=None)
+        named = _named_units(top[register.source_key], register)
     unit_ids = {fact["unit"] for fact in units}
     facts: list[Fact] = list(units)
     for key, spec in by_key.items():
         if spec.name != UNIT_REGISTER and key in top:
-            facts.extend(reader.read_list(top, spec, known_units=unit_ids))
+            facts.extend(reader.read_list(top, spec, known_units=unit_ids | named))
     if problems:
         raise FactsError(problems)
     return _group(facts, sorted(unit_ids))
+
+
+def _named_units(items: Any, register: m.InputFact) -> set[str]:
+    """Unit ids written in the register, valid or not: a broken unit is reported once, not per fact."""
+    id_field = next((f.name for f in register.fields if f.target == "unit"), "unit")
+    if not isinstance(items, list):
+        return set()
+    return {item[id_field] for item in items if isinstance(item, dict) and isinstance(item.get(id_field), str)}
 
 
 def _group(facts: list[Fact], units: list[str]) -> Facts:
@@ -189,7 +200,7 @@ class _ItemReader:
             return value if isinstance(value, bool) else bad(f"must be true or false (got {value!r})")
         if kind in ("integer", "number", "year"):
             wanted = int if kind in ("integer", "year") else (int, float)
-            if not is_a(value, wanted):
+            if not is_a(value, wanted) or not math.isfinite(value):
                 return bad(f"must be {'a whole number' if wanted is int else 'a number'} (got {value!r})")
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
             if (low is not None and value < low) or (high is not None and value > high):
@@ -227,6 +238,6 @@ def load_facts(
     if isinstance(source, (str, Path)):
         data, name, problems = read_facts_file(source)
         if data is None:
-            raise FactsError(problems)
+            raise FactsError(problems or [Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")])
         return validate_facts(data, inputs, vocabularies, name, problems)
     return validate_facts(source, inputs, vocabularies)

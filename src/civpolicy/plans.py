@@ -69,13 +69,16 @@ def same(a: Any, b: Any) -> bool:
 
 
 def _compare(op: str, actual: Any, expected: Any) -> bool:
+    """A condition on a field; on a missing (null) field only equality to null can hold."""
     if op == "eq":
         return same(actual, expected)
+    if actual is None or expected is None:
+        return False
     if op == "in":
         return any(same(actual, item) for item in expected)
     if op == "ne":
         return not same(actual, expected)
-    if actual is None or expected is None or isinstance(actual, str) != isinstance(expected, str):
+    if isinstance(actual, str) != isinstance(expected, str):
         return False
     if op == "lt":
         return bool(actual < expected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -40,7 +41,7 @@ def load_policy(
     """Load and validate a policy folder (the shipped one by default), with parameter overrides."""
     folder = Path(directory) if directory is not None else shipped_policy_dir()
     model = load_model(folder)
-    policy = Policy(model, resolve_params(model, params or {}), engine or DEFAULT_ENGINE)
+    policy = Policy(model, resolve_params(model, params or {}), engine)
     policy.origin = (str(folder.resolve()), dict(params or {}), engine)
     return policy
 
@@ -53,7 +54,7 @@ def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[s
         if parameter is None:
             raise ParameterError(f"no parameter {name!r}{did_you_mean(name, model.parameters)}")
         wanted = int if parameter.integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, wanted):
+        if isinstance(value, bool) or not isinstance(value, wanted) or not math.isfinite(value):
             kind = "a whole number" if parameter.integer else "a number"
             raise ParameterError(f"parameter {name} must be {kind} (got {value!r})")
         if parameter.minimum is not None and value < parameter.minimum:
@@ -67,7 +68,7 @@ def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[s
 class Policy:
     """A loaded policy with its parameter values, ready to evaluate facts."""
 
-    def __init__(self, model: m.PolicyModel, params: dict[str, Any], engine: str = DEFAULT_ENGINE) -> None:
+    def __init__(self, model: m.PolicyModel, params: dict[str, Any], engine: str | None = None) -> None:
         self.model = model
         self.params = params
         self.compiled: CompiledPolicy = compile_policy(model, params)
@@ -124,7 +125,8 @@ class Policy:
 
     def _rank(self, space: Workspace, firing: Firing) -> tuple[Any, ...]:
         facts = [space.facts[i] for i in firing.derivation.premises]
-        return (tuple((f.get("start", -1), f.get("end", -1), f["type"]) for f in facts), firing.rule.rule.order)
+        times = tuple((f.get("start", -1), f.get("end", -1), f["type"]) for f in facts)
+        return (times, firing.rule.rule.order, tuple(space.describe(i) for i in firing.derivation.premises))
 
     def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
         rule = self._rules[firing.rule.rule.id]
@@ -161,18 +163,22 @@ class Policy:
         return self._rules[rule_id]
 
 
-def _available_engine(name: str) -> str:
-    if name not in ENGINES:
-        raise ParameterError(f"no engine {name!r}; choose one of {', '.join(ENGINES)}")
-    if name == "durable":
-        from civpolicy.engines.durable import durable_available
+def _available_engine(name: str | None) -> str:
+    """The engine to use: the one named (which must run here), or the default."""
+    from civpolicy.engines.durable import durable_available
 
-        if not durable_available():
-            if "durable" not in _warned:
-                _warned.add("durable")
-                print("civpolicy: durable-rules is not installed here; using the native engine", file=sys.stderr)
-            return "native"
-    return name
+    if name is not None:
+        if name not in ENGINES:
+            raise ParameterError(f"no engine {name!r}; choose one of {', '.join(ENGINES)}")
+        if name == "durable" and not durable_available():
+            raise EngineUnavailableError("the durable engine needs durable-rules, which is not installed here")
+        return name
+    if DEFAULT_ENGINE == "durable" and not durable_available():
+        if "durable" not in _warned:
+            _warned.add("durable")
+            print("civpolicy: durable-rules is not installed here; using the native engine", file=sys.stderr)
+        return "native"
+    return DEFAULT_ENGINE
 
 
 __all__ = ["DEFAULT_ENGINE", "EngineUnavailableError", "Policy", "load_policy", "shipped_policy_dir"]

@@ -1,7 +1,7 @@
 """The durable-rules engine: the compiled rules as one durable ruleset, one session per unit.
 
 This is the only module that imports ``durable``. It works around what
-``shared/notes/durable-rules.md`` measured:
+``docs/durable-rules-notes.md`` measured:
 
 - one private ``Host`` per compiled policy, with the timer threads switched off, so
   policies do not share a namespace and no thread is left running;
