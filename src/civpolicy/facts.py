@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -106,19 +106,9 @@ def _group(facts: list[Fact], units: list[str]) -> Facts:
     return Facts(tuple(units), {unit: tuple(items) for unit, items in by_unit.items()})
 
 
-def sort_key(fact: Mapping[str, Any]) -> tuple[Any, ...]:
-    """A canonical order of facts, whatever the key order: by field name, then value."""
-    return tuple((key, _rank(value)) for key, value in sorted(fact.items()) if key != "seq")
-
-
-def _rank(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (1, value)
-    if isinstance(value, (int, float)):
-        return (2, value)
-    return (3, str(value))
+def sort_key(fact: Mapping[str, Any]) -> str:
+    """A canonical order of facts, whatever the key order (any total order that is stable)."""
+    return repr(sorted(item for item in fact.items() if item[0] != "seq"))
 
 
 def canonical(fact: Mapping[str, Any]) -> str:
@@ -137,18 +127,22 @@ class _ItemReader:
         if items is None:
             return []
         if not isinstance(items, list):
-            r.problem(top, key, key, f"must be a list (got {type(items).__name__})")
+            got = "a mapping" if isinstance(items, dict) else repr(items)[:40]
+            r.problem(top, key, key, f"must be a list (got {got})")
             return []
         seen: dict[tuple[Any, ...], tuple[Fact, int]] = {}
         result = []
+        fast = self._fast_reader(spec, known_units)
         for index, item in enumerate(items):
-            path = f"{key}[{index}]"
-            data = r.mapping(item, items, index, path)
-            if data is None or not r.keys(
-                data, path, [f.name for f in spec.fields], [f.name for f in spec.fields if f.required]
-            ):
-                continue
-            fact = self.read_item(data, spec, path, known_units)
+            fact = fast(item)
+            if fact is None:
+                path = f"{key}[{index}]"
+                data = r.mapping(item, items, index, path)
+                if data is None or not r.keys(
+                    data, path, [f.name for f in spec.fields], [f.name for f in spec.fields if f.required]
+                ):
+                    continue
+                fact = self.read_item(data, spec, path, known_units)
             if fact is None:
                 continue
             if spec.key is None:
@@ -159,11 +153,74 @@ class _ItemReader:
                 first, line = seen[identity]
                 if canonical(first) != canonical(fact):
                     what = ", ".join(f"{k} {fact[k]}" for k in spec.key)
-                    r.problem(items, index, path, f"conflicts with the {spec.name} at line {line} for the same {what}")
+                    message = f"conflicts with the {spec.name} at line {line} for the same {what}"
+                    r.problem(items, index, f"{key}[{index}]", message)
                 continue
             seen[identity] = (fact, items.mark_of(index)[0] if hasattr(items, "mark_of") else index + 1)
             result.append(fact)
         return result
+
+    def _fast_reader(self, spec: m.InputFact, known_units: set[str] | None) -> Callable[[Any], Fact | None]:
+        """A reader for well-formed items: a fact, or None to take the slow path that explains."""
+        allowed = frozenset(f.name for f in spec.fields)
+        required = frozenset(f.name for f in spec.fields if f.required)
+        checks = [(f, self._fast_check(f, known_units)) for f in spec.fields]
+        name = spec.name
+
+        def read(item: Any) -> Fact | None:
+            if not isinstance(item, dict) or not allowed.issuperset(item) or not required.issubset(item):
+                return None
+            fact: Fact = {"type": name}
+            for field, check in checks:
+                if field.name not in item:
+                    fact[field.target] = field.default
+                    continue
+                value = check(item[field.name])
+                if value is _INVALID:
+                    return None
+                if field.type == "period" and field.target == "period":
+                    fact.update(value)
+                else:
+                    fact[field.target] = value
+            return fact
+
+        return read
+
+    def _fast_check(self, field: m.InputField, known_units: set[str] | None) -> Callable[[Any], Any]:
+        """A check of one field's value: the value (period fields for a period) or _INVALID."""
+        kind = field.type
+        if kind in ("text", "unit"):
+            units = known_units if kind == "unit" else None
+            return lambda v: v if isinstance(v, str) and v.strip() and (units is None or v in units) else _INVALID
+        if kind == "boolean":
+            return lambda v: v if v is True or v is False else _INVALID
+        if kind in ("integer", "number", "year"):
+            wanted: Any = int if kind in ("integer", "year") else (int, float)
+            low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
+
+            def number(v: Any) -> Any:
+                if isinstance(v, bool) or not isinstance(v, wanted) or not math.isfinite(v):
+                    return _INVALID
+                if (low is not None and v < low) or (high is not None and v > high):
+                    return _INVALID
+                return v
+
+            return number
+        if kind == "period":
+            kinds = set(field.kinds)
+
+            def period(v: Any) -> Any:
+                try:
+                    fields = period_fields(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else None
+                except PeriodSyntaxError:
+                    return _INVALID
+                if fields is None or (kinds and fields["period_kind"] not in kinds):
+                    return _INVALID
+                return dict(fields)
+
+            return period
+        allowed = set(field.values) or {term.id for term in self.vocabularies.get(field.vocabulary or "", ())}
+        return lambda v: v if isinstance(v, str) and v in allowed else _INVALID
 
     def read_item(self, data: Any, spec: m.InputFact, path: str, known_units: set[str] | None) -> Fact | None:
         fact: Fact = {"type": spec.name}
