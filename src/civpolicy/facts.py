@@ -127,7 +127,7 @@ class _ItemReader:
         if items is None:
             return []
         if not isinstance(items, list):
-            got = "a mapping" if isinstance(items, dict) else repr(items)[:40]
+            got = "a mapping" if isinstance(items, dict) else type(items).__name__
             r.problem(top, key, key, f"must be a list (got {got})")
             return []
         seen: dict[tuple[Any, ...], tuple[Fact, int]] = {}
