@@ -8,6 +8,7 @@ evaluated as code: closures are built from the expression data.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -124,8 +125,28 @@ def _getter(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
     return lambda fact: tuple(fact.get(field) for field in fields)
 
 
+_ORDERS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
+
 def _ref_test(test: m.Test) -> Callable[[Fact, Env], bool]:
-    field, op, value = test.field, test.op, value_of(test.value)
+    field, op = test.field, test.op
+    if isinstance(test.value, Ref) and op in _ORDERS and test.value.scope not in ("this", "count"):
+        alias, name, compare = test.value.scope, test.value.name, _ORDERS[op]
+
+        def ordered(fact: Fact, env: Env) -> bool:
+            actual, other = fact.get(field), env[alias]
+            expected = None if other is None else other.get(name)
+            if actual is None or expected is None or isinstance(actual, str) != isinstance(expected, str):
+                return False
+            return compare(actual, expected)
+
+        return ordered
+    value = value_of(test.value)
     return lambda fact, env: _compare(op, fact.get(field), value(env, {}, None))
 
 

@@ -27,8 +27,8 @@ from civpolicy.workspace import Workspace
 
 Slot = tuple[int, int]
 """(rule number, pattern position)."""
-Index = tuple[Slot, tuple[str, ...]]
-"""A slot's facts hashed by these fields."""
+Index = tuple[Any, tuple[str, ...]]
+"""A memory's facts hashed by these fields (the memory: a slot, then a shared memory number)."""
 
 
 @attrs.frozen
@@ -105,30 +105,43 @@ class NativeEngine:
 
     def __init__(self, plans: Plans) -> None:
         self.plans = plans
-        self.joins: list[tuple[dict[int, JoinPlan], list[Step]]] = [
-            _plan_joins(r, plan) for r, plan in enumerate(plans.rules)
-        ]
-        indexes: dict[Slot, set[tuple[str, ...]]] = {}
-        for join_plans, absent in self.joins:
-            for step in [s for jp in join_plans.values() for s in jp.steps] + absent:
-                indexes.setdefault(step.index[0], set()).add(step.index[1])
-        # Patterns with the same conditions on constants share one test per fact.
-        groups: dict[tuple[str, str], tuple[PatternPlan, list[tuple[Slot, tuple[tuple[str, ...], ...]]]]] = {}
+        # Patterns with the same type and conditions on constants share one memory: each fact
+        # is tested once per memory, and stored once per distinct join key.
+        signatures: dict[tuple[str, str], int] = {}
+        self.memory_of: dict[Slot, int] = {}
+        first_pattern: dict[int, PatternPlan] = {}
         for r, plan in enumerate(plans.rules):
             for p, pattern in enumerate(plan.patterns):
-                slot = (r, p)
                 consts = sorted(
                     repr((t.field, t.op, t.value)) for t in pattern.pattern.tests if isinstance(t.value, Const)
                 )
-                signature = (pattern.pattern.fact_type, "|".join(consts))
-                groups.setdefault(signature, (pattern, []))[1].append((slot, tuple(sorted(indexes.get(slot, {()})))))
-        self.by_type: dict[str, list[tuple[PatternPlan, list[tuple[Slot, tuple[tuple[str, ...], ...]]]]]] = {}
-        for (fact_type, _), group in sorted(groups.items()):
-            self.by_type.setdefault(fact_type, []).append(group)
+                memory = signatures.setdefault((pattern.pattern.fact_type, "|".join(consts)), len(signatures))
+                self.memory_of[(r, p)] = memory
+                first_pattern.setdefault(memory, pattern)
+        self.joins: list[tuple[dict[int, JoinPlan], list[Step]]] = []
+        fields_of: dict[int, set[tuple[str, ...]]] = {memory: set() for memory in first_pattern}
+        for r, plan in enumerate(plans.rules):
+            join_plans, absent = _plan_joins(r, plan)
+            join_plans = {
+                start: JoinPlan(start, tuple(self._shared(step) for step in jp.steps))
+                for start, jp in join_plans.items()
+            }
+            absent = [self._shared(step) for step in absent]
+            for step in [s for jp in join_plans.values() for s in jp.steps] + absent:
+                fields_of[step.index[0]].add(step.index[1])
+            self.joins.append((join_plans, absent))
+        self.by_type: dict[str, list[tuple[PatternPlan, int, tuple[tuple[str, ...], ...]]]] = {}
+        for memory, pattern in first_pattern.items():
+            self.by_type.setdefault(pattern.pattern.fact_type, []).append(
+                (pattern, memory, tuple(sorted(fields_of[memory])))
+            )
         self.strata = [
             [(r, plan) for r, plan in enumerate(plans.rules) if plan.rule.stratum == stratum]
             for stratum in range(plans.policy.strata)
         ]
+
+    def _shared(self, step: Step) -> Step:
+        return attrs.evolve(step, index=(self.memory_of[step.index[0]], step.index[1]))
 
     def run(self, facts: tuple[Fact, ...]) -> Workspace:
         """Derive every fact and fire every rule for these facts."""
@@ -145,7 +158,7 @@ class _Run:
         self.engine = engine
         self.space = Workspace(engine.plans)
         self.indexes: dict[Index, dict[tuple[Any, ...], list[tuple[int, Fact]]]] = {}
-        self.newest: dict[Slot, int] = {}
+        self.newest: dict[int, int] = {}
         self.serial = 0
         for fact in self.space.add_inputs(facts):
             self.insert(fact)
@@ -159,13 +172,12 @@ class _Run:
         serial = self.serial
         self.serial += 1
         entry = (serial, fact)
-        for pattern, slots in self.engine.by_type.get(fact["type"], ()):
+        for pattern, memory, index_fields in self.engine.by_type.get(fact["type"], ()):
             if pattern.accepts(fact):
-                for slot, index_fields in slots:
-                    for fields in index_fields:
-                        key = _key(fact.get(field) for field in fields)
-                        self.indexes.setdefault((slot, fields), {}).setdefault(key, []).append(entry)
-                    self.newest[slot] = serial
+                for fields in index_fields:
+                    key = _key(fact.get(field) for field in fields)
+                    self.indexes.setdefault((memory, fields), {}).setdefault(key, []).append(entry)
+                self.newest[memory] = serial
 
     def run_stratum(self, rules: list[tuple[int, RulePlan]]) -> None:
         low, high = 0, self.serial
@@ -173,7 +185,7 @@ class _Run:
             for r, plan in rules:
                 join_plans, absent = self.engine.joins[r]
                 for start, join_plan in join_plans.items():
-                    if self.newest.get((r, start), -1) < low:
+                    if self.newest.get(self.engine.memory_of[(r, start)], -1) < low:
                         continue
                     for env in self.matches(plan, join_plan, absent, (low, high)):
                         fact = self.space.fire(plan, env)
