@@ -21,8 +21,8 @@ from civpolicy.load import load_model
 from civpolicy.plans import make_plans
 from civpolicy.workspace import Firing, Workspace
 
-DEFAULT_ENGINE = "durable"
-"""The engine used when none is named (see docs/architecture.md for why)."""
+DEFAULT_ENGINE = "native"
+"""The engine used when none is named: the faster one, which runs everywhere (docs/benchmarks.md)."""
 
 _warned: set[str] = set()
 
