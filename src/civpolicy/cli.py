@@ -76,7 +76,9 @@ def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("facts", help="facts file, YAML or JSON (contract section 1)")
     command.add_argument("--policy", help="policy folder (default: the shipped policy)")
     command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
-    command.add_argument("--engine", choices=ENGINES, help="rule engine (default: native; durable where durable-rules is installed)")
+    command.add_argument(
+        "--engine", choices=ENGINES, help="rule engine (default: native; durable where durable-rules is installed)"
+    )
 
 
 def _params(pairs: list[str]) -> dict[str, Any]:

@@ -80,11 +80,17 @@ class _Checker:
                 if field.vocabulary and field.vocabulary not in self.policy.vocabularies:
                     hint = did_you_mean(field.vocabulary, self.policy.vocabularies)
                     self.report(
-                        where, line, f"inputs.{name}.fields.{field.name}", f"no vocabulary {field.vocabulary!r}{hint}"
+                        where,
+                        field.line or line,
+                        f"inputs.{name}.fields.{field.name}",
+                        f"no vocabulary {field.vocabulary!r}{hint}",
                     )
                 if field.type == "choice" and not field.vocabulary and not field.values:
                     self.report(
-                        where, line, f"inputs.{name}.fields.{field.name}", "a choice needs 'values' or 'vocabulary'"
+                        where,
+                        field.line or line,
+                        f"inputs.{name}.fields.{field.name}",
+                        "a choice needs 'values' or 'vocabulary'",
                     )
             self.check_template(spec.says, self.fields[name], where, line, f"inputs.{name}.says")
 
@@ -160,7 +166,7 @@ class _Checker:
         elif ref.scope not in aliases:
             hint = did_you_mean(ref.scope, aliases)
             self.report(file, line, path, f"${ref.scope} names no fact found before it{hint}")
-        elif ref.name not in self.fields.get(aliases[ref.scope], set()):
+        elif aliases[ref.scope] in self.fields and ref.name not in self.fields[aliases[ref.scope]]:
             fields = self.fields.get(aliases[ref.scope], set())
             self.report(
                 file, line, path, f"{aliases[ref.scope]} has no field {ref.name!r}{did_you_mean(ref.name, fields)}"
@@ -183,19 +189,19 @@ class _Checker:
                 if ref.scope == "this" and ref.name not in done:
                     self.report(
                         rule.file,
-                        rule.line,
+                        rule.line_of(f"then.{name}"),
                         f"{rule.id}.then.{name}",
                         f"$this.{ref.name} is not computed before {name}",
                     )
                 elif ref.scope == "count":
                     self.report(
                         rule.file,
-                        rule.line,
+                        rule.line_of(f"then.{name}"),
                         f"{rule.id}.then.{name}",
                         "$count is only known in a derived fact with 'count'",
                     )
                 else:
-                    self.check_ref(ref, aliases, rule.file, rule.line, f"{rule.id}.then.{name}")
+                    self.check_ref(ref, aliases, rule.file, rule.line_of(f"then.{name}"), f"{rule.id}.then.{name}")
             done.add(name.removeprefix("params."))
         if rule.then.consequence is not None:
             self.check_consequence(rule)
@@ -204,13 +210,15 @@ class _Checker:
         kind = self.policy.kinds.get(rule.head)
         if kind is None:
             hint = did_you_mean(rule.head, self.policy.kinds)
-            self.report(rule.file, rule.line, f"{rule.id}.then.consequence", f"no consequence kind {rule.head!r}{hint}")
+            line = rule.line_of("then.consequence")
+            self.report(rule.file, line, f"{rule.id}.then.consequence", f"no consequence kind {rule.head!r}{hint}")
             return
         given = [name.removeprefix("params.") for name, _ in rule.then.fields if name.startswith("params.")]
         if sorted(given) != sorted(kind.params):
+            extra = [name for name in given if name not in kind.params]
             self.report(
                 rule.file,
-                rule.line,
+                rule.line_of(f"then.params.{extra[0]}" if extra else "then.params"),
                 f"{rule.id}.then.params",
                 f"{kind.name} takes params {sorted(kind.params)} (got {sorted(given)})",
             )
@@ -261,9 +269,10 @@ def _squash(text: str) -> str:
 
 
 def _citations(policy: m.PolicyModel) -> Iterable[tuple[str, int, str, m.Citation]]:
+    inherited = {d.citation for d in policy.derived.values() if d.citation}
     for rule in policy.all_rules():
-        if rule.citation.text:
-            yield rule.file, rule.line, rule.id, rule.citation
+        if rule.citation.text and rule.citation not in inherited:
+            yield rule.file, rule.line_of("text"), rule.id, rule.citation
     for name, derived in policy.derived.items():
         if derived.citation:
             yield derived.file, derived.line, f"derived.{name}", derived.citation

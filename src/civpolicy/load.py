@@ -314,6 +314,7 @@ class _Builder:
                         kinds=tuple(r.get(spec_map, "kinds", field_path, list, [])),
                         minimum=r.get(spec_map, "minimum", field_path, (int, float)),
                         maximum=r.get(spec_map, "maximum", field_path, (int, float)),
+                        line=spec_map.mark[0],
                     )
                 )
             key = data.get("key")
@@ -484,7 +485,14 @@ class _Builder:
             head = output.consequence or ""
         else:
             output = m.Output(self._fields(r, data, "then", f"{path}.then"))
+        lines = {"text": data.mark_of("text")[0], "then": then_map.mark[0]}
+        for key in then_map:
+            lines[f"then.{key}"] = then_map.mark_of(key)[0]
+        params = then_map.get("params")
+        if isinstance(params, MarkedMap):
+            lines.update({f"then.params.{key}": params.mark_of(key)[0] for key in params})
         return m.Rule(
+            lines=tuple(sorted(lines.items())),
             id=rule_id,
             head=head or "",
             when=tuple(patterns),
@@ -499,6 +507,9 @@ class _Builder:
     def _consequence_output(self, r: Reader, then: MarkedMap, path: str) -> m.Output:
         if not r.keys(then, path, ("consequence", "unit", "period", "params"), ("consequence", "unit", "period")):
             return m.Output((), consequence="")
+        for key in ("unit", "period"):
+            if then.get(key) is None:
+                r.problem(then, key, f"{path}.{key}", f"a consequence needs a {key}: write a value, such as $e.{key}")
         fields = [(key, self._expr(r, then, key, f"{path}.{key}")) for key in ("unit", "period") if key in then]
         params = r.mapping(then["params"], then, "params", f"{path}.params") if "params" in then else None
         for key in params or {}:

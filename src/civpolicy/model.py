@@ -86,6 +86,7 @@ class InputField:
     kinds: tuple[str, ...] = ()
     minimum: int | float | None = None
     maximum: int | float | None = None
+    line: int = 0
 
     @property
     def target(self) -> str:
@@ -153,6 +154,17 @@ class Rule:
     interpretation: str = ""
     file: str = ""
     line: int = 0
+    lines: tuple[tuple[str, int], ...] = ()
+    """Lines of the rule's parts: ``text``, ``then``, ``then.period``, ``then.params.points``..."""
+
+    def line_of(self, part: str) -> int:
+        """The line of a part of the rule (``then.params.points``), or of the nearest enclosing part."""
+        lines = dict(self.lines)
+        while part:
+            if part in lines:
+                return lines[part]
+            part = part.rpartition(".")[0]
+        return self.line
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ KINDS: dict[str, int] = {"year": 12, "half": 6, "quarter": 3, "month": 1}
 """Each period kind and its length in months."""
 _KIND_OF = {length: name for name, length in KINDS.items()}
 
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|(?P<month>\d{2})))?$")
+_PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|(?P<month>\d{2})))?")
 
 
 class PeriodSyntaxError(ValueError):
@@ -84,7 +84,7 @@ def parse_period(text: object) -> Period:
     """Read ``YYYY``, ``YYYY-Hn``, ``YYYY-Qn`` or ``YYYY-MM`` (a bare year may be an int)."""
     if isinstance(text, bool) or not isinstance(text, (str, int)):
         raise PeriodSyntaxError(f"a period must be text like 2022, 2022-H1, 2022-Q3 or 2022-05 (got {text!r})")
-    match = _PATTERN.match(str(text))
+    match = _PATTERN.fullmatch(str(text))
     if match is None:
         raise PeriodSyntaxError(f"not a period: {text!r} (expected 2022, 2022-H1, 2022-Q3 or 2022-05)")
     year = int(match["year"])

@@ -1,0 +1,281 @@
+"""The civpolicy command (contract section 6): check, evaluate and explain, their output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import civpolicy
+from civpolicy.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = str(ROOT / "examples" / "county-2022.yaml")
+LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<rest>.+)$")
+CONSEQUENCE_KEYS = ["unit", "kind", "period", "params", "rule", "source", "because"]
+
+
+@pytest.fixture(scope="module")
+def example_json() -> str:
+    return civpolicy.load_policy().evaluate(EXAMPLE).to_json()
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "facts.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def broken_policy(tmp_path: Path) -> Path:
+    """A copy of the shipped policy with two problems in linkages.yaml."""
+    folder = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", folder)
+    path = folder / "linkages.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("points: $params.review_deduction_points", "points: $params.x")
+    text = text.replace(
+        "{period_kind: year, grade: good}\n    then:\n      consequence: civilized_unit.priority",
+        "{period_kind: year, grades: good}\n    then:\n      consequence: civilized_unit.priority",
+    )
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def test_check_the_shipped_policy(capsys: pytest.CaptureFixture[str]) -> None:
+    expected = (0, "ok: 22 rules, 5 derived facts, 6 parameters in 3 files\n", "")
+    assert expected == run(capsys, "check")
+
+
+def test_check_a_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == run(capsys, "check", str(ROOT / "policy"))[0]
+
+
+def test_check_a_broken_copy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = broken_policy(tmp_path)
+    code, out, err = run(capsys, "check", str(folder))
+    located = [LOCATED.match(line) for line in err.splitlines()]
+    file = str(folder / "linkages.yaml")
+    expected = [
+        (file, "civilized_unit.priority.when[0].grades: evaluation has no field 'grades' (did you mean 'grade'?)"),
+        (file, "civilized_unit.review_deduction.then.params.points: no parameter 'x'"),
+    ]
+    assert (1, "") == (code, out)
+    assert expected == [m and (m["file"], m["rest"]) for m in located]
+
+
+def test_check_a_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    expected = (1, "", f"{tmp_path / 'none'}:1:1: no such policy folder\n")
+    assert expected == run(capsys, "check", str(tmp_path / "none"))
+
+
+# -- evaluate ------------------------------------------------------------------------------
+
+
+def test_evaluate_json_is_the_contract_document(capsys: pytest.CaptureFixture[str], example_json: str) -> None:
+    code, out, err = run(capsys, "evaluate", EXAMPLE, "--format", "json")
+    document = json.loads(out)
+    assert (0, "", example_json) == (code, err, out)
+    assert (["policy", "consequences"], ["digest"]) == (list(document), list(document["policy"]))
+    assert civpolicy.load_policy().digest == document["policy"]["digest"]
+
+
+def test_evaluate_json_consequences(capsys: pytest.CaptureFixture[str]) -> None:
+    consequences = json.loads(run(capsys, "evaluate", EXAMPLE)[1])["consequences"]
+    assert {tuple(CONSEQUENCE_KEYS)} == {tuple(c) for c in consequences}
+    withheld = [c for c in consequences if c["kind"] == "civilized_unit_bonus.withhold_year"]
+    expected = [
+        {
+            "unit": "fushou-community",
+            "kind": "civilized_unit_bonus.withhold_year",
+            "period": "2023",
+            "params": {},
+            "rule": "civilized_unit_bonus.withhold_year",
+            "source": "二（四）2",
+            "because": [
+                "unit fushou-community: category community, civilized unit yes, vertically managed no",
+                "fushou-community: 3 consecutive poor quarter(s) up to 2023-Q1",
+            ],
+        },
+    ]
+    assert expected == [c for c in withheld if c["unit"] == "fushou-community"]
+    assert (162, 16) == (len(consequences), len({c["kind"] for c in consequences}))
+
+
+def test_evaluate_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "evaluate", EXAMPLE, "--format", "table")
+    lines = out.splitlines()
+    digest = civpolicy.load_policy().digest
+    assert (0, "") == (code, err)
+    assert ["unit", "period", "consequence", "params", "rule", "clause"] == lines[0].split()
+    assert (set("- "), "", f"162 consequence(s); policy {digest}") == (set(lines[1]), lines[-2], lines[-1])
+    assert 162 + 4 == len(lines)
+    assert ["agri-bank", "2022", "civilized_unit.review_deduction", "points=5"] == lines[3].split()[:4]
+
+
+def test_param_changes_the_output(capsys: pytest.CaptureFixture[str]) -> None:
+    def withheld(*extra: str) -> tuple[str, list[tuple[str, str]]]:
+        document = json.loads(run(capsys, "evaluate", EXAMPLE, *extra)[1])
+        rows = [(c["unit"], c["period"]) for c in document["consequences"] if c["kind"].endswith(".withhold_year")]
+        return document["policy"]["digest"], rows
+
+    default_digest, default = withheld()
+    changed_digest, changed = withheld("--param", "year_withhold_streak=2")
+    expected_default = [
+        ("fushou-community", "2023"),
+        ("market-regulation-bureau", "2022"),
+        ("market-regulation-bureau", "2023"),
+        ("urban-management-bureau", "2022"),
+    ]
+    assert expected_default == default
+    expected = [
+        ("fushou-community", "2022"),
+        ("fushou-community", "2023"),
+        ("market-regulation-bureau", "2022"),
+        ("market-regulation-bureau", "2023"),
+        ("panhe-street", "2022"),
+        ("urban-management-bureau", "2022"),
+    ]
+    assert (expected, True) == (changed, default_digest != changed_digest)
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("nope=2", "civpolicy: no parameter 'nope'\n"),
+        (
+            "year_withold_streak=2",
+            "civpolicy: no parameter 'year_withold_streak' (did you mean 'year_withhold_streak'?)\n",
+        ),
+        ("year_withhold_streak=x", "civpolicy: parameter year_withhold_streak must be a whole number (got 'x')\n"),
+        ("year_withhold_streak=2.5", "civpolicy: parameter year_withhold_streak must be a whole number (got 2.5)\n"),
+        ("year_withhold_streak=true", "civpolicy: parameter year_withhold_streak must be a whole number (got True)\n"),
+        ("year_withhold_streak=0", "civpolicy: parameter year_withhold_streak must be at least 1 (got 0)\n"),
+        ("year_withhold_streak", "civpolicy: --param takes NAME=VALUE (got 'year_withhold_streak')\n"),
+        ("=2", "civpolicy: --param takes NAME=VALUE (got '=2')\n"),
+        ("year_withhold_streak=[", "civpolicy: --param year_withhold_streak: not a value: '['\n"),
+    ],
+    ids=["unknown", "misspelt", "text", "fraction", "boolean", "below-minimum", "no-equals", "no-name", "not-yaml"],
+)
+def test_bad_param_exits_2(capsys: pytest.CaptureFixture[str], param: str, message: str) -> None:
+    assert (2, "", message) == run(capsys, "evaluate", EXAMPLE, "--param", param)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("units:\n  - {id: a, civilized_unit: maybe}\n", "2:29", "units[0].civilized_unit: must be true or false"),
+        (
+            "units:\n  - {id: a}\nevaluations:\n  - {unit: a, period: 2022, grade: pour}\n",
+            "4:36",
+            "evaluations[0].grade: must be one of good, medium, poor (got 'pour') (did you mean 'poor'?)",
+        ),
+        ("units: [\n", "2:1", "not valid YAML"),
+        ("evaluations: []\n", "1:1", "$: missing required field 'units'"),
+    ],
+    ids=["wrong-type", "bad-grade", "syntax", "missing-units"],
+)
+def test_bad_facts_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, where: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    code, out, err = run(capsys, "evaluate", path)
+    assert (2, "", True, False) == (code, out, err.startswith(f"{path}:{where}: {message}"), "Traceback" in err)
+
+
+def test_missing_facts_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = str(tmp_path / "none.yaml")
+    assert (2, "", f"{path}:1:1: no such facts file\n") == run(capsys, "evaluate", path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "1:1: the facts file is empty (it needs at least `units`)"),
+        ("units:\n  - {id: a, base_quota: .nan}\n", "2:25: units[0].base_quota: must be a number (got nan)"),
+    ],
+    ids=["empty", "not-a-number"],
+)
+def test_facts_refused_before_evaluation_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    assert (2, "", f"{path}:{message}\n") == run(capsys, "evaluate", path)
+
+
+# -- explain -------------------------------------------------------------------------------
+
+
+def test_explain_prints_the_clause_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "explain", EXAMPLE, "--unit", "urban-management-bureau")
+    lines = out.splitlines()
+    assert (0, "") == (code, err)
+    assert lines[0].startswith("urban-management-bureau: ") and " consequence(s) under policy sha256:" in lines[0]
+    assert "    「连续三个季度考评被评定为“差”的文明单位，扣发一年度文明单位奖金。」" in lines
+    assert "  rule civilized_unit_bonus.withhold_year, clause 二（四）2:" in lines
+    streak = "    - urban-management-bureau: 3 consecutive poor quarter(s) up to 2022-Q3"
+    assert streak + "   [poor_quarter_streak.extend, 二（四）2]" in lines
+
+
+def test_explain_counts_the_units_consequences(capsys: pytest.CaptureFixture[str]) -> None:
+    decision = civpolicy.load_policy().evaluate(EXAMPLE)
+    out = run(capsys, "explain", EXAMPLE, "--unit", "agri-bank")[1]
+    marks = [line for line in out.splitlines() if line.startswith("■ ")]
+    assert [f"■ {c.kind}  {c.period}" for c in decision.for_unit("agri-bank")] == [m.split("  (")[0] for m in marks]
+
+
+@pytest.mark.parametrize(
+    ("unit", "message"),
+    [
+        ("nope", f"civpolicy: no unit 'nope' in {EXAMPLE}\n"),
+        ("finance-bureu", f"civpolicy: no unit 'finance-bureu' in {EXAMPLE} (did you mean 'finance-bureau'?)\n"),
+    ],
+    ids=["unknown", "misspelt"],
+)
+def test_explain_unknown_unit_exits_2(capsys: pytest.CaptureFixture[str], unit: str, message: str) -> None:
+    assert (2, "", message) == run(capsys, "explain", EXAMPLE, "--unit", unit)
+
+
+# -- end to end ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["check"], 0),
+        (["check", "BROKEN"], 1),
+        (["evaluate", EXAMPLE, "--format", "table"], 0),
+        (["evaluate", "BAD_FACTS"], 2),
+        (["evaluate", EXAMPLE, "--param", "nope=1"], 2),
+        (["explain", EXAMPLE, "--unit", "nope"], 2),
+        (["evaluate", EXAMPLE, "--engine", "nope"], 2),
+    ],
+    ids=["check", "check-broken", "evaluate", "bad-facts", "bad-param", "unknown-unit", "argparse-error"],
+)
+def test_module_exit_codes_end_to_end(tmp_path: Path, args: list[str], code: int) -> None:
+    names = {"BROKEN": str(broken_policy(tmp_path)), "BAD_FACTS": write(tmp_path, "units: [\n")}
+    argv = [names.get(arg, arg) for arg in args]
+    done = subprocess.run([sys.executable, "-m", "civpolicy", *argv], capture_output=True, text=True, check=False)
+    assert (code, False) == (done.returncode, "Traceback" in done.stderr)
+    assert (code == 0) == bool(done.stdout)
+
+
+def test_console_script_end_to_end(example_json: str) -> None:
+    script = shutil.which("civpolicy", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the civpolicy console script is not installed beside this Python")
+    done = subprocess.run([script, "evaluate", EXAMPLE], capture_output=True, text=True, check=False)
+    assert (0, example_json, "") == (done.returncode, done.stdout, done.stderr)

@@ -1,0 +1,168 @@
+"""The engines: durable and native agree; policies are independent; nothing leaks; the engine is generic."""
+
+from __future__ import annotations
+
+import ast
+import gc
+import os
+import re
+import threading
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import civpolicy
+from civpolicy.engines.durable import durable_available
+from civpolicy.load import load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "src" / "civpolicy"
+EXAMPLE = ROOT / "examples" / "county-2022.yaml"
+NEEDS_DURABLE = pytest.mark.skipif(not durable_available(), reason="durable-rules does not run on this Python")
+ENGINES = (pytest.param("durable", marks=NEEDS_DURABLE), "native")
+
+TWO_POOR_QUARTERS = {
+    "units": [{"id": "a", "civilized_unit": True, "headcount": 10, "base_quota": 15}],
+    "evaluations": [
+        {"unit": "a", "period": "2022-Q1", "grade": "poor"},
+        {"unit": "a", "period": "2022-Q2", "grade": "poor"},
+        {"unit": "a", "period": "2022", "grade": "poor"},
+    ],
+    "criticisms": [{"unit": "a", "bulletin": "2022-03"}, {"unit": "a", "bulletin": "2022-04"}],
+}
+
+
+def bonus_rows(decision: civpolicy.Decision) -> list[tuple[str, str]]:
+    return [(c.kind, c.period) for c in decision.consequences if c.kind.startswith("civilized_unit_bonus.")]
+
+
+@NEEDS_DURABLE
+def test_both_engines_give_the_same_document_on_the_example() -> None:
+    durable = civpolicy.load_policy(engine="durable")
+    native = civpolicy.load_policy(engine="native")
+    assert ("durable", "native") == (durable.engine.name, native.engine.name)
+    assert durable.evaluate(EXAMPLE).to_json() == native.evaluate(EXAMPLE).to_json()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_policies_side_by_side_interleaved(engine: str) -> None:
+    default = civpolicy.load_policy(engine=engine)
+    shorter = civpolicy.load_policy(params={"year_withhold_streak": 2}, engine=engine)
+    results = [bonus_rows(policy.evaluate(TWO_POOR_QUARTERS)) for policy in (default, shorter, default, shorter)]
+    expected_default = [("civilized_unit_bonus.suspend", "2022-Q1"), ("civilized_unit_bonus.suspend", "2022-Q2")]
+    expected_shorter = [("civilized_unit_bonus.suspend", "2022-Q1"), ("civilized_unit_bonus.withhold_year", "2022")]
+    assert [expected_default, expected_shorter, expected_default, expected_shorter] == results
+    assert default.digest != shorter.digest
+
+
+@NEEDS_DURABLE
+def test_interleaved_durable_policies_on_the_example_match_fresh_native_ones() -> None:
+    default = civpolicy.load_policy(engine="durable")
+    shorter = civpolicy.load_policy(params={"year_withhold_streak": 2}, engine="durable")
+    interleaved = [default.evaluate(EXAMPLE).to_json(), shorter.evaluate(EXAMPLE).to_json()]
+    interleaved.append(default.evaluate(EXAMPLE).to_json())
+    fresh = [
+        civpolicy.load_policy(engine="native").evaluate(EXAMPLE).to_json(),
+        civpolicy.load_policy(params={"year_withhold_streak": 2}, engine="native").evaluate(EXAMPLE).to_json(),
+    ]
+    assert [fresh[0], fresh[1], fresh[0]] == interleaved
+    assert fresh[0] != fresh[1]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_evaluating_twice_gives_identical_bytes(engine: str) -> None:
+    policy = civpolicy.load_policy(engine=engine)
+    first = policy.evaluate(EXAMPLE).to_json().encode()
+    assert first == policy.evaluate(EXAMPLE).to_json().encode()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_thread_remains_after_evaluations(engine: str) -> None:
+    before = threading.active_count()
+    policy = civpolicy.load_policy(engine=engine)
+    for _ in range(3):
+        policy.evaluate(EXAMPLE)
+    policy.evaluate(TWO_POOR_QUARTERS)
+    assert before == threading.active_count()
+
+
+def _resident_bytes() -> int:
+    with Path("/proc/self/statm").open() as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_memory_does_not_grow_over_many_evaluations(engine: str) -> None:
+    policy = civpolicy.load_policy(engine=engine)
+    has_proc = Path("/proc/self/statm").exists()
+    sizes: dict[int, tuple[int, int]] = {}
+    tracemalloc.start()
+    try:
+        for iteration in range(1, 301):
+            policy.evaluate(TWO_POOR_QUARTERS)
+            if iteration in (100, 300):
+                gc.collect()
+                sizes[iteration] = (tracemalloc.get_traced_memory()[0], _resident_bytes() if has_proc else 0)
+    finally:
+        tracemalloc.stop()
+    python_growth = sizes[300][0] - sizes[100][0]
+    resident_growth = sizes[300][1] - sizes[100][1]
+    assert (True, True) == (python_growth < 64 * 1024, resident_growth < 2 * 1024 * 1024), (
+        python_growth,
+        resident_growth,
+    )
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_the_durable_engine_imports_durable() -> None:
+    importers = sorted(str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*.py") if "durable" in _imports(p))
+    assert ["engines/durable.py"] == importers
+
+
+def _policy_words() -> set[str]:
+    """Names and clauses that belong to the policy YAML, never to the engine's code."""
+    model = load_model(ROOT / "policy")
+    rules = model.all_rules()
+    words = set(model.kinds) | {kind.split(".")[0] for kind in model.kinds}
+    words |= {rule.id for rule in rules} | {rule.citation.source for rule in rules if rule.citation.source}
+    words |= set(model.parameters) | set(model.derived) | set(model.tables)
+    words |= {term.id for term in model.vocabularies["grades"]} | {"二（四）", "四（四）", "二（三）"}
+    return words
+
+
+def _mentions(text: str) -> list[str]:
+    """Policy words in a text: names as whole names, clause references anywhere."""
+
+    def found(word: str) -> bool:
+        if not word.isascii():
+            return word in text
+        return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
+
+    return sorted(word for word in _policy_words() if found(word))
+
+
+def test_the_search_finds_policy_words_and_only_whole_names() -> None:
+    text = "if kind == 'civilized_unit.priority' and grade == \"poor\": cite('二（四）2')  # poorly, uncivilized_units"
+    assert ["civilized_unit", "civilized_unit.priority", "poor", "二（四）", "二（四）2"] == _mentions(text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*SOURCE.glob("*.py"), *(SOURCE / "engines").glob("*.py")]),
+    ids=lambda p: str(p.relative_to(SOURCE)),
+)
+def test_no_source_file_mentions_the_policy(path: Path) -> None:
+    expected: list[Any] = []
+    assert expected == _mentions(path.read_text(encoding="utf-8"))

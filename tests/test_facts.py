@@ -1,0 +1,369 @@
+"""Facts files (contract section 1): bad facts are a FactsError naming file, line and field; good ones evaluate."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+import civpolicy
+from civpolicy.errors import FactsError, LocatedError, Problem
+
+UNIT = "units:\n  - {id: a, civilized_unit: true}\n"
+"""A facts file's first two lines: one civilized unit ``a``."""
+
+
+@pytest.fixture(scope="module")
+def policy() -> civpolicy.Policy:
+    return civpolicy.load_policy(engine="native")
+
+
+def write(tmp_path: Path, text: str, name: str = "facts.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(policy: civpolicy.Policy, facts: Any) -> tuple[Problem, ...]:
+    with pytest.raises(FactsError) as caught:
+        policy.evaluate(facts)
+    return caught.value.problems
+
+
+class Bad(NamedTuple):
+    text: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+
+BAD = {
+    "unknown-top-level-key": Bad(
+        UNIT + "evaluation:\n  - {unit: a, period: 2022, grade: poor}\n",
+        3,
+        1,
+        "$.evaluation",
+        "unknown field 'evaluation' (did you mean 'evaluations'?)",
+    ),
+    "unknown-field": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: 2022, grade: poor, grad: x}\n",
+        4,
+        42,
+        "evaluations[0].grad",
+        "unknown field 'grad' (did you mean 'grade'?)",
+    ),
+    "boolean-as-text": Bad(
+        "units:\n  - {id: a, civilized_unit: maybe}\n",
+        2,
+        29,
+        "units[0].civilized_unit",
+        "must be true or false (got 'maybe')",
+    ),
+    "integer-as-text": Bad(
+        "units:\n  - {id: a, headcount: many}\n", 2, 24, "units[0].headcount", "must be a whole number (got 'many')"
+    ),
+    "integer-as-fraction": Bad(
+        "units:\n  - {id: a, headcount: 3.5}\n", 2, 24, "units[0].headcount", "must be a whole number (got 3.5)"
+    ),
+    "below-minimum": Bad(
+        "units:\n  - {id: a, headcount: -1}\n", 2, 24, "units[0].headcount", "must be at least 0 (got -1)"
+    ),
+    "above-maximum": Bad(
+        "units:\n  - {id: a, base_quota: 150}\n", 2, 25, "units[0].base_quota", "must be between 0 and 100 (got 150)"
+    ),
+    "year-as-text": Bad(
+        UNIT + "withholdings:\n  - {unit: a, bonus: civilized_city, year: '2022'}\n",
+        4,
+        44,
+        "withholdings[0].year",
+        "must be a whole number (got '2022')",
+    ),
+    "two-digit-year": Bad(
+        UNIT + "rectifications:\n  - {unit: a, year: 22, passed: false}\n",
+        4,
+        21,
+        "rectifications[0].year",
+        "must be between 1000 and 9999 (got 22)",
+    ),
+    "empty-unit-id": Bad("units:\n  - {id: ''}\n", 2, 10, "units[0].id", "must be non-empty text (got '')"),
+    "missing-unit-id": Bad("units:\n  - {name: x}\n", 2, 5, "units[0]", "missing required field 'id'"),
+    "units-a-mapping": Bad("units: {a: 1}\n", 1, 8, "units", "must be a list (got a mapping)"),
+    "item-not-a-mapping": Bad("units:\n  - a\n", 2, 5, "units[0]", "must be a mapping (got 'a')"),
+    "bad-grade": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: 2022, grade: pour}\n",
+        4,
+        36,
+        "evaluations[0].grade",
+        "must be one of good, medium, poor (got 'pour') (did you mean 'poor'?)",
+    ),
+    "grade-in-chinese": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: 2022, grade: 差}\n",
+        4,
+        36,
+        "evaluations[0].grade",
+        "must be one of good, medium, poor (got '差')",
+    ),
+    "bad-category": Bad(
+        "units:\n  - {id: a, category: key_tsk}\n",
+        2,
+        23,
+        "units[0].category",
+        "must be one of community, township, linked, key_task, other_task (got 'key_tsk') (did you mean 'key_task'?)",
+    ),
+    "bad-bonus": Bad(
+        UNIT + "withholdings:\n  - {unit: a, bonus: civilized_cty, year: 2022}\n",
+        4,
+        22,
+        "withholdings[0].bonus",
+        "must be one of civilized_city, civilized_unit (got 'civilized_cty') (did you mean 'civilized_city'?)",
+    ),
+    "bad-period": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: 2022-Q5, grade: poor}\n",
+        4,
+        23,
+        "evaluations[0].period",
+        "not a period: '2022-Q5' (expected 2022, 2022-H1, 2022-Q3 or 2022-05)",
+    ),
+    "date-as-period": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: 2022-03-06, grade: poor}\n",
+        4,
+        23,
+        "evaluations[0].period",
+        "not a period: '2022-03-06' (expected 2022, 2022-H1, 2022-Q3 or 2022-05)",
+    ),
+    "boolean-as-period": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: true, grade: poor}\n",
+        4,
+        23,
+        "evaluations[0].period",
+        "a period must be text like 2022, 2022-H1, 2022-Q3 or 2022-05 (got True)",
+    ),
+    "bulletin-a-quarter": Bad(
+        UNIT + "criticisms:\n  - {unit: a, bulletin: 2022-Q1}\n",
+        4,
+        25,
+        "criticisms[0].bulletin",
+        "must be a month period (got '2022-Q1')",
+    ),
+    "bulletin-a-year": Bad(
+        UNIT + "criticisms:\n  - {unit: a, bulletin: 2022}\n",
+        4,
+        25,
+        "criticisms[0].bulletin",
+        "must be a month period (got 2022)",
+    ),
+    "unit-not-in-units": Bad(
+        UNIT + "evaluations:\n  - {unit: b, period: 2022, grade: poor}\n",
+        4,
+        12,
+        "evaluations[0].unit",
+        "no unit 'b' in units",
+    ),
+    "unit-misspelt": Bad(
+        "units:\n  - {id: finance-bureau}\nevaluations:\n  - {unit: finance-bureu, period: 2022, grade: poor}\n",
+        4,
+        12,
+        "evaluations[0].unit",
+        "no unit 'finance-bureu' in units (did you mean 'finance-bureau'?)",
+    ),
+    "duplicate-unit-id": Bad(
+        "units:\n  - {id: a, civilized_unit: true}\n  - {id: a, civilized_unit: false}\n",
+        3,
+        5,
+        "units[1]",
+        "conflicts with the unit at line 2 for the same unit a",
+    ),
+    "two-grades-one-period": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: 2022, grade: poor}\n  - {unit: a, period: 2022, grade: good}\n",
+        5,
+        5,
+        "evaluations[1]",
+        "conflicts with the evaluation at line 4 for the same unit a, period 2022",
+    ),
+    "not-a-number": Bad(
+        "units:\n  - {id: a, base_quota: .nan}\n", 2, 25, "units[0].base_quota", "must be a number (got nan)"
+    ),
+    "infinite": Bad(
+        "units:\n  - {id: a, base_quota: .inf}\n", 2, 25, "units[0].base_quota", "must be a number (got inf)"
+    ),
+    "missing-units": Bad("evaluations: []\n", 1, 1, "$", "missing required field 'units'"),
+    "top-level-list": Bad("- a\n", 1, 1, "$", "must be a mapping (got ['a'])"),
+    "top-level-text": Bad("just text\n", 1, 1, "$", "must be a mapping (got 'just text')"),
+    "duplicate-top-level-key": Bad(
+        "units:\n  - {id: a}\nunits:\n  - {id: b}\n", 3, 1, "", "duplicate key 'units' (first at line 1)"
+    ),
+    "syntax-error": Bad("units: [\n", 2, 1, "", "not valid YAML: expected the node content, but found '<stream end>'"),
+    "python-tag": Bad(
+        "units: !!python/object/apply:os.getcwd []\n",
+        1,
+        8,
+        "",
+        "not valid YAML: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.getcwd'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_facts_file(policy: civpolicy.Policy, tmp_path: Path, case: str) -> None:
+    bad = BAD[case]
+    path = write(tmp_path, bad.text)
+    expected = [Problem(str(path), bad.line, bad.column, bad.message, bad.path)]
+    assert expected == list(problems_of(policy, path))
+
+
+def test_read_facts_refuses_as_evaluate_does(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    bad = BAD["bad-grade"]
+    path = write(tmp_path, bad.text)
+    with pytest.raises(FactsError) as caught:
+        policy.read_facts(path)
+    expected = f"{path}:{bad.line}:{bad.column}: {bad.path}: {bad.message}"
+    assert expected == str(caught.value)
+
+
+def test_facts_error_is_a_located_value_error() -> None:
+    assert (True, True) == (issubclass(FactsError, LocatedError), issubclass(FactsError, ValueError))
+
+
+def test_every_problem_of_a_file_is_reported_together(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    text = "units:\n  - {id: a, civilized_unit: maybe}\nevaluations:\n  - {unit: a, period: 2022-Q9, grade: pour}\n"
+    path = write(tmp_path, text)
+    expected = [(2, "units[0].civilized_unit"), (4, "evaluations[0].period"), (4, "evaluations[0].grade")]
+    assert expected == [(p.line, p.path) for p in problems_of(policy, path)]
+
+
+def test_a_broken_unit_is_reported_once_not_for_each_of_its_facts(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    text = "units:\n  - {id: a, headcount: many}\nevaluations:\n  - {unit: a, period: 2022, grade: poor}\n"
+    expected = [(2, "units[0].headcount")]
+    assert expected == [(p.line, p.path) for p in problems_of(policy, write(tmp_path, text))]
+
+
+def test_a_missing_file_is_named(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.yaml"
+    assert [Problem(str(path), 1, 1, "no such facts file")] == list(problems_of(policy, path))
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"], ids=["empty", "comment-only"])
+def test_an_empty_file_is_named(policy: civpolicy.Policy, tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    expected = [Problem(str(path), 1, 1, "the facts file is empty (it needs at least `units`)")]
+    assert expected == list(problems_of(policy, path))
+
+
+def test_a_period_with_a_final_newline_is_refused(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    text = UNIT + "evaluations:\n  - unit: a\n    grade: poor\n    period: |\n      2022\n"
+    expected = [(6, "evaluations[0].period")]
+    assert expected == [(p.line, p.path) for p in problems_of(policy, write(tmp_path, text))]
+
+
+# -- duplicates -------------------------------------------------------------------------
+
+POOR_YEAR = [{"unit": "a", "period": "2022", "grade": "poor"}]
+
+
+def kinds(policy: civpolicy.Policy, facts: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(c.kind, c.period, c.params) for c in policy.evaluate(facts).consequences]
+
+
+def test_identical_duplicates_collapse(policy: civpolicy.Policy) -> None:
+    once = {"units": [{"id": "a", "civilized_unit": True}], "evaluations": POOR_YEAR}
+    twice = {
+        "units": [{"id": "a", "civilized_unit": True}, {"id": "a", "civilized_unit": True}],
+        "evaluations": POOR_YEAR * 2,
+        "criticisms": [{"unit": "a", "bulletin": "2022-05"}] * 2,
+    }
+    with_criticism = {**once, "criticisms": [{"unit": "a", "bulletin": "2022-05"}]}
+    expected = (policy.read_facts(with_criticism).count(), kinds(policy, with_criticism))
+    assert expected == (policy.read_facts(twice).count(), kinds(policy, twice))
+
+
+def test_identical_failed_rectifications_are_counted(policy: civpolicy.Policy) -> None:
+    failed = {"unit": "a", "year": 2022, "passed": False}
+    facts = {"units": [{"id": "a", "civilized_unit": True}], "evaluations": POOR_YEAR, "rectifications": [failed] * 2}
+    steps = [c.params["step"] for c in policy.evaluate(facts).consequences if c.kind == "civilized_unit.sanction"]
+    assert ["notice_and_rectify", "warning", "revoke"] == steps
+
+
+# -- JSON, mappings and defaults ----------------------------------------------------------
+
+FACTS = {
+    "units": [{"id": "a", "civilized_unit": True, "headcount": 40, "base_quota": 15}],
+    "evaluations": [{"unit": "a", "period": "2022", "grade": "good"}],
+}
+
+
+def test_a_json_facts_file_works(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    path = write(tmp_path, json.dumps(FACTS), "facts.json")
+    yaml_path = write(
+        tmp_path,
+        "units:\n  - {id: a, civilized_unit: true, headcount: 40, base_quota: 15}\n"
+        "evaluations:\n  - {unit: a, period: '2022', grade: good}\n",
+    )
+    assert policy.evaluate(yaml_path).to_json() == policy.evaluate(path).to_json()
+    quota = [c.params for c in policy.evaluate(path).consequences if c.kind == "excellence_quota.adjust"]
+    assert [{"delta": 5, "quota": 20, "slots": 8}] == quota
+
+
+def test_a_bad_json_facts_file_is_located(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    text = json.dumps({"units": [{"id": "a"}], "evaluations": [{"unit": "a", "period": "2022", "grade": "pooor"}]})
+    path = write(tmp_path, text, "facts.json")
+    expected = [(1, text.index('"pooor"') + 1, "evaluations[0].grade")]
+    assert expected == [(p.line, p.column, p.path) for p in problems_of(policy, path)]
+
+
+def test_a_mapping_passed_directly_works(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    path = write(tmp_path, json.dumps(FACTS), "facts.json")
+    assert policy.evaluate(path).to_json() == policy.evaluate(FACTS).to_json()
+
+
+def test_a_mapping_passed_directly_is_not_changed(policy: civpolicy.Policy) -> None:
+    given = json.loads(json.dumps(FACTS))
+    policy.evaluate(given)
+    assert FACTS == given
+
+
+def test_a_bad_mapping_names_the_field(policy: civpolicy.Policy) -> None:
+    facts = {"units": [{"id": "a"}], "evaluations": [{"unit": "a", "period": "2022", "grade": "god"}]}
+    message = "must be one of good, medium, poor (got 'god') (did you mean 'good'?)"
+    expected = [Problem("<facts>", 1, 1, message, "evaluations[0].grade")]
+    assert expected == list(problems_of(policy, facts))
+
+
+@pytest.mark.parametrize(
+    ("facts", "path", "message"),
+    [
+        ({}, "$", "missing required field 'units'"),
+        ({"units": ({"id": "a"},)}, "units", "must be a list (got tuple)"),
+        ({"units": [{"id": "a"}], 5: 1}, "$.5", "unknown field 5"),
+        ({"units": [{"id": "a", "headcount": math.inf}]}, "units[0].headcount", "must be a whole number (got inf)"),
+        ({"units": [{"id": "a", "base_quota": math.nan}]}, "units[0].base_quota", "must be a number (got nan)"),
+    ],
+    ids=["empty", "tuple", "non-text-key", "infinite-headcount", "nan-quota"],
+)
+def test_bad_mapping(policy: civpolicy.Policy, facts: Any, path: str, message: str) -> None:
+    assert [(path, message)] == [(p.path, p.message) for p in problems_of(policy, facts)]
+
+
+def test_defaults_fill_absent_fields(policy: civpolicy.Policy) -> None:
+    facts = policy.read_facts({"units": [{"id": "a"}]})
+    (unit,) = facts.by_unit["a"]
+    expected = {
+        "type": "unit",
+        "unit": "a",
+        "name": None,
+        "category": None,
+        "civilized_unit": False,
+        "vertically_managed": False,
+        "headcount": None,
+        "base_quota": None,
+        "seq": 0,
+    }
+    assert expected == unit
+
+
+def test_null_units_is_no_units(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    assert () == policy.evaluate(write(tmp_path, "units:\n")).consequences

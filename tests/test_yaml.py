@@ -1,0 +1,191 @@
+"""civpolicy._yaml.load_yaml: marks of keys, values and items; duplicate keys; dates; safe tags; syntax errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml, mark_of
+from civpolicy.errors import Problem
+
+TEXT = """\
+title: example
+date: 2022-03-06
+rules:
+  - id: first
+    when: [a, b]
+  - id: second
+    then: {k: 1}
+"""
+
+
+@pytest.fixture
+def data() -> MarkedMap:
+    loaded, problems = load_yaml(TEXT, "policy.yaml")
+    expected: list[Problem] = []
+    assert expected == problems
+    return loaded
+
+
+def test_mappings_and_sequences_load_as_marked_plain_containers(data: MarkedMap) -> None:
+    expected = {
+        "title": "example",
+        "date": "2022-03-06",
+        "rules": [{"id": "first", "when": ["a", "b"]}, {"id": "second", "then": {"k": 1}}],
+    }
+    assert expected == data
+    kinds = (type(data), type(data["rules"]), type(data["rules"][0]["when"]), type(data["rules"][1]["then"]))
+    assert (MarkedMap, MarkedSeq, MarkedSeq, MarkedMap) == kinds
+    assert (dict, list) == (type(data).__mro__[1], type(data["rules"]).__mro__[1])
+
+
+def test_key_marks_are_line_and_column_of_each_key(data: MarkedMap) -> None:
+    expected = ({"title": (1, 1), "date": (2, 1), "rules": (3, 1)}, {"id": (4, 5), "when": (5, 5)}, (7, 5))
+    actual = (data.key_marks, data["rules"][0].key_marks, data["rules"][1].key_mark_of("then"))
+    assert expected == actual
+
+
+def test_value_marks_are_where_each_value_starts(data: MarkedMap) -> None:
+    expected = ({"title": (1, 8), "date": (2, 7), "rules": (4, 3)}, (7, 15))
+    actual = (data.value_marks, data["rules"][1]["then"].mark_of("k"))
+    assert expected == actual
+
+
+def test_item_marks_are_where_each_item_starts(data: MarkedMap) -> None:
+    expected = ([(4, 5), (6, 5)], [(5, 12), (5, 15)], (6, 5))
+    actual = (data["rules"].item_marks, data["rules"][0]["when"].item_marks, data["rules"].mark_of(1))
+    assert expected == actual
+
+
+def test_container_marks(data: MarkedMap) -> None:
+    expected = ((1, 1), (4, 3), (4, 5), (5, 11), (7, 11))
+    actual = (
+        data.mark,
+        data["rules"].mark,
+        data["rules"][0].mark,
+        data["rules"][0]["when"].mark,
+        data["rules"][1]["then"].mark,
+    )
+    assert expected == actual
+
+
+def test_absent_key_or_index_falls_back_to_the_container_mark(data: MarkedMap) -> None:
+    rule = data["rules"][0]
+    expected = ((4, 5), (4, 5), (4, 3), (4, 3))
+    actual = (rule.mark_of("absent"), rule.key_mark_of("absent"), data["rules"].mark_of(2), data["rules"].mark_of(-1))
+    assert expected == actual
+
+
+def test_mark_of_helper(data: MarkedMap) -> None:
+    expected = ((1, 8), (6, 5), (4, 3), (1, 1), (1, 1))
+    actual = (
+        mark_of(data, "title"),
+        mark_of(data["rules"], 1),
+        mark_of(data["rules"]),
+        mark_of("not a container", "key"),
+        mark_of({"plain": "dict"}, "plain"),
+    )
+    assert expected == actual
+
+
+def test_duplicate_key_is_a_problem_with_both_lines_and_the_first_value_kept() -> None:
+    expected = ({"a": 1, "b": 2}, [Problem("f.yaml", 3, 1, "duplicate key 'a' (first at line 1)")])
+    assert expected == load_yaml("a: 1\nb: 2\na: 3\n", "f.yaml")
+
+
+def test_every_duplicate_key_is_reported() -> None:
+    expected = [
+        Problem("f.yaml", 3, 1, "duplicate key 'a' (first at line 1)"),
+        Problem("f.yaml", 4, 1, "duplicate key 'b' (first at line 2)"),
+    ]
+    _, problems = load_yaml("a: 1\nb: 2\na: 3\nb: 4\n", "f.yaml")
+    assert expected == problems
+
+
+def test_duplicate_key_in_a_nested_flow_mapping_is_located() -> None:
+    expected = ([{"k": 1}, {"k": 2}], [Problem("f.yaml", 2, 10, "duplicate key 'k' (first at line 2)")])
+    assert expected == load_yaml("- {k: 1}\n- {k: 2, k: 3}\n", "f.yaml")
+
+
+def test_a_key_that_is_not_a_scalar_is_a_problem() -> None:
+    expected = ({"b": 1}, [Problem("f.yaml", 1, 3, "a key must be a scalar")])
+    assert expected == load_yaml("? [1, 2]\n: x\nb: 1\n", "f.yaml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2022-03-06", "2022-03-06T10:00:00", "2022-03-06 10:00:00Z", "2022-Q1", "2022-05"],
+    ids=["date", "datetime", "datetime-with-zone", "quarter", "month"],
+)
+def test_dates_stay_strings(text: str) -> None:
+    expected = ({"d": text}, [])
+    assert expected == load_yaml(f"d: {text}\n", "f.yaml")
+
+
+def test_other_scalars_keep_their_safe_types() -> None:
+    loaded, _ = load_yaml("y: 2022\nf: 1.5\nb: true\nn: null\ns: '2022'\n", "f.yaml")
+    expected = {"y": 2022, "f": 1.5, "b": True, "n": None, "s": "2022"}
+    assert expected == loaded
+    assert (int, float, bool, str) == tuple(type(loaded[k]) for k in ("y", "f", "b", "s"))
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("a: !!python/object/apply:os.system ['true']\n", "tag:yaml.org,2002:python/object/apply:os.system"),
+        ("a: !!python/object/new:os.system ['true']\n", "tag:yaml.org,2002:python/object/new:os.system"),
+        ("a: !!python/name:os.system\n", "tag:yaml.org,2002:python/name:os.system"),
+        ("a: !!python/module:os\n", "tag:yaml.org,2002:python/module:os"),
+        ("a: !!python/tuple [1, 2]\n", "tag:yaml.org,2002:python/tuple"),
+        ("a: !custom 1\n", "!custom"),
+    ],
+    ids=["object-apply", "object-new", "name", "module", "tuple", "local-tag"],
+)
+def test_python_and_unknown_tags_are_refused_with_their_place(text: str, tag: str) -> None:
+    message = f"not valid YAML: could not determine a constructor for the tag {tag!r}"
+    expected = (None, [Problem("f.yaml", 1, 4, message)])
+    assert expected == load_yaml(text, "f.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("a: [1, 2\nb: 3\n", 2, 2, "expected ',' or ']', but got ':'"),
+        ("a: {b: 1\n", 2, 1, "expected ',' or '}', but got '<stream end>'"),
+        ("a: b: c\n", 1, 5, "mapping values are not allowed here"),
+        ("a: 1\n  b: 2\n", 2, 4, "mapping values are not allowed here"),
+        ("a:\n\t- b\n", 2, 1, "found character '\\t' that cannot start any token"),
+        ("a: @x\n", 1, 4, "found character '@' that cannot start any token"),
+        ("a:\n  - b\n c: d\n", 3, 2, "expected <block end>, but found '<block mapping start>'"),
+        ("a: 1\n---\nb: 2\n", 2, 1, "but found another document"),
+    ],
+    ids=[
+        "unclosed-flow-list",
+        "unclosed-flow-mapping",
+        "nested-mapping-on-one-line",
+        "bad-indentation",
+        "tab",
+        "reserved-character",
+        "dedent-in-block",
+        "two-documents",
+    ],
+)
+def test_syntax_errors_are_one_located_problem(text: str, line: int, column: int, message: str) -> None:
+    expected = (None, [Problem("f.yaml", line, column, f"not valid YAML: {message}")])
+    assert expected == load_yaml(text, "f.yaml")
+
+
+def test_empty_text_is_no_data_and_no_problem() -> None:
+    expected = (None, [])
+    assert expected == load_yaml("", "f.yaml")
+
+
+def test_json_loads_with_marks() -> None:
+    loaded, problems = load_yaml('{"units": [\n  {"id": "a"}\n]}', "f.json")
+    expected = ({"units": [{"id": "a"}]}, [], (1, 11), (2, 3))
+    assert expected == (loaded, problems, loaded.mark_of("units"), loaded["units"].mark_of(0))
+
+
+def test_problem_text_is_file_line_column_message() -> None:
+    _, problems = load_yaml("a: 1\na: 2\n", "dir/f.yaml")
+    expected = ["dir/f.yaml:2:1: duplicate key 'a' (first at line 1)"]
+    assert expected == [str(p) for p in problems]
