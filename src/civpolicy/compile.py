@@ -53,6 +53,7 @@ class CompiledAggregate:
     over: m.Pattern
     order_by: tuple[Expr, ...]
     output: m.Output
+    value: Expr | None = None
 
 
 @attrs.frozen
@@ -144,6 +145,7 @@ def compile_policy(policy: m.PolicyModel, params: Mapping[str, Any]) -> Compiled
                 over=_fix_pattern(agg.over, params),
                 order_by=tuple(_fix(e, params) for e in agg.order_by),
                 output=_fix_output(agg.then, params),
+                value=None if agg.value is None else _fix(agg.value, params),
             )
         )
     says: dict[str, Template] = {name: spec.says for name, spec in policy.inputs.items()}

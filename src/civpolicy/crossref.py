@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from civpolicy import model as m
 from civpolicy.errors import Problem
-from civpolicy.expressions import Call, Const, Ref, Template, did_you_mean, references
+from civpolicy.expressions import TOTALS, Call, Const, Ref, Template, did_you_mean, references
 from civpolicy.periods import Period
 
 PERIOD_FIELDS = tuple(Period(0, 12).fields())
@@ -161,7 +161,7 @@ class _Checker:
                 self.report(
                     file, line, path, f"no parameter {ref.name!r}{did_you_mean(ref.name, self.policy.parameters)}"
                 )
-        elif ref.scope in ("this", "count"):
+        elif ref.scope in ("this", *TOTALS):
             return
         elif ref.scope not in aliases:
             hint = did_you_mean(ref.scope, aliases)
@@ -193,12 +193,12 @@ class _Checker:
                         f"{rule.id}.then.{name}",
                         f"$this.{ref.name} is not computed before {name}",
                     )
-                elif ref.scope == "count":
+                elif ref.scope in TOTALS:
                     self.report(
                         rule.file,
                         rule.line_of(f"then.{name}"),
                         f"{rule.id}.then.{name}",
-                        "$count is only known in a derived fact with 'count'",
+                        f"${ref.scope} is only known in a derived fact with 'count' or 'sum'",
                     )
                 else:
                     self.check_ref(ref, aliases, rule.file, rule.line_of(f"then.{name}"), f"{rule.id}.then.{name}")
@@ -233,14 +233,18 @@ class _Checker:
         self.check_pattern(over, aliases, derived.file, f"{path}.{aggregate.mode}", equality_only=False)
         if over.alias:
             aliases[over.alias] = over.fact_type
-        for expr in aggregate.order_by:
+        for expr in (*aggregate.order_by, *([aggregate.value] if aggregate.value is not None else [])):
             for ref in references(expr):
-                self.check_ref(ref, aliases, derived.file, derived.line, f"{path}.order_by")
+                self.check_ref(ref, aliases, derived.file, derived.line, f"{path}.order_by/value")
         for name, expr in aggregate.then.fields:
             for ref in references(expr):
-                if ref.scope == "count" and aggregate.mode != "count":
-                    self.report(derived.file, derived.line, f"{path}.then.{name}", "$count is only known with 'count'")
-                elif ref.scope not in ("count", "this"):
+                if ref.scope in TOTALS and aggregate.mode == "first":
+                    message = f"${ref.scope} is only known with 'count' or 'sum'"
+                    self.report(derived.file, derived.line, f"{path}.then.{name}", message)
+                elif ref.scope in ("sum", "mean") and aggregate.value is None:
+                    message = f"${ref.scope} needs 'value': what to add up"
+                    self.report(derived.file, derived.line, f"{path}.then.{name}", message)
+                elif ref.scope not in ("this", *TOTALS):
                     self.check_ref(ref, aliases, derived.file, derived.line, f"{path}.then.{name}")
 
     def check_strata(self) -> None:

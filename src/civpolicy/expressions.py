@@ -81,9 +81,14 @@ OPERATIONS: dict[str, tuple[int | None, Callable[..., Fraction]]] = {
     "floor": (1, lambda a: Fraction(math.floor(a))),
     "percentage": (1, lambda a: min(max(a, Fraction(0)), Fraction(100))),
     "percent_of": (2, lambda whole, percent: whole * percent / 100),
+    "first_known": (None, lambda *xs: xs[0]),
 }
 """Each operation: how many arguments it takes (None: one or more) and what it does.
-``percentage`` keeps a value within 0..100; ``percent_of`` is whole × percent / 100."""
+``percentage`` keeps a value within 0..100; ``percent_of`` is whole × percent / 100;
+``first_known`` is the first of its values that is not null (it alone does not pass null on)."""
+
+TOTALS = ("count", "sum", "mean")
+"""What an aggregate over a group knows: how many, and the sum and mean of its ``value``."""
 
 _REF = re.compile(r"^\$(?P<scope>[A-Za-z_][A-Za-z0-9_]*)(?:\.(?P<name>[A-Za-z_][A-Za-z0-9_]*))?$")
 
@@ -95,9 +100,9 @@ def parse_expr(raw: Any) -> Expr:
         if match is None:
             raise ExpressionError(f"not a reference: {raw!r} (write $alias.field or $params.name)")
         scope, name = match["scope"], match["name"] or ""
-        if scope == "count" and name:
-            raise ExpressionError(f"$count takes no field (got {raw!r})")
-        if scope != "count" and not name:
+        if scope in TOTALS and name:
+            raise ExpressionError(f"${scope} takes no field (got {raw!r})")
+        if scope not in TOTALS and not name:
             raise ExpressionError(f"a reference needs a field: {raw!r} (write ${scope}.field)")
         return Ref(scope, name)
     if isinstance(raw, dict):
@@ -134,11 +139,14 @@ class Scope:
     params: Mapping[str, Any] = attrs.field(factory=dict)
     this: Mapping[str, Any] = attrs.field(factory=dict)
     count: int | None = None
+    totals: Mapping[str, Any] = attrs.field(factory=dict)
 
     def lookup(self, ref: Ref) -> Any:
         """The value a reference stands for (None when the fact or field is absent)."""
-        if ref.scope == "count":
+        if ref.scope == "count" and self.count is not None:
             return self.count
+        if ref.scope in TOTALS:
+            return self.totals.get(ref.scope)
         if ref.scope == "params":
             return self.params[ref.name]
         if ref.scope == "this":
@@ -154,6 +162,8 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
     if isinstance(expr, Ref):
         return scope.lookup(expr)
     values = [evaluate(arg, scope) for arg in expr.args]
+    if expr.op == "first_known":
+        return next((value for value in values if value is not None), None)
     if any(value is None for value in values):
         return None
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):

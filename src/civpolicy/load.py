@@ -40,7 +40,7 @@ CONDITIONS = {"not": "ne", "below": "lt", "at_most": "le", "above": "gt", "at_le
 
 _HEAD = re.compile(r"^(?:(?P<no>no)\s+)?(?P<type>[a-z_][a-z0-9_]*)(?:\s+as\s+(?P<alias>[a-z_][a-z0-9_]*))?$")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-RESERVED_ALIASES = ("params", "this", "count")
+RESERVED_ALIASES = ("params", "this", "count", "sum", "mean")
 
 
 def load_model(directory: str | Path) -> m.PolicyModel:
@@ -386,6 +386,8 @@ class _Builder:
             "rules",
             "for_each",
             "count",
+            "sum",
+            "value",
             "first",
             "order_by",
             "then",
@@ -417,10 +419,13 @@ class _Builder:
             )
 
     def _aggregate(self, r: Reader, data: MarkedMap, path: str) -> m.Aggregate | None:
-        modes = [mode for mode in ("count", "first") if mode in data]
+        modes = [mode for mode in ("count", "sum", "first") if mode in data]
         if "for_each" not in data or len(modes) != 1 or "then" not in data:
             r.problem(
-                data, None, path, "a derived fact needs 'rules', or 'for_each' with one of 'count' / 'first' and 'then'"
+                data,
+                None,
+                path,
+                "a derived fact needs 'rules', or 'for_each' with one of 'count' / 'sum' / 'first' and 'then'",
             )
             return None
         each = self._single_pattern(r, data, "for_each", f"{path}.for_each")
@@ -430,9 +435,12 @@ class _Builder:
             r.problem(data, None, path, "'first' needs 'order_by': which fact comes first")
         order_by = tuple(self._expr(r, order, i, f"{path}.order_by[{i}]") for i in range(len(order)))
         then = self._fields(r, data, "then", f"{path}.then")
+        value = self._expr(r, data, "value", f"{path}.value") if "value" in data else None
+        if modes[0] == "sum" and value is None:
+            r.problem(data, None, path, "'sum' needs 'value': what to add up of each fact of the group")
         if each is None or over is None:
             return None
-        return m.Aggregate(mode=modes[0], each=each, over=over, order_by=order_by, then=m.Output(then))
+        return m.Aggregate(mode=modes[0], each=each, over=over, order_by=order_by, then=m.Output(then), value=value)
 
     def _single_pattern(self, r: Reader, data: MarkedMap, key: str, path: str) -> m.Pattern | None:
         raw = r.mapping(data[key], data, key, path)
@@ -544,7 +552,7 @@ class _Builder:
             isinstance(where, dict)
             and len(where) == 1
             and isinstance(container, MarkedMap)
-            and key in ("for_each", "count", "first")
+            and key in ("for_each", "count", "sum", "first")
         ):
             ((head, inner),) = where.items()
             container, key, where = where, head, inner if inner is not None else {}

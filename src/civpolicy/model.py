@@ -172,11 +172,13 @@ class Aggregate:
     """A derived fact computed over a group: a count, or the first fact in an order."""
 
     mode: str
-    """``count`` or ``first``."""
+    """``count``, ``sum`` or ``first``."""
     each: Pattern
     over: Pattern
     order_by: tuple[Expr, ...]
     then: Output
+    value: Expr | None = None
+    """For ``sum``: the value of each fact of the group to add up."""
 
 
 @attrs.frozen

@@ -17,27 +17,31 @@ import attrs
 
 from civpolicy import model as m
 from civpolicy.compile import CompiledAggregate, CompiledPolicy, CompiledRule
-from civpolicy.expressions import OPERATIONS, Const, Expr, ExpressionError, Ref, Template
+from civpolicy.expressions import OPERATIONS, TOTALS, Const, Expr, ExpressionError, Ref, Template
 
 Fact = dict[str, Any]
 Env = Mapping[str, Fact | None]
-Value = Callable[[Env, Mapping[str, Any], int | None], Any]
-"""A value: given the matched facts, the params computed so far (``$this``) and ``$count``."""
+Totals = Mapping[str, Any] | None
+Value = Callable[[Env, Mapping[str, Any], Totals], Any]
+"""A value: given the matched facts, the params computed so far (``$this``) and an aggregate's
+totals (``$count``, ``$sum``, ``$mean``)."""
 
 
 def value_of(expr: Expr) -> Value:
     """A closure computing an expression (parameters must already be constants)."""
     if isinstance(expr, Const):
         constant = expr.value
-        return lambda env, this, count: constant
+        return lambda env, this, totals: constant
     if isinstance(expr, Ref):
         return _reference(expr)
     args = tuple(value_of(arg) for arg in expr.args)
     _, function = OPERATIONS[expr.op]
     op = expr.op
 
-    def call(env: Env, this: Mapping[str, Any], count: int | None) -> Any:
-        values = [arg(env, this, count) for arg in args]
+    def call(env: Env, this: Mapping[str, Any], totals: Totals) -> Any:
+        values = [arg(env, this, totals) for arg in args]
+        if op == "first_known":
+            return next((value for value in values if value is not None), None)
         if any(value is None for value in values):
             return None
         if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
@@ -50,14 +54,14 @@ def value_of(expr: Expr) -> Value:
 
 def _reference(ref: Ref) -> Value:
     scope, name = ref.scope, ref.name
-    if scope == "count":
-        return lambda env, this, count: count
+    if scope in TOTALS:
+        return lambda env, this, totals: None if totals is None else totals.get(scope)
     if scope == "this":
-        return lambda env, this, count: this.get(name)
+        return lambda env, this, totals: this.get(name)
     if scope == "params":
         raise ExpressionError(f"${scope}.{name} was not fixed at compile time")
 
-    def field(env: Env, this: Mapping[str, Any], count: int | None) -> Any:
+    def field(env: Env, this: Mapping[str, Any], totals: Totals) -> Any:
         fact = env.get(scope)
         return None if fact is None else fact.get(name)
 
@@ -135,7 +139,7 @@ _ORDERS: dict[str, Callable[[Any, Any], bool]] = {
 
 def _ref_test(test: m.Test) -> Callable[[Fact, Env], bool]:
     field, op = test.field, test.op
-    if isinstance(test.value, Ref) and op in _ORDERS and test.value.scope not in ("this", "count"):
+    if isinstance(test.value, Ref) and op in _ORDERS and test.value.scope not in ("this", *TOTALS):
         alias, name, compare = test.value.scope, test.value.name, _ORDERS[op]
 
         def ordered(fact: Fact, env: Env) -> bool:
@@ -207,13 +211,13 @@ class OutputPlan:
     fields: tuple[tuple[str, str, Value], ...]
     """(field name, name for ``$this``, value)."""
 
-    def values(self, env: Env, count: int | None, rule_id: str) -> dict[str, Any]:
+    def values(self, env: Env, totals: Totals, rule_id: str) -> dict[str, Any]:
         """Every output field's value for the matched facts."""
         values: dict[str, Any] = {}
         this: dict[str, Any] = {}
         for name, short, value in self.fields:
             try:
-                result = value(env, this, count)
+                result = value(env, this, totals)
             except ExpressionError as error:
                 from civpolicy.errors import EngineError
 
@@ -247,6 +251,8 @@ class AggregatePlan:
     over: PatternPlan
     order_by: tuple[Value, ...]
     output: OutputPlan
+    value: Value | None = None
+    """What ``sum`` adds up over the group (``$sum``, ``$mean``)."""
 
 
 @attrs.frozen
@@ -284,6 +290,7 @@ def make_plans(policy: CompiledPolicy) -> Plans:
             each=plan_pattern(agg.each),
             over=plan_pattern(agg.over),
             order_by=tuple(value_of(e) for e in agg.order_by),
+            value=None if agg.value is None else value_of(agg.value),
             output=plan_output(agg.output),
         )
         for agg in policy.aggregates

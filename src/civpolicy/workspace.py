@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -122,9 +123,14 @@ class Workspace:
                 continue
             env: dict[str, Fact | None] = {each_alias: each}
             group = [f for f in groups.get(over.key_for(env), ()) if all(check(f, env) for check in over.checks)]
-            count = None
-            if aggregate.mode == "count":
-                count = len(group)
+            totals: dict[str, Any] | None = None
+            if aggregate.mode in ("count", "sum"):
+                totals = {"count": len(group)}
+                if plan.value is not None:
+                    known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
+                    total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
+                    totals["sum"] = _plain(total)
+                    totals["mean"] = _plain(total / len(known)) if known else None
                 premises = [each, *sorted(group, key=_order)]
             else:
 
@@ -137,7 +143,7 @@ class Workspace:
                 env[over_alias] = first
                 premises = [each] if first is None else [each, first]
             ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
-            values = plan.output.values(env, count, aggregate.id)
+            values = plan.output.values(env, totals, aggregate.id)
             derived = self.derive(
                 {"type": aggregate.head, **_with_period(values, aggregate.id)}, Derivation(aggregate.id, ids)
             )
@@ -152,6 +158,10 @@ class Workspace:
             template = self.plans.policy.says.get(fact["type"])
             self._described[fact_id] = template.render(fact.get) if template else show(fact)
         return self._described[fact_id]
+
+
+def _plain(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
 
 
 def _order(fact: Fact) -> tuple[Any, ...]:
