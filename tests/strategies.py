@@ -1,8 +1,10 @@
 """Hypothesis strategies for civpolicy facts and parameter overrides.
 
-Populations are biased toward "poor" grades and consecutive bulletins so that streaks,
-withheld years, interviews and self-examinations occur in most examples. Every strategy
-shrinks toward absence (no fact) or toward "poor", the interesting grade.
+Year periods are sometimes written as integers, as YAML reads ``period: 2022`` in the
+contract's own example. Populations are biased toward "poor" grades and consecutive
+bulletins so that streaks, withheld years, interviews and self-examinations occur in most
+examples. Every strategy shrinks toward absence (no fact) or toward "poor", the
+interesting grade.
 """
 
 from __future__ import annotations
@@ -84,7 +86,10 @@ def _evaluations(draw: Draw, uid: str, years: Sequence[int]) -> list[dict[str, A
             for period in periods:
                 if draw(_chance(presence[cadence])):
                     grade = draw(_grade(poor_percent))
-                    records.append({"unit": uid, "period": period, "grade": grade})
+                    value: str | int = period
+                    if cadence == "year" and draw(_chance(25)):
+                        value = year  # what YAML makes of an unquoted ``period: 2022``
+                    records.append({"unit": uid, "period": value, "grade": grade})
     return records
 
 

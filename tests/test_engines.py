@@ -155,7 +155,7 @@ def _mentions(text: str) -> list[str]:
 
 def test_the_search_finds_policy_words_and_only_whole_names() -> None:
     text = "if kind == 'civilized_unit.priority' and grade == \"poor\": cite('二（四）2')  # poorly, uncivilized_units"
-    assert ["civilized_unit", "civilized_unit.priority", "poor", "二（四）", "二（四）2"] == _mentions(text)
+    assert ["civilized_unit", "civilized_unit.priority", "grade", "poor", "二（四）", "二（四）2"] == _mentions(text)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -46,22 +47,47 @@ class Policy(Protocol):
 
 
 @functools.cache
-def _cached_policy(overrides: tuple[tuple[str, Any], ...]) -> Policy:
-    """Load the shipped policy once per distinct set of overrides."""
-    policy: Policy = (
-        civpolicy.load_policy(params=dict(overrides)) if overrides else civpolicy.load_policy()
-    )
+def _cached_policy(overrides: tuple[tuple[str, Any], ...], engine: str | None) -> Policy:
+    """Load the shipped policy once per distinct set of overrides and engine."""
+    options: dict[str, Any] = {"params": dict(overrides)} if overrides else {}
+    if engine is not None:
+        options["engine"] = engine
+    policy: Policy = civpolicy.load_policy(**options)
     return policy
 
 
-def policy_for(overrides: Mapping[str, Any] | None = None) -> Policy:
-    """The shipped policy with ``overrides``, loaded at most once per value."""
-    return _cached_policy(tuple(sorted((overrides or {}).items())))
+def _engine_names() -> tuple[str | None, ...]:
+    """The engines ``load_policy(engine=...)`` offers that run here, or just the default one."""
+    try:
+        from civpolicy.engines import ENGINES  # not part of the contract
+    except ImportError:
+        return (None,)
+    runnable: list[str | None] = []
+    for name in ENGINES:
+        try:
+            _cached_policy((), name)  # loaded once, reused by the tests
+        except ImportError:  # e.g. durable-rules on Python 3.13
+            continue
+        runnable.append(name)
+    return tuple(runnable)
 
 
-def evaluate(facts_doc: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> Decision:
+ENGINES = _engine_names()
+each_engine = pytest.mark.parametrize("engine", ENGINES)
+
+
+def policy_for(overrides: Mapping[str, Any] | None = None, engine: str | None = None) -> Policy:
+    """The shipped policy with ``overrides`` on ``engine``, loaded at most once per value."""
+    return _cached_policy(tuple(sorted((overrides or {}).items())), engine)
+
+
+def evaluate(
+    facts_doc: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None = None,
+    engine: str | None = None,
+) -> Decision:
     """Evaluate a private copy of ``facts_doc`` (the engine must not see our later edits)."""
-    return policy_for(overrides).evaluate(copy.deepcopy(facts_doc))
+    return policy_for(overrides, engine).evaluate(copy.deepcopy(facts_doc))
 
 
 def json_rows(decision: Decision) -> list[Row]:
@@ -98,9 +124,11 @@ def assert_same_rows(expected: list[Row], actual: list[Row]) -> None:
     raise AssertionError("\n".join(lines))
 
 
-def _check_against_oracle(facts_doc: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
+def _check_against_oracle(
+    facts_doc: Mapping[str, Any], overrides: Mapping[str, Any], engine: str | None
+) -> None:
     """The engine's consequences, in order and from both views, equal the oracle's."""
-    decision = evaluate(facts_doc, overrides)
+    decision = evaluate(facts_doc, overrides, engine)
     from_json = json_rows(decision)
     assert_same_rows(oracle(facts_doc, overrides), from_json)
     from_objects = [
@@ -110,41 +138,56 @@ def _check_against_oracle(facts_doc: Mapping[str, Any], overrides: Mapping[str, 
     assert from_json == json.loads(json.dumps(from_objects))
 
 
+@each_engine
 @given(facts())
-def test_engine_matches_oracle(facts_doc: dict[str, Any]) -> None:
+def test_engine_matches_oracle(engine: str | None, facts_doc: dict[str, Any]) -> None:
     """Default parameters: the engine and the oracle read the document alike."""
-    _check_against_oracle(facts_doc, {})
+    _check_against_oracle(facts_doc, {}, engine)
+
+
+@each_engine
+@given(facts(), params())
+def test_engine_matches_oracle_with_params(
+    engine: str | None, facts_doc: dict[str, Any], overrides: dict[str, int]
+) -> None:
+    """Overridden parameters: the engine and the oracle still agree."""
+    _check_against_oracle(facts_doc, overrides, engine)
+
+
+@each_engine
+@given(facts(max_units=3, years=(2021, 2022, 2023)), params())
+def test_engine_matches_oracle_over_three_years(
+    engine: str | None, facts_doc: dict[str, Any], overrides: dict[str, int]
+) -> None:
+    """Streaks and bulletin runs that cross two year boundaries."""
+    _check_against_oracle(facts_doc, overrides, engine)
 
 
 @given(facts(), params())
-def test_engine_matches_oracle_with_params(
-    facts_doc: dict[str, Any], overrides: dict[str, int]
-) -> None:
-    """Overridden parameters: the engine and the oracle still agree."""
-    _check_against_oracle(facts_doc, overrides)
+def test_engines_agree_byte_for_byte(facts_doc: dict[str, Any], overrides: dict[str, int]) -> None:
+    """Every engine gives the same ``to_json()``, provenance included."""
+    outputs = {engine: evaluate(facts_doc, overrides, engine).to_json() for engine in ENGINES}
+    assert len(set(outputs.values())) == 1, outputs
 
 
-@given(facts(max_units=3, years=(2021, 2022, 2023)), params())
-def test_engine_matches_oracle_over_three_years(
-    facts_doc: dict[str, Any], overrides: dict[str, int]
-) -> None:
-    """Streaks and bulletin runs that cross two year boundaries."""
-    _check_against_oracle(facts_doc, overrides)
-
-
+@each_engine
 @given(facts(), st.randoms(use_true_random=False))
-def test_input_order_does_not_matter(facts_doc: dict[str, Any], rnd: random.Random) -> None:
+def test_input_order_does_not_matter(
+    engine: str | None, facts_doc: dict[str, Any], rnd: random.Random
+) -> None:
     """Shuffling every list of the facts leaves ``to_json()`` byte for byte the same."""
     shuffled = copy.deepcopy(facts_doc)
     for records in shuffled.values():
         rnd.shuffle(records)
-    assert evaluate(facts_doc).to_json() == evaluate(shuffled).to_json()
+    expected = evaluate(facts_doc, engine=engine).to_json()
+    assert expected == evaluate(shuffled, engine=engine).to_json()
 
 
+@each_engine
 @given(facts())
-def test_evaluation_is_repeatable_and_pure(facts_doc: dict[str, Any]) -> None:
+def test_evaluation_is_repeatable_and_pure(engine: str | None, facts_doc: dict[str, Any]) -> None:
     """Two evaluations give identical output, and the facts given are left untouched."""
-    policy = policy_for()
+    policy = policy_for(engine=engine)
     given_doc = copy.deepcopy(facts_doc)
     first = policy.evaluate(given_doc).to_json()
     second = policy.evaluate(given_doc).to_json()
@@ -155,15 +198,15 @@ def test_evaluation_is_repeatable_and_pure(facts_doc: dict[str, Any]) -> None:
 def _worsened(facts_doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     """A copy of the facts with one evaluation turned poor, or one poor evaluation added."""
     evaluations = facts_doc.get("evaluations", [])
-    graded = {(e["unit"], e["period"]) for e in evaluations}
-    turnable = sorted({(e["unit"], e["period"]) for e in evaluations if e["grade"] != "poor"})
+    graded = {(e["unit"], str(e["period"])) for e in evaluations}
+    turnable = sorted({(e["unit"], str(e["period"])) for e in evaluations if e["grade"] != "poor"})
     periods = [f"{y}{tag}" for y in YEARS for tag in ("", "-H1", "-H2", "-Q1", "-Q2", "-Q3", "-Q4")]
     free = [(u["id"], p) for u in facts_doc["units"] for p in periods if (u["id"], p) not in graded]
     assume(turnable or free)
     unit, period = data.draw(st.sampled_from(turnable + free), label="made poor")
     worse = copy.deepcopy(facts_doc)
     worse["evaluations"] = [
-        {**e, "grade": "poor"} if (e["unit"], e["period"]) == (unit, period) else e
+        {**e, "grade": "poor"} if (e["unit"], str(e["period"])) == (unit, period) else e
         for e in evaluations
     ]
     if (unit, period) not in graded:
@@ -198,14 +241,15 @@ def _benefits(rows: Iterable[Row]) -> set[Key]:
     }
 
 
+@each_engine
 @given(facts(), params(), st.data())
 def test_a_worse_grade_never_lightens_the_outcome(
-    facts_doc: dict[str, Any], overrides: dict[str, int], data: st.DataObject
+    engine: str | None, facts_doc: dict[str, Any], overrides: dict[str, int], data: st.DataObject
 ) -> None:
     """One more poor grade: no bonus quarter regained, no freeze ends sooner, no benefit won."""
     worse_doc = _worsened(facts_doc, data)
-    before = json_rows(evaluate(facts_doc, overrides))
-    after = json_rows(evaluate(worse_doc, overrides))
+    before = json_rows(evaluate(facts_doc, overrides, engine))
+    after = json_rows(evaluate(worse_doc, overrides, engine))
 
     lost_before, lost_after = _bonus_quarters_lost(before), _bonus_quarters_lost(after)
     for unit, quarters in lost_before.items():
@@ -239,19 +283,20 @@ def test_a_worse_grade_never_lightens_the_outcome(
 def _poor_quarters(facts_doc: Mapping[str, Any], unit: str) -> set[int]:
     """Quarter numbers (year * 4 + quarter - 1) in which ``unit`` was graded poor."""
     return {
-        int(e["period"][:4]) * QUARTERS_PER_YEAR + int(e["period"][6]) - 1
+        int(str(e["period"])[:4]) * QUARTERS_PER_YEAR + int(str(e["period"])[6]) - 1
         for e in facts_doc.get("evaluations", [])
-        if e["unit"] == unit and "-Q" in e["period"] and e["grade"] == "poor"
+        if e["unit"] == unit and "-Q" in str(e["period"]) and e["grade"] == "poor"
     }
 
 
+@each_engine
 @given(facts(), params())
 def test_withhold_year_needs_a_full_streak_reaching_that_year(
-    facts_doc: dict[str, Any], overrides: dict[str, int]
+    engine: str | None, facts_doc: dict[str, Any], overrides: dict[str, int]
 ) -> None:
     """At most one withheld year per unit and year, exactly where N poor quarters in a row end."""
     needed = overrides.get("year_withhold_streak", DEFAULT_PARAMS["year_withhold_streak"])
-    rows = json_rows(evaluate(facts_doc, overrides))
+    rows = json_rows(evaluate(facts_doc, overrides, engine))
     withheld = Counter(
         (r["unit"], r["period"]) for r in rows if r["kind"] == "civilized_unit_bonus.withhold_year"
     )
@@ -276,8 +321,11 @@ FLOW_UNIT = {
 }
 
 
+@each_engine
 @given(facts(max_units=3), params())
-def test_parameters_reach_the_outputs(facts_doc: dict[str, Any], overrides: dict[str, int]) -> None:
+def test_parameters_reach_the_outputs(
+    engine: str | None, facts_doc: dict[str, Any], overrides: dict[str, int]
+) -> None:
     """Review deduction points and quota deltas are the parameters given, not constants."""
     doc = copy.deepcopy(facts_doc)
     doc["units"].append(dict(FLOW_UNIT))
@@ -288,8 +336,8 @@ def test_parameters_reach_the_outputs(facts_doc: dict[str, Any], overrides: dict
         ]
     )
     merged = {**DEFAULT_PARAMS, **overrides}
-    annual = {(e["unit"], e["period"]): e["grade"] for e in doc["evaluations"]}
-    rows = json_rows(evaluate(doc, overrides))
+    annual = {(e["unit"], str(e["period"])): e["grade"] for e in doc["evaluations"]}
+    rows = json_rows(evaluate(doc, overrides, engine))
 
     deductions = [r for r in rows if r["kind"] == "civilized_unit.review_deduction"]
     assert deductions

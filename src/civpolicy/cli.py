@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from civpolicy.cli_sample import add_sample_command
 from civpolicy.engines import ENGINES
 from civpolicy.errors import CivpolicyError, LocatedError, ParameterError, Problem
 from civpolicy.load import load_model
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=int, default=0, help="worker processes (default: every core)")
     batch.add_argument("--output", help="write the JSON Lines here (whole or not at all) instead of stdout")
     batch.set_defaults(run=_batch)
+
+    add_sample_command(commands)
 
     why = commands.add_parser("explain", help="each consequence of one unit with its reasons")
     _common(why)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,12 @@ def validate_facts(
     facts: list[Fact] = list(units)
     for key, spec in by_key.items():
         if spec.name != UNIT_REGISTER and key in top:
-            facts.extend(reader.read_list(top, spec, known_units=unit_ids | named))
+            found = reader.read_list(top, spec, known_units=unit_ids | named)
+            facts.extend(found)
+            if spec.total is not None:
+                reader.check_total(spec, found)
+        if spec.needed_by is not None and spec.needed_by[1] in top:
+            reader.check_needed(spec, units, [f for f in facts if f["type"] == spec.name])
     if problems:
         raise FactsError(problems)
     return _group(facts, sorted(unit_ids))
@@ -120,6 +126,35 @@ class _ItemReader:
     def __init__(self, r: Reader, vocabularies: Mapping[str, tuple[m.Term, ...]]) -> None:
         self.r = r
         self.vocabularies = vocabularies
+        self.origins: dict[int, tuple[Any, int, str]] = {}
+        """Where each fact was read: (list, index, path), for problems found across items."""
+
+    def check_total(self, spec: m.InputFact, facts: list[Fact]) -> None:
+        """Each group's values of the field must add up to the declared total."""
+        assert spec.total is not None
+        field, per, wanted = spec.total
+        groups: dict[tuple[Any, ...], list[Fact]] = {}
+        for fact in facts:
+            groups.setdefault(tuple(fact.get(name) for name in per), []).append(fact)
+        for group_key, members in sorted(groups.items(), key=lambda item: repr(item[0])):
+            total = sum((Fraction(str(f.get(field) or 0)) for f in members), Fraction(0))
+            if abs(total - Fraction(str(wanted))) > Fraction(1, 10**9):
+                items, index, path = self.origins[id(members[0])]
+                what = ", ".join(f"{name} {value}" for name, value in zip(per, group_key, strict=True))
+                message = f"the {field}s of {what} add up to {float(total):g}, not {wanted:g}"
+                self.r.problem(items, index, path, message)
+
+    def check_needed(self, spec: m.InputFact, units: list[Fact], facts: list[Fact]) -> None:
+        """Every unit meeting the conditions needs at least one fact of this kind."""
+        assert spec.needed_by is not None
+        conditions, when = spec.needed_by
+        having = {fact["unit"] for fact in facts}
+        for unit in units:
+            if all(unit.get(name) == value for name, value in conditions) and unit["unit"] not in having:
+                items, index, path = self.origins[id(unit)]
+                wanted = ", ".join(f"{name} {value}" for name, value in conditions)
+                message = f"unit {unit['unit']} ({wanted}) has no {spec.source_key}, which {when} need"
+                self.r.problem(items, index, path, message)
 
     def read_list(self, top: Any, spec: m.InputFact, known_units: set[str] | None) -> list[Fact]:
         r, key = self.r, spec.source_key
@@ -145,6 +180,7 @@ class _ItemReader:
                 fact = self.read_item(data, spec, path, known_units)
             if fact is None:
                 continue
+            self.origins[id(fact)] = (items, index, f"{key}[{index}]")
             if spec.key is None:
                 result.append(fact)
                 continue

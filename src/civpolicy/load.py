@@ -35,7 +35,15 @@ SECTIONS = (
 FIELD_TYPES = ("text", "boolean", "integer", "number", "period", "year", "unit", "choice")
 """The types an input field may have."""
 
-CONDITIONS = {"not": "ne", "below": "lt", "at_most": "le", "above": "gt", "at_least": "ge", "one_of": "in"}
+CONDITIONS = {
+    "not": "ne",
+    "below": "lt",
+    "at_most": "le",
+    "above": "gt",
+    "at_least": "ge",
+    "one_of": "in",
+    "none_of": "out",
+}
 """Condition words in ``when`` and the comparison each stands for."""
 
 _HEAD = re.compile(r"^(?:(?P<no>no)\s+)?(?P<type>[a-z_][a-z0-9_]*)(?:\s+as\s+(?P<alias>[a-z_][a-z0-9_]*))?$")
@@ -282,7 +290,7 @@ class _Builder:
             )
 
     def _inputs(self, r: Reader, top: MarkedMap, section: str) -> None:
-        allowed = ("from", "description", "says", "key", "fields", "required")
+        allowed = ("from", "description", "says", "key", "fields", "required", "total", "needed_by")
         field_keys = ("type", "required", "default", "as", "values", "vocabulary", "kinds", "minimum", "maximum")
         for name, data, path in self._named(r, top, section):
             if not r.keys(data, path, allowed, ("from", "description", "says", "fields")):
@@ -321,7 +329,27 @@ class _Builder:
             if key is not None and not (isinstance(key, list) and all(isinstance(k, str) for k in key)):
                 r.problem(data, "key", f"{path}.key", "must be a list of field names, or null (every item counts)")
                 key = None
+            total = None
+            raw_total = r.mapping(data["total"], data, "total", f"{path}.total") if "total" in data else None
+            if raw_total is not None and r.keys(raw_total, f"{path}.total", ("of", "per", "is"), ("of", "per", "is")):
+                total = (
+                    str(r.get(raw_total, "of", f"{path}.total", str, "")),
+                    tuple(str(x) for x in r.get(raw_total, "per", f"{path}.total", list, [])),
+                    float(r.get(raw_total, "is", f"{path}.total", (int, float), 0)),
+                )
+            needed_by = None
+            raw_needed = (
+                r.mapping(data["needed_by"], data, "needed_by", f"{path}.needed_by") if "needed_by" in data else None
+            )
+            if raw_needed is not None and r.keys(raw_needed, f"{path}.needed_by", ("units", "when"), ("units", "when")):
+                conditions = r.get(raw_needed, "units", f"{path}.needed_by", dict, {})
+                needed_by = (
+                    tuple(sorted(conditions.items())),
+                    str(r.get(raw_needed, "when", f"{path}.needed_by", str, "")),
+                )
             self.inputs[name] = m.InputFact(
+                total=total,
+                needed_by=needed_by,
                 name=name,
                 source_key=r.get(data, "from", path, str, name),
                 description=self._text(r, data, "description", path),
@@ -587,9 +615,9 @@ class _Builder:
         if isinstance(condition, dict) and len(condition) == 1 and next(iter(condition)) in CONDITIONS:
             ((word, value),) = condition.items()
             op = CONDITIONS[word]
-            if op == "in":
+            if op in ("in", "out"):
                 if not isinstance(value, list) or not value:
-                    r.problem(where, field, path, "'one_of' takes a list of values")
+                    r.problem(where, field, path, f"'{word}' takes a list of values")
                     return None
                 return m.Test(str(field), op, Const(tuple(value)))
             try:

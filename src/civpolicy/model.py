@@ -48,7 +48,7 @@ class Parameter:
 
 @attrs.frozen
 class Term:
-    """One entry of a vocabulary (a grade, a unit category, a period kind...)."""
+    """One entry of a vocabulary (a unit category, a period kind...)."""
 
     id: str
     zh: str
@@ -108,6 +108,11 @@ class InputFact:
     required: bool = False
     file: str = ""
     line: int = 0
+    total: tuple[str, tuple[str, ...], float] | None = None
+    """(field, per fields, value): the field's values must add up to the value in each group."""
+    needed_by: tuple[tuple[tuple[str, Any], ...], str] | None = None
+    """(conditions on units, facts key): every unit meeting the conditions needs one of these
+    facts whenever the facts file has that key."""
 
 
 @attrs.frozen

@@ -81,6 +81,8 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
         return False
     if op == "in":
         return any(same(actual, item) for item in expected)
+    if op == "out":
+        return not any(same(actual, item) for item in expected)
     if op == "ne":
         return not same(actual, expected)
     if isinstance(actual, str) != isinstance(expected, str):

@@ -188,6 +188,8 @@ def _condition(pattern: m.Pattern, aliases: dict[str, str]) -> dict[str, Any]:
             parts.append({test.field: value.value})
         elif test.op == "in":
             parts.append({"$or": [{test.field: item} for item in value.value]})
+        elif test.op == "out":
+            parts.extend({"$neq": {test.field: item}} for item in value.value)
         else:
             parts.append({_COMPARE[test.op]: {test.field: value.value}})
     return {"$and": parts}
