@@ -113,12 +113,12 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(units: int, years: int, seed: int) -> dict[str, Any]:
+def measure(units: int, years: int, seed: int, engine: str | None = None) -> dict[str, Any]:
     """Build one population, time engine and oracle on it, and compare their answers."""
     facts = build_population(units, years, seed)
     fact_count = sum(len(records) for records in facts.values())
     started = time.perf_counter()
-    policy = civpolicy.load_policy()
+    policy = civpolicy.load_policy(engine=engine) if engine else civpolicy.load_policy()
     load_seconds = time.perf_counter() - started
     rss_before = _peak_rss_mib()
     started = time.perf_counter()
@@ -133,6 +133,7 @@ def measure(units: int, years: int, seed: int) -> dict[str, Any]:
     oracle_rows = [_row(r["unit"], r["kind"], r["period"], r["params"]) for r in expected]
     return {
         "population": f"synthetic-{units}x{years}y-s{seed}",
+        "engine": engine or "default",
         "units": units,
         "facts": fact_count,
         "facts_per_unit_year": fact_count / (units * years),
@@ -148,7 +149,7 @@ def measure(units: int, years: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _in_child(units: int, years: int, seed: int) -> dict[str, Any]:
+def _in_child(units: int, years: int, seed: int, engine: str | None = None) -> dict[str, Any]:
     """Run :func:`measure` in a fresh interpreter and return its result."""
     command = [
         sys.executable,
@@ -160,6 +161,8 @@ def _in_child(units: int, years: int, seed: int) -> dict[str, Any]:
         "--seed",
         str(seed),
     ]
+    if engine:
+        command += ["--engine", engine]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
@@ -196,7 +199,8 @@ def _print_table(results: list[dict[str, Any]]) -> None:
     for r in results:
         per = r["facts_per_unit_year"]
         print(
-            f"{r['population']}: {per:.1f} facts per unit-year, {r['consequences']} consequences, "
+            f"{r['population']} ({r['engine']} engine): {per:.1f} facts per unit-year, "
+            f"{r['consequences']} consequences, "
             f"policy load {r['load_seconds']:.2f} s, "
             f"RSS before evaluate {r['rss_before_mib']:.1f} MiB"
         )
@@ -212,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--years", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--engine", help="load_policy(engine=...); default: the policy's own")
     parser.add_argument(
         "--in-process",
         action="store_true",
@@ -220,10 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(measure(args.one, args.years, args.seed)))
+        print(json.dumps(measure(args.one, args.years, args.seed, args.engine)))
         return 0
     run = measure if args.in_process else _in_child
-    results = [run(units, args.years, args.seed) for units in args.units]
+    results = [run(units, args.years, args.seed, args.engine) for units in args.units]
     _print_table(results)
     return 0 if all(r["agree"] for r in results) else 1
 

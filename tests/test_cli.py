@@ -89,7 +89,7 @@ def test_evaluate_json_is_the_contract_document(capsys: pytest.CaptureFixture[st
     code, out, err = run(capsys, "evaluate", EXAMPLE, "--format", "json")
     document = json.loads(out)
     assert (0, "", example_json) == (code, err, out)
-    assert (["policy", "consequences"], ["digest"]) == (list(document), list(document["policy"]))
+    assert (["policy", "consequences", "grades"], ["digest"]) == (list(document), list(document["policy"]))
     assert civpolicy.load_policy().digest == document["policy"]["digest"]
 
 
@@ -233,7 +233,7 @@ def test_explain_prints_the_clause_text(capsys: pytest.CaptureFixture[str]) -> N
 def test_explain_counts_the_units_consequences(capsys: pytest.CaptureFixture[str]) -> None:
     decision = civpolicy.load_policy().evaluate(EXAMPLE)
     out = run(capsys, "explain", EXAMPLE, "--unit", "agri-bank")[1]
-    marks = [line for line in out.splitlines() if line.startswith("■ ")]
+    marks = [line for line in out.splitlines() if line.startswith("■ ") and "=" not in line.split("  ")[0]]
     assert [f"■ {c.kind}  {c.period}" for c in decision.for_unit("agri-bank")] == [m.split("  (")[0] for m in marks]
 
 

@@ -48,6 +48,7 @@ def cross_check(policy: m.PolicyModel, problems: list[Problem], document: str | 
     checker.check_derived()
     for rule in policy.rules:
         checker.check_rule(rule)
+    checker.check_reports()
     checker.check_strata()
     if document is not None:
         checker.check_quotes(document)
@@ -108,7 +109,18 @@ class _Checker:
                 self.check_rule(rule)
             if derived.aggregate is not None:
                 self.check_aggregate(derived)
+            outputs = [rule.then for rule in derived.rules]
+            outputs += [derived.aggregate.then] if derived.aggregate is not None else []
+            self.check_period_fields(name, outputs, derived.file, derived.line)
             self.check_template(derived.says, self.fields[name], derived.file, derived.line, f"derived.{name}.says")
+
+    def check_period_fields(self, name: str, outputs: list[m.Output], file: str, line: int) -> None:
+        """A derived fact with a period gains the period's fields: it may not give them itself."""
+        given = {field for output in outputs for field, _ in output.fields}
+        if "period" in given:
+            for field in sorted(given & (set(PERIOD_FIELDS) - {"period"})):
+                message = f"{field!r} comes from the period: name this field otherwise"
+                self.report(file, line, f"derived.{name}.then.{field}", message)
 
     def check_template(self, template: Template, fields: set[str], file: str, line: int, path: str) -> None:
         for name in template.names():
@@ -246,6 +258,18 @@ class _Checker:
                     self.report(derived.file, derived.line, f"{path}.then.{name}", message)
                 elif ref.scope not in ("this", *TOTALS):
                     self.check_ref(ref, aliases, derived.file, derived.line, f"{path}.then.{name}")
+
+    def check_reports(self) -> None:
+        for name, report in self.policy.reports.items():
+            path = f"reports.{name}"
+            if report.fact_type not in self.fields:
+                hint = did_you_mean(report.fact_type, self.fields)
+                self.report(report.file, report.line, f"{path}.fact", f"no fact type {report.fact_type!r}{hint}")
+                continue
+            for field in report.fields:
+                if field not in self.fields[report.fact_type]:
+                    message = f"{report.fact_type} has no field {field!r}"
+                    self.report(report.file, report.line, f"{path}.fields", message)
 
     def check_strata(self) -> None:
         from civpolicy.compile import StratificationError, strata

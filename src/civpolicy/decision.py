@@ -60,11 +60,30 @@ class Consequence:
 
 
 @attrs.frozen
+class ReportRow:
+    """One reported derived fact with its reasons."""
+
+    values: dict[str, Any] = attrs.field(hash=False)
+    because: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as in the decision document."""
+        return {**self.values, "because": list(self.because)}
+
+
+@attrs.frozen
 class Decision:
-    """Every consequence that follows from a set of facts under one policy."""
+    """Every consequence that follows from a set of facts under one policy, and the reports."""
 
     policy_digest: str
     consequences: tuple[Consequence, ...]
+    reports: dict[str, tuple[ReportRow, ...]] = attrs.field(factory=dict, hash=False)
+    """The policy's reports by name, each a sorted tuple of rows."""
+
+    def report_for_unit(self, name: str, unit: str) -> tuple[ReportRow, ...]:
+        """The rows of one report for one unit."""
+        return tuple(row for row in self.reports.get(name, ()) if row.values.get("unit") == unit)
 
     def for_unit(self, unit: str) -> tuple[Consequence, ...]:
         """The consequences of one unit."""
@@ -72,7 +91,13 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         """The decision document of contract section 2."""
-        return {"policy": {"digest": self.policy_digest}, "consequences": [c.to_dict() for c in self.consequences]}
+        document: dict[str, Any] = {
+            "policy": {"digest": self.policy_digest},
+            "consequences": [c.to_dict() for c in self.consequences],
+        }
+        for name, rows in self.reports.items():
+            document[name] = [row.to_dict() for row in rows]
+        return document
 
     def to_json(self) -> str:
         """The decision document as JSON text: byte-identical for the same facts and policy."""

@@ -29,6 +29,7 @@ SECTIONS = (
     "tables",
     "consequences",
     "rules",
+    "reports",
 )
 """The top-level sections a policy file may hold."""
 
@@ -98,6 +99,7 @@ class _Builder:
         self.tables: dict[str, m.Table] = {}
         self.kinds: dict[str, m.ConsequenceKind] = {}
         self.rules: list[m.Rule] = []
+        self.reports: dict[str, m.Report] = {}
         self.defined: dict[tuple[str, str], str] = {}
 
     def add_file(self, filename: str, data: Any) -> None:
@@ -116,6 +118,7 @@ class _Builder:
             "tables": self._tables,
             "consequences": self._kinds,
             "rules": self._rules,
+            "reports": self._reports,
         }
         for section, read in readers.items():
             if section in top:
@@ -135,6 +138,7 @@ class _Builder:
             rules=tuple(self.rules),
             files=files,
             source_digest=digest,
+            reports=self.reports,
         )
 
     # -- helpers -------------------------------------------------------------------
@@ -378,6 +382,22 @@ class _Builder:
                 citation=self._citation(r, data, path, required=True),
                 says=self._template(r, data, "says", path),
                 rows=tuple(rows),
+                file=r.filename,
+                line=data.mark[0],
+            )
+
+    def _reports(self, r: Reader, top: MarkedMap, section: str) -> None:
+        for name, data, path in self._named(r, top, section):
+            if name in ("policy", "consequences"):
+                r.problem_at_key(top[section], name, path, f"{name!r} is taken by the decision document itself")
+                continue
+            if not r.keys(data, path, ("description", "fact", "fields"), ("description", "fact", "fields")):
+                continue
+            self.reports[name] = m.Report(
+                name=name,
+                fact_type=str(r.get(data, "fact", path, str, "")),
+                fields=tuple(str(f) for f in r.get(data, "fields", path, list, [])),
+                description=self._text(r, data, "description", path),
                 file=r.filename,
                 line=data.mark[0],
             )

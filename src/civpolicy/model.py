@@ -225,6 +225,18 @@ class ConsequenceKind:
 
 
 @attrs.frozen
+class Report:
+    """Derived facts a decision reports beside the consequences (such as the grades)."""
+
+    name: str
+    fact_type: str
+    fields: tuple[str, ...]
+    description: Text
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
 class PolicyModel:
     """The whole policy: every section of every file, validated and cross-checked."""
 
@@ -239,6 +251,7 @@ class PolicyModel:
     rules: tuple[Rule, ...]
     files: tuple[str, ...]
     source_digest: str
+    reports: dict[str, Report] = attrs.field(factory=dict)
 
     def fact_types(self) -> set[str]:
         """Every fact type a pattern may name."""

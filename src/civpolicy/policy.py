@@ -12,12 +12,13 @@ from typing import Any
 
 from civpolicy import model as m
 from civpolicy.compile import CompiledPolicy, compile_policy
-from civpolicy.decision import Consequence, Decision, Evidence, merge
+from civpolicy.decision import Consequence, Decision, Evidence, ReportRow, canonical_json, merge
 from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
 from civpolicy.errors import ParameterError
 from civpolicy.expressions import did_you_mean
-from civpolicy.facts import Facts, load_facts
+from civpolicy.facts import Fact, Facts, load_facts
 from civpolicy.load import load_model
+from civpolicy.periods import period_sort_key
 from civpolicy.plans import make_plans
 from civpolicy.workspace import Firing, Workspace
 
@@ -107,10 +108,21 @@ class Policy:
             sessions = [tuple(fact for unit in checked.units for fact in checked.by_unit[unit])]
         else:
             sessions = [checked.by_unit[unit] for unit in checked.units]
+        reports: dict[str, list[ReportRow]] = {name: [] for name in self.model.reports}
         for facts_of_session in sessions:
             space = self.engine.run(facts_of_session)
             ranked.extend((self._rank(space, f), self._consequence(space, f)) for f in space.firings)
-        return Decision(self.digest, merge(ranked))
+            for name, report in self.model.reports.items():
+                reports[name].extend(self._report_row(space, report, fact) for fact in space.of_type(report.fact_type))
+        return Decision(self.digest, merge(ranked), {name: _sorted_rows(rows) for name, rows in reports.items()})
+
+    def _report_row(self, space: Workspace, report: m.Report, fact: Fact) -> ReportRow:
+        evidence = self._evidence(space, fact["id"])
+        return ReportRow(
+            values={field: fact.get(field) for field in report.fields},
+            because=tuple(e.text for e in evidence.premises) + evidence.absent,
+            evidence=evidence.premises + tuple(Evidence(text) for text in evidence.absent),
+        )
 
     def evaluate_many(
         self, facts: Iterable[Mapping[str, Any] | str | Path | Facts], jobs: int = 1
@@ -161,6 +173,18 @@ class Policy:
     def rule(self, rule_id: str) -> m.Rule:
         """A rule of the policy by id."""
         return self._rules[rule_id]
+
+
+def _sorted_rows(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
+    """Rows by unit, period start and end, then content; identical rows once."""
+    unique = {canonical_json(row.values): row for row in sorted(rows, key=lambda row: row.because)}
+
+    def key(row: ReportRow) -> tuple[Any, ...]:
+        period = row.values.get("period")
+        start_end = period_sort_key(period) if isinstance(period, str) else (0, 0)
+        return (str(row.values.get("unit", "")), start_end, canonical_json(row.values))
+
+    return tuple(sorted(unique.values(), key=key))
 
 
 def _available_engine(name: str | None) -> str:

@@ -58,16 +58,33 @@ def explain(policy: Policy, decision: Decision, unit: str) -> str:
         if rule.interpretation:
             lines.append(f"  reading: {' '.join(rule.interpretation.split())}")
         lines.append("  because:")
-        lines.extend(_tree(consequence.evidence, depth=2))
+        lines.extend(_tree(consequence.evidence, depth=2, shown=set()))
         lines.append("")
+    for name, report in policy.model.reports.items():
+        rows = decision.report_for_unit(name, unit)
+        if not rows:
+            continue
+        lines.append(f"{unit}: {name} — {report.description.zh} / {report.description.en}")
+        lines.append("")
+        for row in rows:
+            shown = " ".join(f"{k}={show(v)}" for k, v in row.values.items() if k != "unit")
+            lines.append(f"■ {shown}")
+            lines.append("  because:")
+            lines.extend(_tree(row.evidence, depth=2, shown=set()))
+            lines.append("")
     return "\n".join(lines)
 
 
-def _tree(evidence: Sequence[Evidence], depth: int) -> Iterator[str]:
+def _tree(evidence: Sequence[Evidence], depth: int, shown: set[str]) -> Iterator[str]:
+    """The reasons as an indented tree; a derived fact's own reasons are shown once."""
     pad = "  " * depth
     for item in evidence:
         origin = f"   [{item.rule}, {item.source}]" if item.rule else ""
+        if item.rule and item.text in shown:
+            yield f"{pad}- {item.text}   (as above)"
+            continue
+        shown.add(item.text)
         yield f"{pad}- {item.text}{origin}"
-        yield from _tree(item.premises, depth + 1)
+        yield from _tree(item.premises, depth + 1, shown)
         for note in item.absent:
             yield f"{pad}  - {note}"

@@ -1,0 +1,193 @@
+"""Scale benchmark: a county, a province and the whole country, through each engine.
+
+Usage::
+
+    python benchmarks/scale.py                  # county and province, both engines
+    python benchmarks/scale.py --country        # and the country (2,800 counties), batch path
+    python benchmarks/scale.py --agree 100000   # and a run where both engines and the oracle must agree
+
+Populations are synthetic and deterministic (``bench.build_population``: about 25 facts
+per unit-year, two years). A county is 120 units; a province 20,000 units (167 counties);
+the country 2,800 counties of 120 units, evaluated through the batch path
+(``civpolicy.batch.ordered_map``) with one process per core, each county generated
+inside its worker from its seed (so the parent never holds the population). Each run
+prints wall time, facts per second, peak memory (largest resident set of the parent and
+of any worker, from ``getrusage``), the plain-Python oracle's time on the same facts and
+the ratio. Nothing is asserted about time. Also printed: where the durable engine's time
+goes, from a profile of one county.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib
+import pstats
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import civpolicy
+from civpolicy import batch
+from civpolicy.engines.durable import durable_available
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "benchmarks")]
+build_population: Callable[[int, int, int], dict[str, Any]] = importlib.import_module("bench").build_population
+oracle: Callable[[dict[str, Any]], list[dict[str, Any]]] = importlib.import_module("oracle").oracle
+
+COUNTY_UNITS = 120
+PROVINCE_COUNTIES = 167  # 20,040 units
+COUNTRY_COUNTIES = 2800
+YEARS = 2
+
+
+def fact_count(facts: dict[str, Any]) -> int:
+    return sum(len(items) for items in facts.values())
+
+
+def rows(decision: civpolicy.Decision) -> list[tuple[str, str, str, str]]:
+    return [(c.unit, c.kind, c.period, repr(sorted(c.params.items()))) for c in decision.consequences]
+
+
+def oracle_rows(facts: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return [(r["unit"], r["kind"], r["period"], repr(sorted(r["params"].items()))) for r in oracle(facts)]
+
+
+def peak_mib() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def in_process(name: str, counties: int, engines: list[str]) -> list[dict[str, Any]]:
+    """Counties evaluated one after another in this process, per engine, and by the oracle."""
+    populations = [build_population(COUNTY_UNITS, YEARS, seed) for seed in range(counties)]
+    facts = sum(fact_count(p) for p in populations)
+    started = time.perf_counter()
+    expected = [oracle_rows(p) for p in populations]
+    oracle_seconds = time.perf_counter() - started
+    results = []
+    for engine in engines:
+        policy = civpolicy.load_policy(engine=engine)
+        started = time.perf_counter()
+        decisions = list(policy.evaluate_many(populations))
+        seconds = time.perf_counter() - started
+        agree = all(rows(d) == e for d, e in zip(decisions, expected, strict=True))
+        results.append(row(name, engine, counties * COUNTY_UNITS, facts, seconds, oracle_seconds, agree, 1))
+    return results
+
+
+def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool | None]:
+    """In a worker: build one county, evaluate it, and (if asked) check it against the oracle."""
+    seed, check = task
+    facts = build_population(COUNTY_UNITS, YEARS, seed)
+    started = time.perf_counter()
+    decision = batch._WORKER_POLICY.evaluate(facts)
+    seconds = time.perf_counter() - started
+    oracle_seconds, agree = 0.0, None
+    if check:
+        started = time.perf_counter()
+        expected = oracle_rows(facts)
+        oracle_seconds = time.perf_counter() - started
+        agree = rows(decision) == expected
+    return fact_count(facts), len(decision.consequences), seconds, oracle_seconds, agree
+
+
+def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool) -> dict[str, Any]:
+    """Counties through the batch path, one worker per core, each county generated in its worker."""
+    policy = civpolicy.load_policy(engine=engine)
+    assert policy.origin is not None
+    started = time.perf_counter()
+    facts = engine_seconds = oracle_seconds = 0.0
+    agree = True
+    for count, _, seconds, o_seconds, ok in batch.ordered_map(
+        _county_task, ((seed, check) for seed in range(counties)), jobs, policy.origin
+    ):
+        facts += count
+        engine_seconds += seconds
+        oracle_seconds += o_seconds
+        agree = agree and ok is not False
+    wall = time.perf_counter() - started
+    result = row(name, engine, counties * COUNTY_UNITS, int(facts), wall, oracle_seconds / jobs, agree, jobs)
+    result["cpu_engine_seconds"] = engine_seconds
+    return result
+
+
+def row(name: str, engine: str, units: int, facts: int, seconds: float, oracle_seconds: float, agree: bool, jobs: int) -> dict[str, Any]:
+    return {
+        "population": name, "engine": engine, "units": units, "facts": facts, "seconds": seconds,
+        "oracle": oracle_seconds, "agree": agree, "jobs": jobs, "peak": peak_mib(),
+    }
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    header = f"{'population':<10} {'engine':<8} {'jobs':>4} {'units':>9} {'facts':>11} {'wall s':>9} {'facts/s':>10} {'peak MiB':>9} {'oracle s':>9} {'ratio':>7} agree"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        rate = r["facts"] / r["seconds"] if r["seconds"] else 0
+        ratio = f"{r['seconds'] / r['oracle']:.1f}x" if r["oracle"] else "-"
+        oracle_s = f"{r['oracle']:.2f}" if r["oracle"] else "-"
+        print(
+            f"{r['population']:<10} {r['engine']:<8} {r['jobs']:>4} {r['units']:>9,} {r['facts']:>11,} {r['seconds']:>9.2f} "
+            f"{rate:>10,.0f} {r['peak']:>9.0f} {oracle_s:>9} {ratio:>7} {'yes' if r['agree'] else 'NO'}"
+        )
+
+
+def durable_profile() -> None:
+    """Where the durable engine's time goes on one county, by layer."""
+    policy = civpolicy.load_policy(engine="durable")
+    facts = policy.read_facts(build_population(COUNTY_UNITS, YEARS, 0))
+    policy.evaluate(facts)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    policy.evaluate(facts)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    layers = {"durable C engine": 0.0, "JSON encode/decode": 0.0, "durable Python wrapper": 0.0, "civpolicy": 0.0, "other": 0.0}
+    for (filename, _, function), (_, _, own, _, _) in stats.items():
+        if "durable_rules_engine" in function or filename == "~" and "durable_rules_engine" in function:
+            layers["durable C engine"] += own
+        elif "/json/" in filename:
+            layers["JSON encode/decode"] += own
+        elif "/durable/" in filename:
+            layers["durable Python wrapper"] += own
+        elif "/civpolicy/" in filename:
+            layers["civpolicy"] += own
+        else:
+            layers["other"] += own
+    total = sum(layers.values()) or 1
+    print(f"\nwhere the durable engine's time goes (one county of {COUNTY_UNITS} units, profiled):")
+    for layer, seconds in sorted(layers.items(), key=lambda item: -item[1]):
+        print(f"  {layer:<24} {100 * seconds / total:5.1f}%")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--country", action="store_true", help="also the country, 2,800 counties")
+    parser.add_argument("--country-engines", default="native", help="engines for the country run (comma-separated)")
+    parser.add_argument("--agree", type=int, default=0, help="also N units where both engines and the oracle must agree")
+    parser.add_argument("--jobs", type=int, default=batch.default_jobs())
+    args = parser.parse_args(argv)
+    engines = ["native"] + (["durable"] if durable_available() else [])
+    results = in_process("county", 1, engines) + in_process("province", PROVINCE_COUNTIES, engines)
+    if args.agree:
+        counties = -(-args.agree // COUNTY_UNITS)
+        results += [through_batch(f"agree-{args.agree // 1000}k", counties, engine, args.jobs, True) for engine in engines]
+    if args.country:
+        for engine in args.country_engines.split(","):
+            results.append(through_batch("country", COUNTRY_COUNTIES, engine, args.jobs, False))
+    print_table(results)
+    print("\nwall s: evaluate_many (in process) or the batch path with `jobs` processes; oracle s: the plain-Python")
+    print("reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS.")
+    if "durable" in engines:
+        durable_profile()
+    return 0 if all(r["agree"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
