@@ -30,6 +30,7 @@ SECTIONS = (
     "consequences",
     "rules",
     "reports",
+    "invariants",
 )
 """The top-level sections a policy file may hold."""
 
@@ -46,6 +47,24 @@ CONDITIONS = {
     "none_of": "out",
 }
 """Condition words in ``when`` and the comparison each stands for."""
+
+INVARIANT_SETTINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "worse_grade": (("change",), ("covered", "kept", "not_earlier", "never_gained")),
+    "at_most_once": (("consequence", "per"), ()),
+    "within": (("consequence", "bounds"), ()),
+    "contiguous": (("consequence", "per", "counter"), ()),
+}
+"""Each invariant check: its required and optional settings."""
+
+
+def _plain(value: Any) -> Any:
+    """Marked YAML data as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
 
 _HEAD = re.compile(r"^(?:(?P<no>no)\s+)?(?P<type>[a-z_][a-z0-9_]*)(?:\s+as\s+(?P<alias>[a-z_][a-z0-9_]*))?$")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -100,6 +119,7 @@ class _Builder:
         self.kinds: dict[str, m.ConsequenceKind] = {}
         self.rules: list[m.Rule] = []
         self.reports: dict[str, m.Report] = {}
+        self.invariants: list[m.Invariant] = []
         self.defined: dict[tuple[str, str], str] = {}
 
     def add_file(self, filename: str, data: Any) -> None:
@@ -119,6 +139,7 @@ class _Builder:
             "consequences": self._kinds,
             "rules": self._rules,
             "reports": self._reports,
+            "invariants": self._invariants,
         }
         for section, read in readers.items():
             if section in top:
@@ -139,6 +160,7 @@ class _Builder:
             files=files,
             source_digest=digest,
             reports=self.reports,
+            invariants=tuple(self.invariants),
         )
 
     # -- helpers -------------------------------------------------------------------
@@ -384,6 +406,43 @@ class _Builder:
                 rows=tuple(rows),
                 file=r.filename,
                 line=data.mark[0],
+            )
+
+    def _invariants(self, r: Reader, top: MarkedMap, section: str) -> None:
+        items = top[section]
+        if not isinstance(items, MarkedSeq):
+            r.problem(top, section, section, "must be a list of invariants")
+            return
+        for index, item in enumerate(items):
+            path = f"{section}[{index}]"
+            data = r.mapping(item, items, index, path)
+            if data is None:
+                continue
+            check = data.get("check")
+            settings = INVARIANT_SETTINGS.get(str(check))
+            if settings is None:
+                hint = did_you_mean(str(check), INVARIANT_SETTINGS)
+                r.problem(
+                    data,
+                    "check",
+                    f"{path}.check",
+                    f"unknown check {check!r}{hint}; one of {', '.join(INVARIANT_SETTINGS)}",
+                )
+                continue
+            required, optional = settings
+            common = ("id", "says", "source", "check")
+            if not r.keys(data, path, (*common, *required, *optional), (*common, *required)):
+                continue
+            self.invariants.append(
+                m.Invariant(
+                    id=str(r.get(data, "id", path, str, "")),
+                    says=self._text(r, data, "says", path),
+                    source=str(r.get(data, "source", path, str, "")),
+                    check=str(check),
+                    spec=_plain({key: data[key] for key in (*required, *optional) if key in data}),
+                    file=r.filename,
+                    line=data.mark[0],
+                )
             )
 
     def _reports(self, r: Reader, top: MarkedMap, section: str) -> None:

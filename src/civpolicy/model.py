@@ -237,6 +237,21 @@ class Report:
 
 
 @attrs.frozen
+class Invariant:
+    """A property the policy must have whatever the facts, checked on generated populations."""
+
+    id: str
+    says: Text
+    source: str
+    check: str
+    """``worse_grade``, ``at_most_once``, ``within`` or ``contiguous``."""
+    spec: dict[str, Any] = attrs.field(hash=False)
+    """The check's settings, as written (see civpolicy.invariants)."""
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
 class PolicyModel:
     """The whole policy: every section of every file, validated and cross-checked."""
 
@@ -252,6 +267,7 @@ class PolicyModel:
     files: tuple[str, ...]
     source_digest: str
     reports: dict[str, Report] = attrs.field(factory=dict)
+    invariants: tuple[Invariant, ...] = ()
 
     def fact_types(self) -> set[str]:
         """Every fact type a pattern may name."""

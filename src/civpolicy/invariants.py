@@ -1,0 +1,220 @@
+"""The policy's invariants, checked on generated populations of units.
+
+An invariant is declared in the policy (``invariants:``) with one of four checks:
+
+- ``worse_grade``: turning one record worse (``change``) never lightens the outcome: per
+  unit the months covered by the ``covered`` consequences' periods never shrink (a
+  withheld year covers a suspended quarter), the ``kept`` ones stay, a param
+  named in ``not_earlier`` (a period) never comes earlier (or stops being null), and the
+  ``never_gained`` ones never appear;
+- ``at_most_once``: a consequence kind appears at most once per the ``per`` fields;
+- ``within``: params of a kind stay within ``bounds`` (numbers or ``$params.name``);
+- ``contiguous``: per the ``per`` fields, a counter param of a kind runs 0, 1, 2... with no gap.
+
+Populations come from :mod:`civpolicy.testing`; when an invariant fails, hypothesis
+shrinks the population and the smallest counterexample is returned as a facts document.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from civpolicy import model as m
+from civpolicy.decision import Consequence, Decision
+from civpolicy.periods import period_sort_key
+from civpolicy.policy import Policy
+
+
+@attrs.frozen
+class InvariantResult:
+    """Whether an invariant held on the examples tried, and if not, the smallest counterexample."""
+
+    invariant: m.Invariant
+    examples: int
+    problems: tuple[str, ...] = ()
+    counterexample: dict[str, Any] | None = attrs.field(default=None, eq=False)
+
+    @property
+    def holds(self) -> bool:
+        """No example broke it."""
+        return not self.problems
+
+
+def _bound(value: Any, params: Mapping[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("$params."):
+        return params[value.removeprefix("$params.")]
+    return value
+
+
+def _key(consequence: Consequence, fields: list[str]) -> tuple[Any, ...]:
+    return tuple(getattr(consequence, field) for field in fields)
+
+
+def decision_problems(invariant: m.Invariant, decision: Decision, params: Mapping[str, Any]) -> list[str]:
+    """What one decision breaks of an invariant that looks at one decision."""
+    found = [c for c in decision.consequences if c.kind == invariant.spec.get("consequence")]
+    checks = {"at_most_once": _at_most_once, "within": _within, "contiguous": _contiguous}
+    return checks[invariant.check](invariant.spec, found, params)
+
+
+def _at_most_once(spec: Mapping[str, Any], found: list[Consequence], params: Mapping[str, Any]) -> list[str]:
+    groups: dict[tuple[Any, ...], int] = defaultdict(int)
+    for consequence in found:
+        groups[_key(consequence, spec["per"])] += 1
+    return [f"{spec['consequence']} {key} appears {n} times" for key, n in sorted(groups.items()) if n > 1]
+
+
+def _within(spec: Mapping[str, Any], found: list[Consequence], params: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for consequence in found:
+        for name, (low, high) in spec["bounds"].items():
+            value, lowest, highest = consequence.params.get(name), _bound(low, params), _bound(high, params)
+            if value is not None and not lowest <= value <= highest:
+                where = f"{consequence.unit} {consequence.kind} {consequence.period}"
+                problems.append(f"{where}: {name} {value} not in {lowest}..{highest}")
+    return problems
+
+
+def _contiguous(spec: Mapping[str, Any], found: list[Consequence], params: Mapping[str, Any]) -> list[str]:
+    counters: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for consequence in found:
+        counters[_key(consequence, spec["per"])].append(consequence.params.get(spec["counter"]))
+    return [
+        f"{spec['consequence']} {key}: {spec['counter']} runs {sorted(values)}, not 0, 1, 2..."
+        for key, values in sorted(counters.items())
+        if sorted(values) != list(range(len(values)))
+    ]
+
+
+def worse_problems(invariant: m.Invariant, before: Decision, after: Decision) -> list[str]:
+    """What a worse record changed against the invariant (a ``worse_grade`` check)."""
+    spec = invariant.spec
+    kinds = set(spec.get("covered") or [])
+    months_before, months_after = _months(before, kinds), _months(after, kinds)
+    problems = [
+        f"{unit}: {len(months_before[unit] - months_after[unit])} month(s) no longer covered by {sorted(kinds)}"
+        for unit in sorted(months_before)
+        if not months_before[unit] <= months_after[unit]
+    ]
+    after_ids = {c.identity() for c in after.consequences}
+    before_ids = {c.identity() for c in before.consequences}
+    kept, never = spec.get("kept") or [], spec.get("never_gained") or []
+    problems += [
+        f"{c.unit} lost {c.kind} {c.period}"
+        for c in before.consequences
+        if c.kind in kept and c.identity() not in after_ids
+    ]
+    problems += [
+        f"{c.unit} gained {c.kind} {c.period}"
+        for c in after.consequences
+        if c.kind in never and c.identity() not in before_ids
+    ]
+    for kind, param in (spec.get("not_earlier") or {}).items():
+        problems += _not_earlier(kind, param, before, after)
+    return problems
+
+
+def _not_earlier(kind: str, param: str, before: Decision, after: Decision) -> list[str]:
+    """A period param of a kind never comes earlier, and never stops being null."""
+    later = {(c.unit, c.period): c.params.get(param, "missing") for c in after.consequences if c.kind == kind}
+    problems = []
+    for consequence in (c for c in before.consequences if c.kind == kind):
+        old = consequence.params.get(param)
+        new = later.get((consequence.unit, consequence.period), "missing")
+        earlier = new is not None and (
+            new == "missing" or old is None or period_sort_key(new)[1] < period_sort_key(old)[1]
+        )
+        if earlier:
+            problems.append(f"{consequence.unit} {kind} {consequence.period}: {param} {old} became {new}")
+    return problems
+
+
+def _months(decision: Decision, kinds: set[str]) -> dict[str, set[int]]:
+    """Per unit, the months the periods of its consequences of these kinds cover."""
+    covered: dict[str, set[int]] = defaultdict(set)
+    for consequence in decision.consequences:
+        if consequence.kind in kinds:
+            start, end = period_sort_key(consequence.period)
+            covered[consequence.unit].update(range(start, end + 1))
+    return covered
+
+
+UNITS = 3
+"""Units per generated population: rules look at one unit at a time, and small examples shrink fast."""
+
+
+class _Violation(Exception):
+    """Raised inside the search when an example breaks the invariant."""
+
+
+def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100) -> InvariantResult:
+    """Search generated populations for an example that breaks the invariant."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from civpolicy.testing import facts as facts_strategy
+
+    found: dict[str, Any] = {}
+    check: Callable[..., list[str]]
+    if invariant.check == "worse_grade":
+        strategy: Any = st.tuples(facts_strategy(max_units=UNITS), st.integers(min_value=0, max_value=10_000))
+
+        def check(example: tuple[dict[str, Any], int]) -> list[str]:
+            document, pick = example
+            worse = _worsened(document, invariant.spec["change"], pick)
+            if worse is None:
+                return []
+            return worse_problems(invariant, policy.evaluate(document), policy.evaluate(worse))
+
+    else:
+        strategy = facts_strategy(max_units=UNITS)
+
+        def check(document: dict[str, Any]) -> list[str]:
+            return decision_problems(invariant, policy.evaluate(document), policy.params)
+
+    @settings(
+        max_examples=examples,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def search(example: Any) -> None:
+        problems = check(example)
+        if problems:
+            found["example"], found["problems"] = example, problems
+            raise _Violation
+
+    try:
+        search()
+    except _Violation:
+        example = found["example"]
+        document = example[0] if invariant.check == "worse_grade" else example
+        if invariant.check == "worse_grade":
+            document = {"before": example[0], "after": _worsened(example[0], invariant.spec["change"], example[1])}
+        return InvariantResult(invariant, examples, tuple(found["problems"]), document)
+    return InvariantResult(invariant, examples)
+
+
+def _worsened(document: dict[str, Any], change: Mapping[str, str], pick: int) -> dict[str, Any] | None:
+    """The document with one record's field set to the worse value, or None if none can change."""
+    records = document.get(change["facts"]) or []
+    candidates = [i for i, record in enumerate(records) if record.get(change["field"]) != change["to"]]
+    if not candidates:
+        return None
+    chosen = records[candidates[pick % len(candidates)]]
+    changed = [dict(record) for record in records]
+    for record in changed:
+        if record == chosen:  # identical copies change together: they are one fact
+            record[change["field"]] = change["to"]
+    return {**document, change["facts"]: changed}
+
+
+def check_invariants(policy: Policy, examples: int = 100) -> list[InvariantResult]:
+    """Every invariant of the policy, each searched for a counterexample."""
+    return [check_invariant(policy, invariant, examples) for invariant in policy.model.invariants]
