@@ -158,9 +158,14 @@ def test_the_search_finds_policy_words_and_only_whole_names() -> None:
     assert ["civilized_unit", "civilized_unit.priority", "grade", "poor", "二（四）", "二（四）2"] == _mentions(text)
 
 
+# Generators of example facts (testing.py, diff.py) write the contract's facts format, whose
+# grades and categories are the contract's words; the engine and the loaders may not.
+FACT_GENERATORS = {"testing.py", "diff.py"}
+
+
 @pytest.mark.parametrize(
     "path",
-    sorted([*SOURCE.glob("*.py"), *(SOURCE / "engines").glob("*.py")]),
+    sorted(p for p in [*SOURCE.glob("*.py"), *(SOURCE / "engines").glob("*.py")] if p.name not in FACT_GENERATORS),
     ids=lambda p: str(p.relative_to(SOURCE)),
 )
 def test_no_source_file_mentions_the_policy(path: Path) -> None:
