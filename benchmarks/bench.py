@@ -150,7 +150,7 @@ def measure(units: int, years: int, seed: int, engine: str | None = None) -> dic
 
 
 def _in_child(units: int, years: int, seed: int, engine: str | None = None) -> dict[str, Any]:
-    """Run :func:`measure` in a fresh interpreter and return its result."""
+    """Run :func:`measure` in a fresh interpreter; a crash becomes a result with ``error``."""
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -166,7 +166,9 @@ def _in_child(units: int, years: int, seed: int, engine: str | None = None) -> d
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
-        raise SystemExit(f"benchmark of {units} units failed (exit {done.returncode})")
+        last = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        population = f"synthetic-{units}x{years}y-s{seed}"
+        return {"population": population, "units": units, "error": last[0]}
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
 
@@ -180,6 +182,9 @@ def _print_table(results: list[dict[str, Any]]) -> None:
     print(header)
     print("-" * len(header))
     for r in results:
+        if "error" in r:
+            print(f"{r['population']:<26} {r['units']:>7}  FAILED: {r['error'][:150]}")
+            continue
         rate = r["facts"] / r["engine_seconds"] if r["engine_seconds"] else float("inf")
         ratio = r["engine_seconds"] / r["oracle_seconds"] if r["oracle_seconds"] else float("inf")
         print(
@@ -197,6 +202,8 @@ def _print_table(results: list[dict[str, Any]]) -> None:
         "the population and ran both (whole process, facts included)."
     )
     for r in results:
+        if "error" in r:
+            continue
         per = r["facts_per_unit_year"]
         print(
             f"{r['population']} ({r['engine']} engine): {per:.1f} facts per unit-year, "
@@ -230,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     run = measure if args.in_process else _in_child
     results = [run(units, args.years, args.seed, args.engine) for units in args.units]
     _print_table(results)
-    return 0 if all(r["agree"] for r in results) else 1
+    return 0 if all(r.get("agree") for r in results) else 1
 
 
 if __name__ == "__main__":

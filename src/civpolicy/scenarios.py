@@ -17,7 +17,7 @@ import attrs
 
 from civpolicy._reader import Reader
 from civpolicy._yaml import MarkedMap, load_yaml
-from civpolicy.decision import Consequence, canonical_json
+from civpolicy.decision import Consequence, Decision, canonical_json
 from civpolicy.errors import CivpolicyError, FactsError, PolicyError, Problem
 from civpolicy.policy import Policy
 
@@ -66,6 +66,7 @@ class Outcome:
 
     scenario: Scenario
     failures: tuple[str, ...]
+    decision: Decision | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -134,18 +135,29 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
     except CivpolicyError as error:
         return Outcome(scenario, (str(error),))
     got = decision.consequences
-    failures = []
+    missing = [e for e in (scenario.expect or ()) + scenario.includes if not any(e.matches(c) for c in got)]
+    unexpected = []
     if scenario.expect is not None:
-        for expected in scenario.expect:
-            if not any(expected.matches(c) for c in got):
-                failures.append(f"expected, not given: {expected}")
-        for consequence in got:
-            if not any(expected.matches(consequence) for expected in scenario.expect):
-                failures.append(f"given, not expected: {_show(consequence)}")
-    failures += [f"expected, not given: {e}" for e in scenario.includes if not any(e.matches(c) for c in got)]
-    for excluded in scenario.excludes:
-        failures += [f"given, though excluded: {_show(c)}" for c in got if excluded.matches(c)]
-    return Outcome(scenario, tuple(failures))
+        unexpected = [c for c in got if not any(e.matches(c) for e in scenario.expect)]
+    excluded = [c for c in got if any(e.matches(c) for e in scenario.excludes)]
+    failures = [f"expected, not given: {e}{_words_of_kind(policy, e.kind)}" for e in missing]
+    failures += [f"given, not expected: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in unexpected]
+    failures += [f"given, though excluded: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in excluded]
+    return Outcome(scenario, tuple(failures), decision)
+
+
+def _words_of_rule(policy: Policy, rule_id: str) -> str:
+    """The clause and its words behind a rule, as a second line of a failure."""
+    rule = policy.rule(rule_id)
+    return f"\n      {rule.citation.source}: 「{rule.citation.text}」"
+
+
+def _words_of_kind(policy: Policy, kind: str) -> str:
+    """The clauses of the rules that give a kind of consequence."""
+    rules = [rule for rule in policy.model.rules if rule.head == kind]
+    if not rules:
+        return f"\n      (no rule of the policy gives {kind})"
+    return "".join(_words_of_rule(policy, rule.id) for rule in rules)
 
 
 def _show(consequence: Consequence) -> str:

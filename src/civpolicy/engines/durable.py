@@ -13,10 +13,12 @@ This is the only module that imports ``durable``. It works around what
   fact of the lower strata is in, so negation does not depend on arrival order;
 - actions only record what matched; the workspace gives outputs outside durable, so an
   exception cannot be swallowed, and derived facts are asserted once each;
-- every fact carries a unique ``id``, by which durable tells facts apart (without ids it
-  compares a 32-bit hash of the content and refused distinct facts; with ids, 300,000
-  facts in one session were all taken), so a session can hold a whole county; a refusal
-  as "already observed" is still an error;
+- every fact carries a unique ``id``; durable still tells facts apart by a 32-bit hash,
+  so in a large session two distinct facts can collide: a refusal as "already observed"
+  (every fact asserted is new) starts the run again with salted ids, a few times at most;
+- a session holds a whole facts document (a county), because ranking and weighted means
+  relate units; sessions of hundreds of thousands of facts grow memory fast (measured in
+  docs/benchmarks.md), so evaluate county by county (``civpolicy batch``);
 - only the facts some pattern accepts are asserted (durable refuses the others), each
   with only the fields patterns read, in one call per step: JSON encoding is most of
   durable's cost;
@@ -48,8 +50,13 @@ except ImportError:  # pragma: no cover - depends on the installation
     _durable = None
 
 RULESET = "civpolicy"
+COLLISION_RETRIES = 5
 GATE = "$gate"
 _COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+
+class _Collision(Exception):
+    """durable-rules refused a new fact as one it had seen: a hash collision."""
 
 
 def durable_available() -> bool:
@@ -73,6 +80,8 @@ class DurableEngine:
         self._sessions = itertools.count()
         self._matches: list[tuple[RulePlan, dict[str, str]]] = []
         self._errors: list[BaseException] = []
+        self._salt = ""
+        self._sessions_acted: set[str] = set()
         self._fields: dict[str, set[str]] = {}
         self._accepts: dict[str, list[Any]] = {}
         for plan in plans.rules:
@@ -105,38 +114,60 @@ class DurableEngine:
             definitions[f"r{index}"] = {"all": conditions, "run": action}
             actions[action] = self._recorder(plan, {v: k for k, v in aliases.items() if k})
         definitions["gate"] = {"all": [{"g": {"type": GATE}}], "run": "gate"}
-        actions["gate"] = lambda c: None
+        actions["gate"] = self._acted
         return definitions, actions
+
+    def _acted(self, c: Any) -> None:
+        """The gate's action: an action ran in this session, so it may be deleted."""
+        self._sessions_acted.add(str(c.s.sid))
 
     def _recorder(self, plan: RulePlan, names: dict[str, str]) -> Any:
         def record(c: Any) -> None:
             try:
                 matched = c._m or {}
-                self._matches.append((plan, {names[k]: v["id"] for k, v in matched.items() if k in names}))
+                ids = {names[k]: v["id"].partition("~")[2] or v["id"] for k, v in matched.items() if k in names}
+                self._matches.append((plan, ids))
             except BaseException as error:
                 self._errors.append(error)
 
         return record
 
     def run(self, facts: tuple[Fact, ...]) -> Workspace:
-        """Derive every fact and fire every rule for one unit's facts."""
+        """Derive every fact and fire every rule for these facts.
+
+        durable-rules tells facts apart by a 32-bit hash: in a large session two distinct
+        facts can collide, and the second is refused as "already seen". Every fact asserted
+        here is new (the workspace keeps each fact once), so a refusal is a collision: the
+        run starts again in a new session with every id salted differently.
+        """
         with self._lock:
-            sid = str(next(self._sessions))
-            space = Workspace(self.plans)
-            try:
-                self._assert(sid, [{"type": GATE, "stratum": -1, "id": f"{GATE}start"}])
-                self._assert(sid, space.add_inputs(facts))
+            for salt in range(COLLISION_RETRIES):
+                try:
+                    return self._run_once(facts, salt)
+                except _Collision:
+                    continue
+            raise EngineError(f"durable-rules refused distinct facts as the same {COLLISION_RETRIES} times over")
+
+    def _run_once(self, facts: tuple[Fact, ...], salt: int) -> Workspace:
+        self._salt = f"{salt}~" if salt else ""
+        sid = str(next(self._sessions))
+        space = Workspace(self.plans)
+        try:
+            self._assert(sid, [{"type": GATE, "stratum": -1, "id": f"{GATE}start"}])
+            self._assert(sid, space.add_inputs(facts))
+            self._drain(sid, space)
+            for stratum in range(self.policy.strata):
+                for aggregate in self.plans.aggregates_in(stratum):
+                    self._assert(sid, space.run_aggregate(aggregate))
                 self._drain(sid, space)
-                for stratum in range(self.policy.strata):
-                    for aggregate in self.plans.aggregates_in(stratum):
-                        self._assert(sid, space.run_aggregate(aggregate))
-                    self._drain(sid, space)
-                    self._assert(sid, [{"type": GATE, "stratum": stratum, "id": f"{GATE}{stratum}"}])
-                    self._drain(sid, space)
-            finally:
-                self._matches.clear()
+                self._assert(sid, [{"type": GATE, "stratum": stratum, "id": f"{GATE}{stratum}"}])
+                self._drain(sid, space)
+        finally:
+            self._matches.clear()
+            if sid in self._sessions_acted:  # deleting a session where no action ran crashes
+                self._sessions_acted.discard(sid)
                 self._host.delete_state(RULESET, sid)
-            return space
+        return space
 
     def _assert(self, sid: str, facts: list[Fact]) -> None:
         """Assert, in one call, the facts some pattern can use, with only the fields patterns read."""
@@ -148,7 +179,7 @@ class DurableEngine:
         except _durable.MessageNotHandledException as error:
             raise EngineError(f"durable-rules refused facts no pattern can use: {error.message[:200]}") from error
         except _durable.MessageObservedException as error:
-            raise EngineError(f"durable-rules refused a fact as already seen: {error.message[:200]}") from error
+            raise _Collision(error.message[:200]) from error
         if self._errors:
             failure = self._errors[0]
             self._errors.clear()
@@ -161,6 +192,7 @@ class DurableEngine:
         fields = self._fields.get(fact["type"])
         slim = {k: v for k, v in fact.items() if k in fields} if fields else dict(fact)
         slim["sid"] = sid
+        slim["id"] = self._salt + slim["id"]
         return slim
 
     def _drain(self, sid: str, space: Workspace) -> None:
