@@ -56,7 +56,7 @@ def broken_policy(tmp_path: Path) -> Path:
 
 
 def test_check_the_shipped_policy(capsys: pytest.CaptureFixture[str]) -> None:
-    expected = (0, "ok: 44 rules, 26 derived facts, 14 parameters in 5 files\n", "")
+    expected = (0, "ok: 46 rules, 26 derived facts, 14 parameters in 6 files\n", "")
     assert expected == run(capsys, "check")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from civpolicy.cli_sample import add_sample_command
+from civpolicy.cli_test import add_test_command
 from civpolicy.engines import ENGINES
 from civpolicy.errors import CivpolicyError, LocatedError, ParameterError, Problem
 from civpolicy.load import load_model
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.set_defaults(run=_batch)
 
     add_sample_command(commands)
+    add_test_command(commands)
 
     why = commands.add_parser("explain", help="each consequence of one unit with its reasons")
     _common(why)

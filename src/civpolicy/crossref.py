@@ -310,6 +310,8 @@ def _citations(policy: m.PolicyModel) -> Iterable[tuple[str, int, str, m.Citatio
     for name, table in policy.tables.items():
         if table.citation:
             yield table.file, table.line, f"tables.{name}", table.citation
+    for clause in policy.clauses:
+        yield clause.file, clause.line, f"clauses.{clause.ref}", m.Citation(clause.ref, clause.text)
     for cadence in policy.cadences:
         if cadence.citation.text:
             yield cadence.file, cadence.line, f"cadences.{cadence.id}", cadence.citation

@@ -31,6 +31,7 @@ SECTIONS = (
     "rules",
     "reports",
     "invariants",
+    "clauses",
 )
 """The top-level sections a policy file may hold."""
 
@@ -120,6 +121,7 @@ class _Builder:
         self.rules: list[m.Rule] = []
         self.reports: dict[str, m.Report] = {}
         self.invariants: list[m.Invariant] = []
+        self.clauses: list[m.Clause] = []
         self.defined: dict[tuple[str, str], str] = {}
 
     def add_file(self, filename: str, data: Any) -> None:
@@ -140,6 +142,7 @@ class _Builder:
             "rules": self._rules,
             "reports": self._reports,
             "invariants": self._invariants,
+            "clauses": self._clauses,
         }
         for section, read in readers.items():
             if section in top:
@@ -161,6 +164,7 @@ class _Builder:
             source_digest=digest,
             reports=self.reports,
             invariants=tuple(self.invariants),
+            clauses=tuple(self.clauses),
         )
 
     # -- helpers -------------------------------------------------------------------
@@ -442,6 +446,26 @@ class _Builder:
                     spec=_plain({key: data[key] for key in (*required, *optional) if key in data}),
                     file=r.filename,
                     line=data.mark[0],
+                )
+            )
+
+    def _clauses(self, r: Reader, top: MarkedMap, section: str) -> None:
+        items = top[section]
+        if not isinstance(items, MarkedSeq):
+            r.problem(top, section, section, "must be a list of clauses")
+            return
+        for index, item in enumerate(items):
+            path = f"{section}[{index}]"
+            data = r.mapping(item, items, index, path)
+            if data is None or not r.keys(data, path, ("ref", "text", "note"), ("ref", "text")):
+                continue
+            self.clauses.append(
+                m.Clause(
+                    ref=str(r.get(data, "ref", path, str, "")),
+                    text=str(r.get(data, "text", path, str, "")),
+                    note=str(r.get(data, "note", path, str, "")),
+                    file=r.filename,
+                    line=data.mark_of("text")[0],
                 )
             )
 

@@ -252,6 +252,17 @@ class Invariant:
 
 
 @attrs.frozen
+class Clause:
+    """A clause of the document that rules should encode, for coverage."""
+
+    ref: str
+    text: str
+    note: str = ""
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
 class PolicyModel:
     """The whole policy: every section of every file, validated and cross-checked."""
 
@@ -268,6 +279,7 @@ class PolicyModel:
     source_digest: str
     reports: dict[str, Report] = attrs.field(factory=dict)
     invariants: tuple[Invariant, ...] = ()
+    clauses: tuple[Clause, ...] = ()
 
     def fact_types(self) -> set[str]:
         """Every fact type a pattern may name."""
