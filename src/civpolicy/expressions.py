@@ -55,8 +55,17 @@ def _exact(value: Any) -> Fraction:
     return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
 
 
-def _plain(value: Fraction) -> int | float:
-    return int(value) if value.denominator == 1 else float(value)
+DECIMALS = 9
+"""Results are exact within an expression and rounded to this many decimal places between
+facts, so that equal values computed in different ways compare equal (65.1 is 65.1)."""
+
+
+def plain_number(value: Fraction) -> int | float:
+    """An exact result as a plain number: an int when whole, else rounded to DECIMALS places."""
+    if value.denominator == 1:
+        return int(value)
+    rounded = round(value, DECIMALS)
+    return int(rounded) if rounded.denominator == 1 else float(rounded)
 
 
 def _add(*xs: Fraction) -> Fraction:
@@ -169,7 +178,7 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
         raise ExpressionError(f"{expr.op} needs numbers (got {values!r})")
     _, function = OPERATIONS[expr.op]
-    return _plain(function(*(_exact(value) for value in values)))
+    return plain_number(function(*(_exact(value) for value in values)))
 
 
 def did_you_mean(name: str, known: Any) -> str:

@@ -17,7 +17,7 @@ import attrs
 
 from civpolicy import model as m
 from civpolicy.compile import CompiledAggregate, CompiledPolicy, CompiledRule
-from civpolicy.expressions import OPERATIONS, TOTALS, Const, Expr, ExpressionError, Ref, Template
+from civpolicy.expressions import OPERATIONS, TOTALS, Const, Expr, ExpressionError, Ref, Template, plain_number
 
 Fact = dict[str, Any]
 Env = Mapping[str, Fact | None]
@@ -47,7 +47,7 @@ def value_of(expr: Expr) -> Value:
         if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
             raise ExpressionError(f"{op} needs numbers (got {values!r})")
         result = function(*(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values))
-        return int(result) if result.denominator == 1 else float(result)
+        return plain_number(result)
 
     return call
 

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from civpolicy.errors import EngineError
-from civpolicy.expressions import show
+from civpolicy.expressions import plain_number, show
 from civpolicy.facts import Fact, canonical
 from civpolicy.periods import Period, PeriodSyntaxError, parse_period, period_fields
 from civpolicy.plans import AggregatePlan, Plans, RulePlan
@@ -129,8 +129,8 @@ class Workspace:
                 if plan.value is not None:
                     known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
                     total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
-                    totals["sum"] = _plain(total)
-                    totals["mean"] = _plain(total / len(known)) if known else None
+                    totals["sum"] = plain_number(total)
+                    totals["mean"] = plain_number(total / len(known)) if known else None
                 premises = [each, *sorted(group, key=_order)]
             else:
 
@@ -158,10 +158,6 @@ class Workspace:
             template = self.plans.policy.says.get(fact["type"])
             self._described[fact_id] = template.render(fact.get) if template else show(fact)
         return self._described[fact_id]
-
-
-def _plain(value: Fraction) -> int | float:
-    return int(value) if value.denominator == 1 else float(value)
 
 
 def _order(fact: Fact) -> tuple[Any, ...]:
