@@ -11,8 +11,10 @@ An invariant is declared in the policy (``invariants:``) with one of four checks
 - ``within``: params of a kind stay within ``bounds`` (numbers or ``$params.name``);
 - ``contiguous``: per the ``per`` fields, a counter param of a kind runs 0, 1, 2... with no gap.
 
-Populations come from :mod:`civpolicy.testing`; when an invariant fails, hypothesis
-shrinks the population and the smallest counterexample is returned as a facts document.
+Populations come from :mod:`civpolicy.testing` (hypothesis). When one breaks an
+invariant, it is shrunk here by dropping units and records one at a time while the
+failure stays (each evaluation is cheap, hypothesis' own shrinking of whole documents
+is not), and the smallest counterexample is returned as a facts document.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import attrs
 
 from civpolicy import model as m
 from civpolicy.decision import Consequence, Decision
+from civpolicy.errors import CivpolicyError
 from civpolicy.periods import period_sort_key
 from civpolicy.policy import Policy
 
@@ -152,62 +155,113 @@ class _Violation(Exception):
 
 
 def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100) -> InvariantResult:
-    """Search generated populations for an example that breaks the invariant."""
-    from hypothesis import HealthCheck, given, settings
+    """Search generated populations for an example that breaks the invariant, and shrink it."""
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
     from civpolicy.testing import facts as facts_strategy
 
-    found: dict[str, Any] = {}
-    check: Callable[..., list[str]]
-    if invariant.check == "worse_grade":
+    change = invariant.spec.get("change")
+    if change is not None:
         strategy: Any = st.tuples(facts_strategy(max_units=UNITS), st.integers(min_value=0, max_value=10_000))
-
-        def check(example: tuple[dict[str, Any], int]) -> list[str]:
-            document, pick = example
-            worse = _worsened(document, invariant.spec["change"], pick)
-            if worse is None:
-                return []
-            return worse_problems(invariant, policy.evaluate(document), policy.evaluate(worse))
-
     else:
         strategy = facts_strategy(max_units=UNITS)
 
-        def check(document: dict[str, Any]) -> list[str]:
+    def problems_of(document: dict[str, Any], chosen: dict[str, Any] | None) -> list[str]:
+        if change is None:
             return decision_problems(invariant, policy.evaluate(document), policy.params)
+        worse = _worsened(document, change, chosen)
+        return [] if worse is None else worse_problems(invariant, policy.evaluate(document), policy.evaluate(worse))
+
+    found: dict[str, Any] = {}
 
     @settings(
         max_examples=examples,
         database=None,
         derandomize=True,
         deadline=None,
+        phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
     @given(strategy)
     def search(example: Any) -> None:
-        problems = check(example)
-        if problems:
-            found["example"], found["problems"] = example, problems
+        document, chosen = (example[0], _pick(example[0], change, example[1])) if change else (example, None)
+        if chosen is None and change is not None:
+            return
+        if problems_of(document, chosen):
+            found["document"], found["chosen"] = document, chosen
             raise _Violation
 
     try:
         search()
     except _Violation:
-        example = found["example"]
-        document = example[0] if invariant.check == "worse_grade" else example
-        if invariant.check == "worse_grade":
-            document = {"before": example[0], "after": _worsened(example[0], invariant.spec["change"], example[1])}
-        return InvariantResult(invariant, examples, tuple(found["problems"]), document)
+        chosen = found["chosen"]
+        document = shrink(found["document"], lambda doc: bool(_safely(problems_of, doc, chosen)), keep=chosen)
+        problems = tuple(problems_of(document, chosen))
+        if change is not None:
+            document = {"before": document, "after": _worsened(document, change, chosen)}
+        return InvariantResult(invariant, examples, problems, document)
     return InvariantResult(invariant, examples)
 
 
-def _worsened(document: dict[str, Any], change: Mapping[str, str], pick: int) -> dict[str, Any] | None:
-    """The document with one record's field set to the worse value, or None if none can change."""
+def _safely(problems_of: Callable[..., list[str]], document: dict[str, Any], chosen: Any) -> list[str]:
+    """The problems of a candidate, or none when the candidate is not valid facts."""
+    try:
+        return problems_of(document, chosen)
+    except CivpolicyError:
+        return []
+
+
+def shrink(
+    document: dict[str, Any], fails: Callable[[dict[str, Any]], bool], keep: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A smaller facts document that still fails.
+
+    Units (with their facts) and records are dropped one at a time while the failure stays,
+    until no single drop keeps it; the ``keep`` record stays.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for key in list(document):
+            items = document[key]
+            index = len(items) - 1 if isinstance(items, list) else -1
+            while index >= 0:
+                item = items[index]
+                if item != keep:
+                    candidate = _without(document, key, index)
+                    if fails(candidate):
+                        document, items, changed = candidate, candidate[key], True
+                index = min(index - 1, len(items) - 1)
+    return document
+
+
+def _without(document: dict[str, Any], key: str, index: int) -> dict[str, Any]:
+    """The document without one record; without a unit, also without that unit's records."""
+    items = document[key]
+    smaller = {**document, key: items[:index] + items[index + 1 :]}
+    if key == "units":
+        gone = items[index].get("id")
+        for other, records in smaller.items():
+            if other != "units" and isinstance(records, list):
+                smaller[other] = [r for r in records if not (isinstance(r, dict) and gone in r.values())]
+    return smaller
+
+
+def _pick(document: dict[str, Any], change: Mapping[str, str], pick: int) -> dict[str, Any] | None:
+    """The record a worse_grade example changes: one whose field is not yet the worse value."""
     records = document.get(change["facts"]) or []
-    candidates = [i for i, record in enumerate(records) if record.get(change["field"]) != change["to"]]
-    if not candidates:
+    candidates = [record for record in records if record.get(change["field"]) != change["to"]]
+    return dict(candidates[pick % len(candidates)]) if candidates else None
+
+
+def _worsened(
+    document: dict[str, Any], change: Mapping[str, str], chosen: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The document with the chosen record's field set to the worse value (None if it is gone)."""
+    records = document.get(change["facts"]) or []
+    if chosen is None or chosen not in records:
         return None
-    chosen = records[candidates[pick % len(candidates)]]
     changed = [dict(record) for record in records]
     for record in changed:
         if record == chosen:  # identical copies change together: they are one fact

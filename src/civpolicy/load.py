@@ -98,6 +98,10 @@ def load_model(directory: str | Path) -> m.PolicyModel:
     policy = builder.build(tuple(str(p) for p in files), digest.hexdigest())
     if policy is not None:
         cross_check(policy, problems, builder.document_text)
+        if not problems:
+            from civpolicy.lint import lint
+
+            problems.extend(lint(policy))
     if problems or policy is None:
         raise PolicyError(problems)
     return policy

@@ -1,0 +1,198 @@
+"""Static checks of a policy that is well-formed but may not mean what its author meant.
+
+- a rule that can never fire: it asks a field for a value the field never takes (a value
+  outside a vocabulary, a table's rows, or the constants every rule giving the fact writes);
+- two rules that give the same consequence for the same facts (double counting);
+- a parameter that no rule uses;
+- an invariant or report that names a consequence kind, parameter or fact that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from civpolicy import model as m
+from civpolicy.crossref import fact_fields
+from civpolicy.errors import Problem
+from civpolicy.expressions import Const, Expr, Ref, did_you_mean, references
+from civpolicy.periods import KINDS
+
+
+def lint(policy: m.PolicyModel) -> list[Problem]:
+    """Every static problem of a policy, located."""
+    return [*_never_fire(policy), *_double_counting(policy), *_unused_parameters(policy), *_invariant_names(policy)]
+
+
+def _known_values(policy: m.PolicyModel) -> dict[tuple[str, str], set[Any]]:
+    """For fields whose values are known in advance: (fact type, field) -> the values."""
+    known: dict[tuple[str, str], set[Any]] = {}
+    for name, spec in policy.inputs.items():
+        for field in spec.fields:
+            if field.type == "boolean":
+                known[name, field.target] = {True, False}
+            elif field.type == "choice":
+                values = set(field.values) or {t.id for t in policy.vocabularies.get(field.vocabulary or "", ())}
+                known[name, field.target] = values
+            if field.type == "period" and field.target == "period":
+                known[name, "period_kind"] = set(KINDS)
+    for name, table in policy.tables.items():
+        for row in table.rows:
+            for key, value in row:
+                known.setdefault((name, key), set()).add(value)
+    _propagate(policy, known)
+    return known
+
+
+def _propagate(policy: m.PolicyModel, known: dict[tuple[str, str], set[Any]]) -> None:
+    """A derived field copied from a field with known values has them too (to a fixpoint)."""
+    for name, derived in policy.derived.items():
+        outputs = [rule.then for rule in derived.rules] + ([derived.aggregate.then] if derived.aggregate else [])
+        if any(f == "period" for output in outputs for f, _ in output.fields):
+            known[name, "period_kind"] = set(KINDS)
+    changed = True
+    while changed:
+        changed = False
+        for name, derived in policy.derived.items():
+            for given, values in _derived_values(derived, known).items():
+                if values is not None and known.get((name, given)) != values:
+                    known[name, given] = values
+                    changed = True
+
+
+def _derived_values(derived: m.DerivedFact, known: dict[tuple[str, str], set[Any]]) -> dict[str, set[Any] | None]:
+    """The values each field of a derived fact can take, where every rule's output tells."""
+    found: dict[str, set[Any] | None] = {}
+    sources: list[tuple[m.Output, dict[str, str]]] = [
+        (rule.then, {p.alias: p.fact_type for p in rule.when if p.alias}) for rule in derived.rules
+    ]
+    if derived.aggregate is not None:
+        agg = derived.aggregate
+        aliases = {p.alias: p.fact_type for p in (agg.each, agg.over) if p.alias}
+        sources.append((agg.then, aliases))
+    for output, aliases in sources:
+        for given, expr in output.fields:
+            values: set[Any] | None
+            if isinstance(expr, Const) and not isinstance(expr.value, (list, tuple, dict)):
+                values = {expr.value}
+            elif isinstance(expr, Ref) and expr.scope in aliases:
+                values = known.get((aliases[expr.scope], expr.name))
+            else:
+                values = None
+            previous = found.get(given, set())
+            found[given] = None if values is None or previous is None else previous | values
+    return found
+
+
+def _never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
+    known = _known_values(policy)
+    for rule in policy.all_rules():
+        for pattern in rule.when:
+            if pattern.negated:
+                continue
+            for test in pattern.tests:
+                values = known.get((pattern.fact_type, test.field))
+                if values is None or not isinstance(test.value, Const):
+                    continue
+                wanted = set(test.value.value) if test.op == "in" else {test.value.value} if test.op == "eq" else None
+                if wanted is not None and not wanted & values:
+                    shown = ", ".join(sorted(map(str, values)))
+                    message = (
+                        f"rule {rule.id} can never fire: {pattern.fact_type}.{test.field} is never "
+                        f"{test.value.value!r} (it is one of {shown})"
+                    )
+                    yield Problem(rule.file, pattern.line or rule.line, 1, message, f"{rule.id}.when")
+
+
+def _canonical(rule: m.Rule) -> str:
+    """A rule's conditions and output with its names replaced by their order."""
+    names = {p.alias: f"#{i}" for i, p in enumerate(rule.when) if p.alias}
+
+    def expr(value: Expr) -> Any:
+        if isinstance(value, Ref):
+            return f"${names.get(value.scope, value.scope)}.{value.name}"
+        if isinstance(value, Const):
+            return value.value if not isinstance(value.value, tuple) else list(value.value)
+        return {value.op: [expr(arg) for arg in value.args]}
+
+    patterns = sorted(
+        json.dumps([p.fact_type, p.negated, sorted((t.field, t.op, expr(t.value)) for t in p.tests)], default=str)
+        for p in rule.when
+    )
+    output = sorted((name, json.dumps(expr(value), default=str)) for name, value in rule.then.fields)
+    return json.dumps([rule.head, patterns, output])
+
+
+def _double_counting(policy: m.PolicyModel) -> Iterator[Problem]:
+    seen: dict[str, m.Rule] = {}
+    for rule in policy.rules:
+        key = _canonical(rule)
+        if key in seen:
+            first = seen[key]
+            message = f"rules {first.id} and {rule.id} give the same consequence for the same facts (double counting)"
+            yield Problem(rule.file, rule.line, 1, message, rule.id)
+        else:
+            seen[key] = rule
+
+
+def _used_parameters(policy: m.PolicyModel) -> set[str]:
+    exprs: list[Expr] = []
+    for rule in policy.all_rules():
+        exprs += [t.value for p in rule.when for t in p.tests] + [e for _, e in rule.then.fields]
+    for derived in policy.derived.values():
+        agg = derived.aggregate
+        if agg is not None:
+            exprs += [t.value for p in (agg.each, agg.over) for t in p.tests]
+            exprs += [e for _, e in agg.then.fields] + list(agg.order_by) + ([agg.value] if agg.value else [])
+    used = {ref.name for e in exprs for ref in references(e) if ref.scope == "params"}
+    for invariant in policy.invariants:
+        text = json.dumps(invariant.spec)
+        used |= {name for name in policy.parameters if f"$params.{name}" in text}
+    return used
+
+
+def _unused_parameters(policy: m.PolicyModel) -> Iterator[Problem]:
+    used = _used_parameters(policy)
+    for name, parameter in policy.parameters.items():
+        if name not in used:
+            yield Problem(
+                parameter.file, parameter.line, 1, f"parameter {name} is used by no rule", f"parameters.{name}"
+            )
+
+
+def _invariant_names(policy: m.PolicyModel) -> Iterator[Problem]:
+    fields = fact_fields(policy)
+    sources = {spec.source_key: spec for spec in policy.inputs.values()}
+    for invariant in policy.invariants:
+        spec = invariant.spec
+        kinds = [spec["consequence"]] if "consequence" in spec else []
+        kinds += list(spec.get("covered") or []) + list(spec.get("kept") or []) + list(spec.get("never_gained") or [])
+        kinds += list((spec.get("not_earlier") or {}).keys())
+        for kind in kinds:
+            if kind not in policy.kinds:
+                hint = did_you_mean(str(kind), policy.kinds)
+                yield Problem(invariant.file, invariant.line, 1, f"no consequence kind {kind!r}{hint}", invariant.id)
+        for name in spec.get("bounds") or {}:
+            params = policy.kinds[spec["consequence"]].params if spec.get("consequence") in policy.kinds else ()
+            if name not in params:
+                yield Problem(
+                    invariant.file, invariant.line, 1, f"{spec.get('consequence')} has no param {name!r}", invariant.id
+                )
+        text = json.dumps(spec)
+        for word in text.split('"'):
+            if word.startswith("$params.") and word.removeprefix("$params.") not in policy.parameters:
+                yield Problem(invariant.file, invariant.line, 1, f"no parameter {word!r}", invariant.id)
+        change = spec.get("change")
+        if change is not None:
+            source = sources.get(change.get("facts", ""))
+            if source is None:
+                yield Problem(invariant.file, invariant.line, 1, f"no facts list {change.get('facts')!r}", invariant.id)
+            elif change.get("field") not in fields[source.name]:
+                yield Problem(
+                    invariant.file,
+                    invariant.line,
+                    1,
+                    f"{source.name} has no field {change.get('field')!r}",
+                    invariant.id,
+                )

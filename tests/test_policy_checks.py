@@ -1,0 +1,149 @@
+"""Static checks, `civpolicy test` (scenarios, invariants, coverage) against copied policies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+import civpolicy
+from civpolicy.cli import main
+from civpolicy.errors import PolicyError
+from civpolicy.invariants import check_invariants
+from civpolicy.load import load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "tests" / "scenarios"
+
+
+@pytest.fixture
+def policy_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", target)
+    return target
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert 1 == text.count(old), f"{old!r} must occur once in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def messages(folder: Path) -> list[str]:
+    with pytest.raises(PolicyError) as caught:
+        load_model(folder)
+    return [p.message for p in caught.value.problems]
+
+
+def test_a_parameter_no_rule_uses_is_refused(policy_dir: Path) -> None:
+    edit(
+        policy_dir,
+        "linkages.yaml",
+        "parameters:\n",
+        "parameters:\n  spare:\n    value: 1\n    set_by: headquarters\n    description: {zh: 备用, en: spare}\n",
+    )
+    assert ["parameter spare is used by no rule"] == messages(policy_dir)
+
+
+def test_a_rule_asking_for_a_value_that_never_comes_is_refused(policy_dir: Path) -> None:
+    edit(
+        policy_dir,
+        "linkages.yaml",
+        "      - grade as e: {period_kind: year, grade: good}\n    then:\n      consequence: civilized_unit.prio",
+        "      - grade as e: {period_kind: year, grade: excellent}\n    then:\n      consequence: civilized_unit.prio",
+    )
+    expected = [
+        "rule civilized_unit.priority can never fire: grade.grade is never 'excellent' "
+        "(it is one of good, medium, poor)"
+    ]
+    assert expected == messages(policy_dir)
+
+
+def test_two_rules_giving_the_same_consequence_for_the_same_facts_are_refused(policy_dir: Path) -> None:
+    text = (policy_dir / "linkages.yaml").read_text(encoding="utf-8")
+    block = text[text.index("  - id: accountability.admonishment") :]
+    again = (
+        block.replace("id: accountability.admonishment", "id: accountability.admonishment_again")
+        .replace("as e", "as x")
+        .replace("$e.", "$x.")
+    )
+    (policy_dir / "linkages.yaml").write_text(text + "\n" + again, encoding="utf-8")
+    expected = [
+        "rules accountability.admonishment and accountability.admonishment_again give the same consequence "
+        "for the same facts (double counting)"
+    ]
+    assert expected == messages(policy_dir)
+
+
+def test_an_invariant_naming_no_kind_is_refused(policy_dir: Path) -> None:
+    edit(
+        policy_dir,
+        "invariants.yaml",
+        "consequence: civilized_unit_bonus.withhold_year",
+        "consequence: civilized_unit_bonus.withold_year",
+    )
+    assert [
+        "no consequence kind 'civilized_unit_bonus.withold_year' (did you mean 'civilized_unit_bonus.withhold_year'?)"
+    ] == messages(policy_dir)
+
+
+def test_the_shipped_invariants_hold() -> None:
+    results = check_invariants(civpolicy.load_policy(), examples=25)
+    assert [(r.invariant.id, ()) for r in results] == [(r.invariant.id, r.problems) for r in results]
+
+
+def test_a_broken_invariant_gives_its_smallest_counterexample_as_facts(policy_dir: Path) -> None:
+    edit(policy_dir, "invariants.yaml", "      quota: [0, 100]", "      quota: [0, 12]")
+    policy = civpolicy.load_policy(policy_dir)
+    (result,) = [r for r in check_invariants(policy, examples=200) if r.invariant.id == "quota_shift_within_parameters"]
+    assert not result.holds
+    assert result.counterexample is not None
+    again = policy.evaluate(yaml.safe_load(yaml.safe_dump(result.counterexample)))
+    quotas = [c.params["quota"] for c in again.consequences if c.kind == "excellence_quota.adjust"]
+    assert any(q is not None and q > 12 for q in quotas)
+
+
+def test_civpolicy_test_passes_on_the_shipped_policy(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["test", str(ROOT / "policy"), str(SCENARIOS / "bonus_streaks.yaml"), "--no-invariants"])
+    out = capsys.readouterr().out
+    assert 0 == code
+    assert out.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+def test_civpolicy_test_names_file_test_expected_got_and_the_clause(
+    policy_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(
+        policy_dir,
+        "linkages.yaml",
+        "  year_withhold_streak:\n    value: 3",
+        "  year_withhold_streak:\n    value: 2",
+    )
+    code = main(["test", str(policy_dir), str(SCENARIOS / "bonus_streaks.yaml"), "--no-invariants"])
+    out = capsys.readouterr().out
+    assert 1 == code
+    assert f"{SCENARIOS / 'bonus_streaks.yaml'}:" in out
+    assert "expected, not given:" in out and "given, not expected:" in out
+    assert "二（四）2: 「连续三个季度考评被评定为“差”的文明单位，扣发一年度文明单位奖金。」" in out
+
+
+def test_coverage_names_the_clauses_no_rule_encodes(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["test", str(ROOT / "policy"), str(SCENARIOS), "--no-invariants", "--coverage"])
+    out = capsys.readouterr().out
+    assert "rules no test fires: 0 of " in out
+    assert "clauses no rule encodes: 2 of 16" in out
+    assert "二（三）1 一是" in out
+
+
+def test_coverage_finds_a_rule_no_test_fires(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["test", str(ROOT / "policy"), str(SCENARIOS / "bonus_streaks.yaml"), "--no-invariants", "--coverage"])
+    out = capsys.readouterr().out
+    assert "  - accountability.interview (linkages.yaml:" in out
+
+
+def test_a_missing_scenario_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert 2 == main(["test", str(ROOT / "policy"), str(tmp_path / "nowhere")])
+    assert "no such scenario file or folder" in capsys.readouterr().err
