@@ -381,11 +381,18 @@ def test_township_weights_must_add_up_to_1() -> None:
     assert "t1" in problem.message
 
 
-def test_a_township_needs_members_when_there_are_scores() -> None:
-    facts = {"units": [*units("c1", category="community"), *units("t1", category="township")]}
-    evaluate(facts)  # no scores: nothing needs township members
-    (problem,) = problems({**facts, "scores": assessed("2022-Q1", c1=80)})
-    assert problem.path == "units[1]"
+def test_a_township_without_members_is_refused_when_others_have_members() -> None:
+    facts = {
+        "units": [
+            *units("c1", category="community"),
+            *units("t0", category="township"),
+            *units("t1", category="township"),
+        ]
+    }
+    evaluate({**facts, "scores": assessed("2022-Q1", c1=80)})  # no township_members: none needed
+    members = [{"unit": "t0", "community": "c1", "weight": 1}]
+    (problem,) = problems({**facts, "scores": assessed("2022-Q1", c1=80), "township_members": members})
+    assert problem.path == "units[2]"
     assert "t1" in problem.message
     assert "township_members" in problem.message
 

@@ -153,7 +153,10 @@ class _ItemReader:
             if all(unit.get(name) == value for name, value in conditions) and unit["unit"] not in having:
                 items, index, path = self.origins[id(unit)]
                 wanted = ", ".join(f"{name} {value}" for name, value in conditions)
-                message = f"unit {unit['unit']} ({wanted}) has no {spec.source_key}, which {when} need"
+                message = (
+                    f"unit {unit['unit']} ({wanted}) has no {spec.source_key}: "
+                    f"once {when} are given, every such unit needs them"
+                )
                 self.r.problem(items, index, path, message)
 
     def read_list(self, top: Any, spec: m.InputFact, known_units: set[str] | None) -> list[Fact]:
