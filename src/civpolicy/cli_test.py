@@ -33,6 +33,8 @@ def add_test_command(commands: Any) -> None:
 
 def run_tests(args: argparse.Namespace) -> int:
     """Run the scenarios, then the invariants; print failures in the clause's words."""
+    if args.policy and _holds_scenarios(Path(args.policy)):  # `civpolicy test tests/scenarios`
+        args.tests, args.policy = [args.policy, *args.tests], None
     folder = Path(args.policy) if args.policy else shipped_policy_dir()
     paths = [Path(p) for p in args.tests] or [Path("tests") / "scenarios"]
     missing = [str(p) for p in paths if not p.exists()]
@@ -62,6 +64,19 @@ def run_tests(args: argparse.Namespace) -> int:
     if args.coverage:
         print(coverage(policy_with(()).model, fired).report(), end="")
     return FAILED if failed or broken else 0
+
+
+def _holds_scenarios(path: Path) -> bool:
+    """Whether a path is a scenario file, or a folder of them, rather than a policy folder."""
+    files = [path] if path.is_file() else sorted(path.glob("*.yaml"))
+    for file in files:
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and "tests" in data:
+            return True
+    return False
 
 
 def _invariants(policy: Policy, examples: int) -> int:

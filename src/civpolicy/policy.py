@@ -162,11 +162,14 @@ class Policy:
         fact_type = space.facts[fact_id]["type"]
         derived = self.model.derived.get(fact_type)
         source = derived.citation.source if derived and derived.citation else None
+        unfold = len(derivation.premises) if derivation.expand is None else derivation.expand
+        premises = [self._evidence(space, p) for p in derivation.premises[:unfold]]
+        premises += [Evidence(space.describe(p)) for p in derivation.premises[unfold:]]
         return Evidence(
             text=space.describe(fact_id),
             rule=derivation.rule,
             source=source,
-            premises=tuple(self._evidence(space, p) for p in derivation.premises),
+            premises=tuple(premises),
             absent=derivation.absent,
         )
 

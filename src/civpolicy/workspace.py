@@ -30,6 +30,8 @@ class Derivation:
     rule: str
     premises: tuple[str, ...]
     absent: tuple[str, ...] = ()
+    expand: int | None = None
+    """How many premises an explanation unfolds (None: all); a group's members are listed flat."""
 
 
 @attrs.frozen
@@ -145,7 +147,8 @@ class Workspace:
             ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
             values = plan.output.values(env, totals, aggregate.id)
             derived = self.derive(
-                {"type": aggregate.head, **_with_period(values, aggregate.id)}, Derivation(aggregate.id, ids)
+                {"type": aggregate.head, **_with_period(values, aggregate.id)},
+                Derivation(aggregate.id, ids, expand=1 if totals is not None else None),
             )
             if derived is not None:
                 new.append(derived)
