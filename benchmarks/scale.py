@@ -117,10 +117,19 @@ def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool)
     return result
 
 
-def row(name: str, engine: str, units: int, facts: int, seconds: float, oracle_seconds: float, agree: bool, jobs: int) -> dict[str, Any]:
+def row(
+    name: str, engine: str, units: int, facts: int, seconds: float, oracle_seconds: float, agree: bool, jobs: int
+) -> dict[str, Any]:
     return {
-        "population": name, "engine": engine, "units": units, "facts": facts, "seconds": seconds,
-        "oracle": oracle_seconds, "agree": agree, "jobs": jobs, "peak": peak_mib(),
+        "population": name,
+        "engine": engine,
+        "units": units,
+        "facts": facts,
+        "seconds": seconds,
+        "oracle": oracle_seconds,
+        "agree": agree,
+        "jobs": jobs,
+        "peak": peak_mib(),
     }
 
 
@@ -148,9 +157,15 @@ def durable_profile() -> None:
     policy.evaluate(facts)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    layers = {"durable C engine": 0.0, "JSON encode/decode": 0.0, "durable Python wrapper": 0.0, "civpolicy": 0.0, "other": 0.0}
+    layers = {
+        "durable C engine": 0.0,
+        "JSON encode/decode": 0.0,
+        "durable Python wrapper": 0.0,
+        "civpolicy": 0.0,
+        "other": 0.0,
+    }
     for (filename, _, function), (_, _, own, _, _) in stats.items():
-        if "durable_rules_engine" in function or filename == "~" and "durable_rules_engine" in function:
+        if "durable_rules_engine" in function or (filename == "~" and "durable_rules_engine" in function):
             layers["durable C engine"] += own
         elif "/json/" in filename:
             layers["JSON encode/decode"] += own
@@ -170,20 +185,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--country", action="store_true", help="also the country, 2,800 counties")
     parser.add_argument("--country-engines", default="native", help="engines for the country run (comma-separated)")
-    parser.add_argument("--agree", type=int, default=0, help="also N units where both engines and the oracle must agree")
+    parser.add_argument(
+        "--agree", type=int, default=0, help="also N units where both engines and the oracle must agree"
+    )
     parser.add_argument("--jobs", type=int, default=batch.default_jobs())
     args = parser.parse_args(argv)
     engines = ["native"] + (["durable"] if durable_available() else [])
     results = in_process("county", 1, engines) + in_process("province", PROVINCE_COUNTIES, engines)
     if args.agree:
         counties = -(-args.agree // COUNTY_UNITS)
-        results += [through_batch(f"agree-{args.agree // 1000}k", counties, engine, args.jobs, True) for engine in engines]
+        results += [
+            through_batch(f"agree-{args.agree // 1000}k", counties, engine, args.jobs, True) for engine in engines
+        ]
     if args.country:
         for engine in args.country_engines.split(","):
             results.append(through_batch("country", COUNTRY_COUNTIES, engine, args.jobs, False))
     print_table(results)
     print("\nwall s: evaluate_many (in process) or the batch path with `jobs` processes; oracle s: the plain-Python")
-    print("reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS.")
+    print(
+        "reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS."
+    )
     if "durable" in engines:
         durable_profile()
     return 0 if all(r["agree"] for r in results) else 1
