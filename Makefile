@@ -12,9 +12,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
-demo: $(VENV)/.installed          ## the main job: check the shipped policy, evaluate the example county
+demo: $(VENV)/.installed          ## the main job: check the shipped policy, evaluate the example counties
 	$(BIN)/civpolicy check
 	$(BIN)/civpolicy evaluate examples/county-2022.yaml --format table
+	$(BIN)/civpolicy evaluate examples/county-2022-scores.yaml --format table
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks
