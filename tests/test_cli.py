@@ -121,8 +121,13 @@ def test_evaluate_table(capsys: pytest.CaptureFixture[str]) -> None:
     digest = civpolicy.load_policy().digest
     assert (0, "") == (code, err)
     assert ["unit", "period", "consequence", "params", "rule", "clause"] == lines[0].split()
-    assert (set("- "), "", f"162 consequence(s); policy {digest}") == (set(lines[1]), lines[-2], lines[-1])
-    assert 162 + 4 == len(lines)
+    summary = lines.index(f"162 consequence(s); policy {digest}")
+    assert (set("- "), "", 162 + 3) == (set(lines[1]), lines[summary - 1], summary)
+    grades = civpolicy.load_policy().evaluate(EXAMPLE).reports["grades"]
+    assert ["", "grades:", "unit period grade basis"] == [
+        " ".join(line.split()) for line in lines[summary + 1 : summary + 4]
+    ]
+    assert summary + 5 + len(grades) == len(lines)
     assert ["agri-bank", "2022", "civilized_unit.review_deduction", "points=5"] == lines[3].split()[:4]
 
 

@@ -38,7 +38,13 @@ def decision_table(decision: Decision) -> str:
     header = ("unit", "period", "consequence", "params", "rule", "clause")
     rows = [header] + [(c.unit, c.period, c.kind, params_text(c), c.rule, c.source) for c in decision.consequences]
     count = len(decision.consequences)
-    return table(rows) + f"\n{count} consequence(s); policy {decision.policy_digest}\n"
+    text = table(rows) + f"\n{count} consequence(s); policy {decision.policy_digest}\n"
+    for name, report_rows in decision.reports.items():
+        if report_rows:
+            fields = list(report_rows[0].values)
+            body = [tuple(fields)] + [tuple(show(row.values.get(f)) for f in fields) for row in report_rows]
+            text += f"\n{name}:\n" + table(body)
+    return text
 
 
 def explain(policy: Policy, decision: Decision, unit: str) -> str:
