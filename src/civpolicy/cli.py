@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from civpolicy.cli_diff import add_diff_command
 from civpolicy.cli_sample import add_sample_command
 from civpolicy.cli_test import add_test_command
 from civpolicy.engines import ENGINES
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_sample_command(commands)
     add_test_command(commands)
+    add_diff_command(commands)
 
     why = commands.add_parser("explain", help="each consequence of one unit with its reasons")
     _common(why)
