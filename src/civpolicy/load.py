@@ -175,24 +175,33 @@ class _Builder:
 
     def _named(self, r: Reader, top: MarkedMap, section: str) -> list[tuple[str, MarkedMap, str]]:
         """The entries of a ``name: {...}`` section that are well-named and new."""
+        entries = []
+        for name, value, body, path in self._new_names(r, top, section, snake_case=True):
+            entry = r.mapping(value, body, name, path)
+            if entry is not None:
+                entries.append((name, entry, path))
+        return entries
+
+    def _new_names(
+        self, r: Reader, top: MarkedMap, section: str, *, snake_case: bool
+    ) -> list[tuple[str, Any, MarkedMap, str]]:
+        """(name, value, section body, path) for each name of a section not defined before."""
         body = r.mapping(top[section], top, section, section)
         if body is None:
             return []
-        entries = []
+        found = []
         for name, value in body.items():
             path = f"{section}.{name}"
-            if not isinstance(name, str) or not _NAME.match(name):
+            if snake_case and (not isinstance(name, str) or not _NAME.match(name)):
                 r.problem_at_key(body, name, path, "a name is lower-case letters, digits and _ (snake_case)")
                 continue
             group = "facts" if section in ("inputs", "derived", "tables") else section
             if (group, name) in self.defined:
                 r.problem_at_key(body, name, path, f"{name!r} is already defined in {self.defined[group, name]}")
                 continue
-            self.defined[group, name] = r.filename
-            entry = r.mapping(value, body, name, path)
-            if entry is not None:
-                entries.append((name, entry, path))
-        return entries
+            self.defined[group, str(name)] = r.filename
+            found.append((str(name), value, body, path))
+        return found
 
     def _citation(self, r: Reader, data: MarkedMap, path: str, required: bool) -> m.Citation | None:
         source = r.get(data, "source", path, str)
@@ -261,15 +270,7 @@ class _Builder:
             )
 
     def _vocabulary(self, r: Reader, top: MarkedMap, section: str) -> None:
-        body = r.mapping(top[section], top, section, section)
-        if body is None:
-            return
-        for name, items in body.items():
-            path = f"{section}.{name}"
-            if ("vocabulary", name) in self.defined:
-                r.problem_at_key(body, name, path, f"{name!r} is already defined")
-                continue
-            self.defined["vocabulary", name] = r.filename
+        for name, items, body, path in self._new_names(r, top, section, snake_case=False):
             if not isinstance(items, list):
                 r.problem(body, name, path, "must be a list of terms")
                 continue
@@ -490,15 +491,7 @@ class _Builder:
             )
 
     def _kinds(self, r: Reader, top: MarkedMap, section: str) -> None:
-        body = r.mapping(top[section], top, section, section)
-        if body is None:
-            return
-        for name, data in body.items():
-            path = f"{section}.{name}"
-            if ("consequences", name) in self.defined:
-                r.problem_at_key(body, name, path, f"{name!r} is already defined")
-                continue
-            self.defined["consequences", name] = r.filename
+        for name, data, body, path in self._new_names(r, top, section, snake_case=False):
             entry = r.mapping(data, body, name, path)
             if entry is None or not r.keys(entry, path, ("description", "period", "params"), ("description", "period")):
                 continue
