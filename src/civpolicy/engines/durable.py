@@ -175,7 +175,9 @@ class DurableEngine:
         if not batch:
             return
         try:
-            self._host.assert_facts(RULESET, batch)
+            with warnings.catch_warnings():  # whatever filters the caller set (pytest resets them)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._host.assert_facts(RULESET, batch)
         except _durable.MessageNotHandledException as error:
             raise EngineError(f"durable-rules refused facts no pattern can use: {error.message[:200]}") from error
         except _durable.MessageObservedException as error:
