@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 
 import civpolicy
 from civpolicy import cli
-from civpolicy.cli_diff import add_diff_command
 from civpolicy.decision import Consequence, Decision, ReportRow
 from civpolicy.diff import Change, GradeChange, diff_decisions, diff_policies, generate_facts
 from civpolicy.errors import ParameterError, PolicyError
@@ -353,19 +351,6 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
 # -- the command -------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def diff_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    """cli.main with the diff command added (until cli.py adds it itself)."""
-    original = cli._parser
-
-    def parser() -> argparse.ArgumentParser:
-        built = original()
-        commands = next(a for a in built._actions if isinstance(a, argparse._SubParsersAction))
-        if "diff" not in commands.choices:
-            add_diff_command(commands)
-        return built
-
-    monkeypatch.setattr(cli, "_parser", parser)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:

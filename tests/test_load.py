@@ -7,7 +7,6 @@ the rules live in the YAML: editing a copy changes what evaluation gives.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import NamedTuple
 
@@ -16,6 +15,7 @@ import pytest
 import civpolicy
 from civpolicy.errors import PolicyError, Problem
 from civpolicy.load import load_model
+from policy_copies import copy_policy, edit
 
 SHIPPED = Path(__file__).resolve().parents[1] / "policy"
 LINKAGES, EVALUATION, FACTS = "linkages.yaml", "evaluation.yaml", "facts.yaml"
@@ -23,17 +23,7 @@ LINKAGES, EVALUATION, FACTS = "linkages.yaml", "evaluation.yaml", "facts.yaml"
 
 @pytest.fixture
 def policy_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "policy"
-    shutil.copytree(SHIPPED, target)
-    return target
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    """Replace the one occurrence of ``old`` in a policy file of the copy."""
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert 1 == text.count(old), f"{old!r} must occur once in {name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_policy(tmp_path / "policy")
 
 
 def line_of(folder: Path, name: str, start: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from civpolicy.cli import main
 from civpolicy.errors import PolicyError
 from civpolicy.invariants import check_invariants
 from civpolicy.load import load_model
+from policy_copies import copy_policy, edit
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "scenarios"
@@ -20,16 +20,7 @@ SCENARIOS = ROOT / "tests" / "scenarios"
 
 @pytest.fixture
 def policy_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "policy"
-    shutil.copytree(ROOT / "policy", target)
-    return target
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert 1 == text.count(old), f"{old!r} must occur once in {name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_policy(tmp_path / "policy")
 
 
 def messages(folder: Path) -> list[str]:

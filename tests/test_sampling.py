@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -17,7 +16,6 @@ from hypothesis import strategies as st
 
 import civpolicy
 from civpolicy import cli
-from civpolicy.cli_sample import add_sample_command
 from civpolicy.errors import FactsError, ParameterError
 from civpolicy.sampling import FIELD_POINT, GRID, Point, SamplePlan, plan_for_facts, plan_month
 
@@ -262,19 +260,6 @@ def test_a_field_point_of_an_unknown_unit_is_a_facts_error(folder: Path) -> None
 # -- the command ----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def sample_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    """cli.main with the sample command added (until cli.py adds it itself)."""
-    original = cli._parser
-
-    def parser() -> argparse.ArgumentParser:
-        built = original()
-        commands = next(a for a in built._actions if isinstance(a, argparse._SubParsersAction))
-        if "sample" not in commands.choices:
-            add_sample_command(commands)
-        return built
-
-    monkeypatch.setattr(cli, "_parser", parser)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
