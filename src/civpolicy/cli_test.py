@@ -95,8 +95,16 @@ def _invariants(policy: Policy, examples: int) -> int:
         print(f"  {invariant.says.zh}")
         for problem in result.problems:
             print(f"  - {problem}")
-        print("  smallest counterexample (a facts file you can run with civpolicy evaluate):")
-        text = yaml.safe_dump(result.counterexample, allow_unicode=True, sort_keys=False, width=100)
-        print("".join(f"    {line}\n" for line in text.splitlines()), end="")
+        example = result.counterexample or {}
+        documents = (
+            [(f"{name} the change", example[name]) for name in ("before", "after")]
+            if "before" in example
+            else [("", example)]
+        )
+        for label, document in documents:
+            heading = f" ({label})" if label else ""
+            print(f"  smallest counterexample{heading}, a facts file you can run with civpolicy evaluate:")
+            text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+            print("".join(f"    {line}\n" for line in text.splitlines()), end="")
     sys.stdout.flush()
     return broken
