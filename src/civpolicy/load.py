@@ -182,6 +182,20 @@ class _Builder:
                 entries.append((name, entry, path))
         return entries
 
+    def _listed(self, r: Reader, top: MarkedMap, section: str, what: str) -> list[tuple[MarkedMap, str]]:
+        """(item, path) for each mapping of a list section; a problem for anything else."""
+        items = top[section]
+        if not isinstance(items, MarkedSeq):
+            r.problem(top, section, section, f"must be a list of {what}")
+            return []
+        found = []
+        for index, item in enumerate(items):
+            path = f"{section}[{index}]"
+            data = r.mapping(item, items, index, path)
+            if data is not None:
+                found.append((data, path))
+        return found
+
     def _new_names(
         self, r: Reader, top: MarkedMap, section: str, *, snake_case: bool
     ) -> list[tuple[str, Any, MarkedMap, str]]:
@@ -300,15 +314,9 @@ class _Builder:
             self.vocabularies[name] = tuple(terms)
 
     def _cadences(self, r: Reader, top: MarkedMap, section: str) -> None:
-        items = top[section]
-        if not isinstance(items, list):
-            r.problem(top, section, section, "must be a list of cadences")
-            return
         allowed = ("id", "name", "source", "text", "period_kind", "months", "note")
-        for index, item in enumerate(items):
-            path = f"{section}[{index}]"
-            data = r.mapping(item, items, index, path)
-            if data is None or not r.keys(data, path, allowed, ("id", "name", "source", "text", "period_kind")):
+        for data, path in self._listed(r, top, section, "cadences"):
+            if not r.keys(data, path, allowed, ("id", "name", "source", "text", "period_kind")):
                 continue
             citation = self._citation(r, data, path, required=True)
             self.cadences.append(
@@ -418,15 +426,7 @@ class _Builder:
             )
 
     def _invariants(self, r: Reader, top: MarkedMap, section: str) -> None:
-        items = top[section]
-        if not isinstance(items, MarkedSeq):
-            r.problem(top, section, section, "must be a list of invariants")
-            return
-        for index, item in enumerate(items):
-            path = f"{section}[{index}]"
-            data = r.mapping(item, items, index, path)
-            if data is None:
-                continue
+        for data, path in self._listed(r, top, section, "invariants"):
             check = data.get("check")
             settings = INVARIANT_SETTINGS.get(str(check))
             if settings is None:
@@ -455,14 +455,8 @@ class _Builder:
             )
 
     def _clauses(self, r: Reader, top: MarkedMap, section: str) -> None:
-        items = top[section]
-        if not isinstance(items, MarkedSeq):
-            r.problem(top, section, section, "must be a list of clauses")
-            return
-        for index, item in enumerate(items):
-            path = f"{section}[{index}]"
-            data = r.mapping(item, items, index, path)
-            if data is None or not r.keys(data, path, ("ref", "text", "note"), ("ref", "text")):
+        for data, path in self._listed(r, top, section, "clauses"):
+            if not r.keys(data, path, ("ref", "text", "note"), ("ref", "text")):
                 continue
             self.clauses.append(
                 m.Clause(
