@@ -242,6 +242,8 @@ class RulePlan:
     patterns: tuple[PatternPlan, ...]
     output: OutputPlan
     absent_notes: tuple[tuple[Template | None, str], ...]
+    premise_aliases: tuple[str, ...] = ()
+    """The aliases of the facts found (not the absent ones), in pattern order: the premises."""
 
 
 @attrs.frozen
@@ -283,6 +285,7 @@ def make_plans(policy: CompiledPolicy) -> Plans:
             patterns=tuple(plan_pattern(p) for p in rule.patterns),
             output=plan_output(rule.output),
             absent_notes=tuple((p.says, p.fact_type) for p in rule.patterns if p.negated),
+            premise_aliases=tuple(p.alias for p in rule.patterns if p.alias and not p.negated),
         )
         for rule in policy.rules
     )

@@ -12,15 +12,14 @@ from typing import Any
 
 from civpolicy import model as m
 from civpolicy.compile import CompiledPolicy, compile_policy
-from civpolicy.decision import Consequence, Decision, Evidence, ReportRow, canonical_json, merge
+from civpolicy.decision import Decision
 from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
 from civpolicy.errors import ParameterError
 from civpolicy.expressions import did_you_mean
-from civpolicy.facts import Fact, Facts, load_facts
+from civpolicy.facts import Facts, load_facts
 from civpolicy.load import load_model
-from civpolicy.periods import period_sort_key
 from civpolicy.plans import make_plans
-from civpolicy.workspace import Firing, Workspace
+from civpolicy.provenance import DecisionBuilder
 
 DEFAULT_ENGINE = "native"
 """The engine used when none is named: the faster one, which runs everywhere (docs/benchmarks.md)."""
@@ -103,26 +102,14 @@ class Policy:
     def evaluate(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
         """Every consequence that follows from the facts under this policy."""
         checked = facts if isinstance(facts, Facts) else self.read_facts(facts)
-        ranked: list[tuple[tuple[Any, ...], Consequence]] = []
         if self.engine.session == "document":
             sessions = [tuple(fact for unit in checked.units for fact in checked.by_unit[unit])]
         else:
             sessions = [checked.by_unit[unit] for unit in checked.units]
-        reports: dict[str, list[ReportRow]] = {name: [] for name in self.model.reports}
+        builder = DecisionBuilder(self.model, self.digest)
         for facts_of_session in sessions:
-            space = self.engine.run(facts_of_session)
-            ranked.extend((self._rank(space, f), self._consequence(space, f)) for f in space.firings)
-            for name, report in self.model.reports.items():
-                reports[name].extend(self._report_row(space, report, fact) for fact in space.of_type(report.fact_type))
-        return Decision(self.digest, merge(ranked), {name: _sorted_rows(rows) for name, rows in reports.items()})
-
-    def _report_row(self, space: Workspace, report: m.Report, fact: Fact) -> ReportRow:
-        evidence = self._evidence(space, fact["id"])
-        return ReportRow(
-            values={field: fact.get(field) for field in report.fields},
-            because=tuple(e.text for e in evidence.premises) + evidence.absent,
-            evidence=evidence.premises + tuple(Evidence(text) for text in evidence.absent),
-        )
+            builder.add(self.engine.run(facts_of_session))
+        return builder.decision()
 
     def evaluate_many(
         self, facts: Iterable[Mapping[str, Any] | str | Path | Facts], jobs: int = 1
@@ -135,59 +122,9 @@ class Policy:
 
         yield from evaluate_many(self, facts, jobs)
 
-    def _rank(self, space: Workspace, firing: Firing) -> tuple[Any, ...]:
-        facts = [space.facts[i] for i in firing.derivation.premises]
-        times = tuple((f.get("start", -1), f.get("end", -1), f["type"]) for f in facts)
-        return (times, firing.rule.rule.order, tuple(space.describe(i) for i in firing.derivation.premises))
-
-    def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
-        rule = self._rules[firing.rule.rule.id]
-        evidence = tuple(self._evidence(space, i) for i in firing.derivation.premises)
-        because = tuple(e.text for e in evidence) + firing.derivation.absent
-        return Consequence(
-            unit=firing.unit,
-            kind=firing.kind,
-            period=firing.period,
-            params=firing.params,
-            rule=rule.id,
-            source=rule.citation.source,
-            because=because,
-            evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
-        )
-
-    def _evidence(self, space: Workspace, fact_id: str) -> Evidence:
-        derivation = space.derivations.get(fact_id)
-        if derivation is None:
-            return Evidence(space.describe(fact_id))
-        fact_type = space.facts[fact_id]["type"]
-        derived = self.model.derived.get(fact_type)
-        source = derived.citation.source if derived and derived.citation else None
-        unfold = len(derivation.premises) if derivation.expand is None else derivation.expand
-        premises = [self._evidence(space, p) for p in derivation.premises[:unfold]]
-        premises += [Evidence(space.describe(p)) for p in derivation.premises[unfold:]]
-        return Evidence(
-            text=space.describe(fact_id),
-            rule=derivation.rule,
-            source=source,
-            premises=tuple(premises),
-            absent=derivation.absent,
-        )
-
     def rule(self, rule_id: str) -> m.Rule:
         """A rule of the policy by id."""
         return self._rules[rule_id]
-
-
-def _sorted_rows(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
-    """Rows by unit, period start and end, then content; identical rows once."""
-    unique = {canonical_json(row.values): row for row in sorted(rows, key=lambda row: row.because)}
-
-    def key(row: ReportRow) -> tuple[Any, ...]:
-        period = row.values.get("period")
-        start_end = period_sort_key(period) if isinstance(period, str) else (0, 0)
-        return (str(row.values.get("unit", "")), start_end, canonical_json(row.values))
-
-    return tuple(sorted(unique.values(), key=key))
 
 
 def _available_engine(name: str | None) -> str:

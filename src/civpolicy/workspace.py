@@ -17,7 +17,7 @@ import attrs
 from civpolicy.errors import EngineError
 from civpolicy.expressions import plain_number, show
 from civpolicy.facts import Fact, canonical
-from civpolicy.periods import Period, PeriodSyntaxError, parse_period, period_fields
+from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
 from civpolicy.plans import AggregatePlan, Plans, RulePlan
 
 Bindings = Mapping[str, Fact | None]
@@ -54,10 +54,13 @@ class Workspace:
         self.facts: dict[str, Fact] = {}
         self.by_type: dict[str, list[Fact]] = {}
         self.derivations: dict[str, Derivation] = {}
-        self._derived_keys: set[tuple[Any, ...]] = set()
+        self._derived_keys: set[frozenset[tuple[str, Any]]] = set()
         self.firings: list[Firing] = []
         self._fired: set[tuple[str, tuple[str, ...]]] = set()
         self._described: dict[str, str] = {}
+        self._order_keys: dict[str, tuple[Any, ...]] = {}
+        self.evidence: dict[str, Any] = {}
+        """Each fact's reasons once told (filled by whoever tells them)."""
 
     def _store(self, fact: Fact) -> Fact:
         self.facts[fact["id"]] = fact
@@ -73,7 +76,7 @@ class Workspace:
 
     def derive(self, fact: Fact, derivation: Derivation) -> Fact | None:
         """Store a derived fact with its provenance; None if the same fact is already known."""
-        key = tuple(sorted(fact.items()))
+        key = frozenset(fact.items())
         if key in self._derived_keys:
             return None
         self._derived_keys.add(key)
@@ -88,7 +91,7 @@ class Workspace:
     def fire(self, plan: RulePlan, env: Bindings) -> Fact | None:
         """Give a rule's output for these facts once; return a new derived fact, if any."""
         rule = plan.rule
-        premises = tuple(env[p.alias]["id"] for p in rule.patterns if p.alias and env.get(p.alias) is not None)  # type: ignore[index]
+        premises = tuple(fact["id"] for alias in plan.premise_aliases if (fact := env.get(alias)) is not None)
         key = (rule.id, premises)
         if key in self._fired:
             return None
@@ -120,11 +123,13 @@ class Workspace:
         for fact in self.of_type(aggregate.over.fact_type):
             if over.accepts(fact):
                 groups.setdefault(over.key_of(fact), []).append(fact)
-        for each in sorted(self.of_type(aggregate.each.fact_type), key=_order):
-            if not plan.each.accepts(each):
-                continue
+        checks = over.checks
+        each_facts = [fact for fact in self.of_type(aggregate.each.fact_type) if plan.each.accepts(fact)]
+        for each in sorted(each_facts, key=self.order_key):
             env: dict[str, Fact | None] = {each_alias: each}
-            group = [f for f in groups.get(over.key_for(env), ()) if all(check(f, env) for check in over.checks)]
+            group = groups.get(over.key_for(env), [])
+            if checks:
+                group = [f for f in group if all(check(f, env) for check in checks)]
             totals: dict[str, Any] | None = None
             if aggregate.mode in ("count", "sum"):
                 totals = {"count": len(group)}
@@ -133,15 +138,9 @@ class Workspace:
                     total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
                     totals["sum"] = plain_number(total)
                     totals["mean"] = plain_number(total / len(known)) if known else None
-                premises = [each, *sorted(group, key=_order)]
+                premises = [each, *sorted(group, key=self.order_key)]
             else:
-
-                def order(fact: Fact, env: dict[str, Fact | None] = env) -> tuple[Any, ...]:
-                    scope = {**env, over_alias: fact}
-                    keys = [value(scope, {}, None) for value in plan.order_by]
-                    return (*((key is None, key) for key in keys), *_order(fact))
-
-                first = min(group, key=order, default=None)
+                first = self._first(plan, env, group)
                 env[over_alias] = first
                 premises = [each] if first is None else [each, first]
             ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
@@ -153,6 +152,28 @@ class Workspace:
             if derived is not None:
                 new.append(derived)
         return new
+
+    def _first(self, plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> Fact | None:
+        """The first fact of a group by the aggregate's order_by (null last), then by order_key."""
+        if not group:
+            return None
+        over_alias = plan.aggregate.over.alias or ""
+        keyed = []
+        for fact in group:
+            scope = {**env, over_alias: fact}
+            keyed.append(
+                (tuple((key is None, key) for key in (value(scope, {}, None) for value in plan.order_by)), fact)
+            )
+        best = min(key for key, _ in keyed)
+        tied = [fact for key, fact in keyed if key == best]
+        return tied[0] if len(tied) == 1 else min(tied, key=self.order_key)
+
+    def order_key(self, fact: Fact) -> tuple[Any, ...]:
+        """A deterministic order of facts: by time, then input order, then content."""
+        key = self._order_keys.get(fact["id"])
+        if key is None:
+            key = self._order_keys[fact["id"]] = _order(fact)
+        return key
 
     def describe(self, fact_id: str) -> str:
         """A fact in words, by its type's ``says``."""
@@ -180,8 +201,9 @@ def _notes(plan: RulePlan, env: Bindings) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _period(label: str) -> Period:
-    return parse_period(label)
+def _label_of(text: str) -> str:
+    """The period's label as written in facts (``2022-Q1`` for ``2022-Q1``; ``2022`` for ``2022``)."""
+    return parse_period(text).label
 
 
 def _with_period(values: dict[str, Any], rule_id: str) -> dict[str, Any]:
@@ -193,7 +215,7 @@ def _with_period(values: dict[str, Any], rule_id: str) -> dict[str, Any]:
 def _label(value: Any, rule_id: str) -> str:
     try:
         return (
-            _period(str(value)).label
+            _label_of(str(value))
             if isinstance(value, (str, int)) and not isinstance(value, bool)
             else parse_period(value).label
         )

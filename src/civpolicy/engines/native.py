@@ -15,7 +15,8 @@ So a round costs what is new, not what is known.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -25,10 +26,65 @@ from civpolicy.facts import Fact
 from civpolicy.plans import PatternPlan, Plans, RulePlan
 from civpolicy.workspace import Workspace
 
+Env = dict[str, Fact | None]
 Slot = tuple[int, int]
 """(rule number, pattern position)."""
 Index = tuple[Any, tuple[str, ...]]
 """A memory's facts hashed by these fields (the memory: a slot, then a shared memory number)."""
+Entry = tuple[int, Fact]
+"""A fact with its serial number."""
+
+
+def _key(values: Any) -> tuple[Any, ...]:
+    """A hash key that keeps booleans apart from numbers (true is not 1)."""
+    return tuple((bool, value) if value.__class__ is bool else value for value in values)
+
+
+def _no_key(_: Any) -> tuple[Any, ...]:
+    return ()
+
+
+def _fact_key(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
+    """A fact's key on these fields (the common short keys spelled out: they run per fact)."""
+    if not fields:
+        return _no_key
+    if len(fields) == 1:
+        (only,) = fields
+
+        def one(fact: Fact) -> tuple[Any, ...]:
+            value = fact.get(only)
+            return ((bool, value),) if value.__class__ is bool else (value,)
+
+        return one
+    if len(fields) == 2:
+        first, second = fields
+
+        def two(fact: Fact) -> tuple[Any, ...]:
+            a, b = fact.get(first), fact.get(second)
+            return ((bool, a) if a.__class__ is bool else a, (bool, b) if b.__class__ is bool else b)
+
+        return two
+    return lambda fact: _key(fact.get(field) for field in fields)
+
+
+def _probe(sources: tuple[tuple[str, str], ...]) -> Callable[[Env], tuple[Any, ...]]:
+    """The key that facts found so far ask of the next pattern."""
+    if not sources:
+        return _no_key
+    if len(sources) == 1:
+        ((alias, field),) = sources
+
+        def one(env: Env) -> tuple[Any, ...]:
+            fact = env[alias]
+            value = None if fact is None else fact.get(field)
+            return ((bool, value),) if value.__class__ is bool else (value,)
+
+        return one
+
+    def many(env: Env) -> tuple[Any, ...]:
+        return _key((None if (fact := env[alias]) is None else fact.get(field)) for alias, field in sources)
+
+    return many
 
 
 @attrs.frozen
@@ -40,6 +96,10 @@ class Step:
     index: Index
     sources: tuple[tuple[str, str], ...]
     """(alias, field) of bound facts whose values make the key, in the index's field order."""
+    index_id: int = -1
+    """The index's number in a run."""
+    probe: Callable[[Env], tuple[Any, ...]] = _no_key
+    """The key to look up, from the facts bound so far."""
 
 
 @attrs.frozen
@@ -48,11 +108,6 @@ class JoinPlan:
 
     start: int
     steps: tuple[Step, ...]
-
-
-def _key(values: Any) -> tuple[Any, ...]:
-    """A hash key that keeps booleans apart from numbers (true is not 1)."""
-    return tuple((bool, value) if value.__class__ is bool else value for value in values)
 
 
 def _constraints(plan: RulePlan) -> list[tuple[int, str, str, str]]:
@@ -118,22 +173,24 @@ class NativeEngine:
                 memory = signatures.setdefault((pattern.pattern.fact_type, "|".join(consts)), len(signatures))
                 self.memory_of[(r, p)] = memory
                 first_pattern.setdefault(memory, pattern)
+        self.index_ids: dict[Index, int] = {}
         self.joins: list[tuple[dict[int, JoinPlan], list[Step]]] = []
-        fields_of: dict[int, set[tuple[str, ...]]] = {memory: set() for memory in first_pattern}
         for r, plan in enumerate(plans.rules):
             join_plans, absent = _plan_joins(r, plan)
-            join_plans = {
-                start: JoinPlan(start, tuple(self._shared(step) for step in jp.steps))
-                for start, jp in join_plans.items()
-            }
-            absent = [self._shared(step) for step in absent]
-            for step in [s for jp in join_plans.values() for s in jp.steps] + absent:
-                fields_of[step.index[0]].add(step.index[1])
-            self.joins.append((join_plans, absent))
-        self.by_type: dict[str, list[tuple[PatternPlan, int, tuple[tuple[str, ...], ...]]]] = {}
+            self.joins.append(
+                (
+                    {start: JoinPlan(start, tuple(map(self._shared, jp.steps))) for start, jp in join_plans.items()},
+                    [self._shared(step) for step in absent],
+                )
+            )
+        indexes_of: dict[int, list[tuple[int, Callable[[Fact], tuple[Any, ...]]]]] = {m: [] for m in first_pattern}
+        for (memory, fields), index_id in sorted(self.index_ids.items(), key=lambda item: item[1]):
+            indexes_of[memory].append((index_id, _fact_key(fields)))
+        self.routes: dict[str, list[tuple[Callable[[Fact], bool], int, tuple[tuple[int, Any], ...]]]] = {}
+        """Per fact type: each memory's test, number, and (index, key) pairs to file a fact under."""
         for memory, pattern in first_pattern.items():
-            self.by_type.setdefault(pattern.pattern.fact_type, []).append(
-                (pattern, memory, tuple(sorted(fields_of[memory])))
+            self.routes.setdefault(pattern.pattern.fact_type, []).append(
+                (pattern.accepts, memory, tuple(indexes_of[memory]))
             )
         self.strata = [
             [(r, plan) for r, plan in enumerate(plans.rules) if plan.rule.stratum == stratum]
@@ -141,7 +198,9 @@ class NativeEngine:
         ]
 
     def _shared(self, step: Step) -> Step:
-        return attrs.evolve(step, index=(self.memory_of[step.index[0]], step.index[1]))
+        index = (self.memory_of[step.index[0]], step.index[1])
+        index_id = self.index_ids.setdefault(index, len(self.index_ids))
+        return attrs.evolve(step, index=index, index_id=index_id, probe=_probe(step.sources))
 
     def run(self, facts: tuple[Fact, ...]) -> Workspace:
         """Derive every fact and fire every rule for these facts."""
@@ -157,7 +216,14 @@ class _Run:
     def __init__(self, engine: NativeEngine, facts: tuple[Fact, ...]) -> None:
         self.engine = engine
         self.space = Workspace(engine.plans)
-        self.indexes: dict[Index, dict[tuple[Any, ...], list[tuple[int, Fact]]]] = {}
+        self.indexes: list[dict[tuple[Any, ...], list[Entry]]] = [{} for _ in engine.index_ids]
+        self.routes = {
+            fact_type: [
+                (accepts, memory, tuple((self.indexes[i], key) for i, key in keyed))
+                for accepts, memory, keyed in memories
+            ]
+            for fact_type, memories in engine.routes.items()
+        }
         self.newest: dict[int, int] = {}
         self.serial = 0
         for fact in self.space.add_inputs(facts):
@@ -172,57 +238,65 @@ class _Run:
         serial = self.serial
         self.serial += 1
         entry = (serial, fact)
-        for pattern, memory, index_fields in self.engine.by_type.get(fact["type"], ()):
-            if pattern.accepts(fact):
-                for fields in index_fields:
-                    key = _key(fact.get(field) for field in fields)
-                    self.indexes.setdefault((memory, fields), {}).setdefault(key, []).append(entry)
+        for accepts, memory, keyed in self.routes.get(fact["type"], ()):
+            if accepts(fact):
+                for index, key_of in keyed:
+                    key = key_of(fact)
+                    bucket = index.get(key)
+                    if bucket is None:
+                        index[key] = [entry]
+                    else:
+                        bucket.append(entry)
                 self.newest[memory] = serial
 
     def run_stratum(self, rules: list[tuple[int, RulePlan]]) -> None:
         low, high = 0, self.serial
+        fire, insert = self.space.fire, self.insert
         while True:
             for r, plan in rules:
                 join_plans, absent = self.engine.joins[r]
                 for start, join_plan in join_plans.items():
                     if self.newest.get(self.engine.memory_of[(r, start)], -1) < low:
                         continue
-                    for env in self.matches(plan, join_plan, absent, (low, high)):
-                        fact = self.space.fire(plan, env)
+                    for env in self.matches(plan, join_plan, absent, low, high):
+                        fact = fire(plan, env)
                         if fact is not None:
-                            self.insert(fact)
+                            insert(fact)
             if self.serial == high:
                 return
             low, high = high, self.serial
 
-    def matches(
-        self, plan: RulePlan, join_plan: JoinPlan, absent: list[Step], window: tuple[int, int]
-    ) -> Iterator[dict[str, Fact | None]]:
-        """Every combination whose fact at the start position is new in [low, high)."""
-        low, high = window
+    def matches(self, plan: RulePlan, join_plan: JoinPlan, absent: list[Step], low: int, high: int) -> list[Env]:
+        """Every combination whose fact at the start position is new in [low, high).
+
+        Built pattern by pattern, in the order a depth-first search would give them.
+        """
+        first, *rest = join_plan.steps
+        bucket = self.indexes[first.index_id].get((), [])
+        alias = first.alias
+        envs: list[Env] = [
+            {alias: fact} for _, fact in bucket[bisect_left(bucket, (low,)) : bisect_left(bucket, (high,))]
+        ]
         start = join_plan.start
-        steps = join_plan.steps
-        env: dict[str, Fact | None] = {}
+        for step in rest:
+            if not envs:
+                return envs
+            stop = low if step.position < start else high
+            index, probe, alias = self.indexes[step.index_id], step.probe, step.alias
+            extended: list[Env] = []
+            for env in envs:
+                found = [fact for serial, fact in index.get(probe(env), ()) if serial < stop]
+                if len(found) == 1:
+                    env[alias] = found[0]
+                    extended.append(env)
+                else:
+                    extended.extend({**env, alias: fact} for fact in found)
+            envs = extended
+        if absent:
+            envs = [env for env in envs if all(self.absent(plan, step, env) for step in absent)]
+        return envs
 
-        def extend(depth: int) -> Iterator[dict[str, Fact | None]]:
-            if depth == len(steps):
-                if all(self.absent(plan, step, env) for step in absent):
-                    yield dict(env)
-                return
-            step = steps[depth]
-            key = _key(env[alias][field] if env[alias] else None for alias, field in step.sources)  # type: ignore[index]
-            bucket = self.indexes.get(step.index, {}).get(key, ())
-            first, stop = (0, low) if step.position < start else (low, high) if step.position == start else (0, high)
-            for serial, fact in bucket:
-                if first <= serial < stop:
-                    env[step.alias] = fact
-                    yield from extend(depth + 1)
-            env.pop(step.alias, None)
-
-        yield from extend(0)
-
-    def absent(self, plan: RulePlan, step: Step, env: dict[str, Fact | None]) -> bool:
-        key = _key(env[alias][field] if env[alias] else None for alias, field in step.sources)  # type: ignore[index]
-        bucket = self.indexes.get(step.index, {}).get(key, ())
+    def absent(self, plan: RulePlan, step: Step, env: Env) -> bool:
+        bucket = self.indexes[step.index_id].get(step.probe(env), ())
         checks = plan.patterns[step.position].checks
         return not any(all(check(fact, env) for check in checks) for _, fact in bucket)
