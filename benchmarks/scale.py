@@ -43,6 +43,7 @@ COUNTY_UNITS = 120
 PROVINCE_COUNTIES = 167  # 20,040 units
 COUNTRY_COUNTIES = 2800
 YEARS = 2
+PHASE_COUNTIES = 20
 
 
 def fact_count(facts: dict[str, Any]) -> int:
@@ -147,6 +148,42 @@ def print_table(results: list[dict[str, Any]]) -> None:
         )
 
 
+def phases(counties: int, engines: list[str]) -> None:
+    """Where each engine's time goes, by step of the flow, beside the oracle (CPU seconds)."""
+    from civpolicy.provenance import DecisionBuilder
+
+    populations = [build_population(COUNTY_UNITS, YEARS, seed) for seed in range(counties)]
+    started = time.process_time()
+    for population in populations:
+        oracle(population)
+    oracle_seconds = time.process_time() - started
+    print(
+        f"\nwhere the time goes ({counties} counties of {COUNTY_UNITS} units, CPU seconds; oracle {oracle_seconds:.2f} s):"
+    )
+    print(f"  {'engine':<8} {'facts checked':>14} {'rules run':>10} {'decision':>9} {'total':>7} {'ratio':>6}")
+    for engine in engines:
+        policy = civpolicy.load_policy(engine=engine)
+        spent = [0.0, 0.0, 0.0]
+        for population in populations:
+            started = time.process_time()
+            facts = policy.read_facts(population)
+            checked = time.process_time()
+            space = policy.engine.run(tuple(fact for unit in facts.units for fact in facts.by_unit[unit]))
+            ran = time.process_time()
+            builder = DecisionBuilder(policy.model, policy.digest)
+            builder.add(space)
+            builder.decision()
+            done = time.process_time()
+            for i, seconds in enumerate((checked - started, ran - checked, done - ran)):
+                spent[i] += seconds
+        total = sum(spent)
+        print(
+            f"  {engine:<8} {spent[0]:>14.2f} {spent[1]:>10.2f} {spent[2]:>9.2f} {total:>7.2f} "
+            f"{total / oracle_seconds:>5.1f}x"
+        )
+    print("  facts checked: read_facts; rules run: engine.run; decision: consequences, reasons and reports")
+
+
 def durable_profile() -> None:
     """Where the durable engine's time goes on one county, by layer."""
     policy = civpolicy.load_policy(engine="durable")
@@ -205,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS."
     )
+    phases(PHASE_COUNTIES, engines)
     if "durable" in engines:
         durable_profile()
     return 0 if all(r["agree"] for r in results) else 1

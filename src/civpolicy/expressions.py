@@ -198,10 +198,15 @@ class Template:
 
     text: str
     _parts: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    _format: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        # Split once: even parts are literal text, odd parts placeholder names.
-        object.__setattr__(self, "_parts", tuple(_PLACEHOLDER.split(self.text)))
+        # Split once: even parts are literal text, odd parts placeholder names; the literal
+        # text becomes a format string with a positional slot for each placeholder.
+        parts = tuple(_PLACEHOLDER.split(self.text))
+        literal = [part.replace("{", "{{").replace("}", "}}") for part in parts[::2]]
+        object.__setattr__(self, "_parts", parts)
+        object.__setattr__(self, "_format", "{}".join(literal))
 
     def names(self) -> list[str]:
         """The placeholders, in order."""
@@ -209,8 +214,10 @@ class Template:
 
     def render(self, lookup: Callable[[str], Any]) -> str:
         """Fill the placeholders; yes/no for booleans, 'none' for null."""
-        parts = self._parts
-        return "".join(part if i % 2 == 0 else show(lookup(part)) for i, part in enumerate(parts))
+        values = [lookup(name) for name in self._parts[1::2]]
+        return self._format.format(
+            *(show(value) if value is None or value.__class__ is bool else value for value in values)
+        )
 
 
 def show(value: Any) -> str:

@@ -90,7 +90,7 @@ def validate_facts(
             reader.check_needed(spec, units, [f for f in facts if f["type"] == spec.name])
     if problems:
         raise FactsError(problems)
-    return _group(facts, sorted(unit_ids))
+    return _group(facts, sorted(unit_ids), inputs)
 
 
 def _named_units(items: Any, register: m.InputFact) -> set[str]:
@@ -101,8 +101,15 @@ def _named_units(items: Any, register: m.InputFact) -> set[str]:
     return {item[id_field] for item in items if isinstance(item, dict) and isinstance(item.get(id_field), str)}
 
 
-def _group(facts: list[Fact], units: list[str]) -> Facts:
-    ordered = sorted(facts, key=sort_key)
+def _group(facts: list[Fact], units: list[str], inputs: Mapping[str, m.InputFact]) -> Facts:
+    fields = {spec.name: tuple(dict.fromkeys(field.target for field in spec.fields)) for spec in inputs.values()}
+
+    def content(fact: Fact) -> tuple[str, str]:
+        # The type and the given fields in the policy's order say everything a fact holds
+        # (a period's other fields follow from it): a total order, whatever the input order.
+        return (fact["type"], repr(tuple(map(fact.get, fields[fact["type"]]))))
+
+    ordered = sorted(facts, key=content)
     seq: dict[str, int] = {}
     by_unit: dict[str, list[Fact]] = {unit: [] for unit in units}
     for fact in ordered:
@@ -110,11 +117,6 @@ def _group(facts: list[Fact], units: list[str]) -> Facts:
         seq[fact["type"]] = fact["seq"] + 1
         by_unit[fact["unit"]].append(fact)
     return Facts(tuple(units), {unit: tuple(items) for unit, items in by_unit.items()})
-
-
-def sort_key(fact: Mapping[str, Any]) -> str:
-    """A canonical order of facts, whatever the key order (any total order that is stable)."""
-    return repr(sorted(item for item in fact.items() if item[0] != "seq"))
 
 
 def canonical(fact: Mapping[str, Any]) -> str:

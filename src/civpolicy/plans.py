@@ -115,6 +115,9 @@ def _conjunction(tests: list[m.Test]) -> Callable[[Fact], bool]:
         wanted = tuple(t.value.value for t in texts if isinstance(t.value, Const))
         if not rest:
             return lambda fact: getter(fact) == wanted
+        if len(rest) == 1:
+            (other,) = rest
+            return lambda fact: getter(fact) == wanted and other(fact)
         return lambda fact: getter(fact) == wanted and all(test(fact) for test in rest)
     if not rest:
         return lambda fact: True

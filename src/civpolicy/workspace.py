@@ -128,7 +128,9 @@ class Workspace:
         for each in sorted(each_facts, key=self.order_key):
             env: dict[str, Fact | None] = {each_alias: each}
             group = groups.get(over.key_for(env), [])
-            if checks:
+            if len(checks) == 1:
+                group = [f for f in group if checks[0](f, env)]
+            elif checks:
                 group = [f for f in group if all(check(f, env) for check in checks)]
             totals: dict[str, Any] | None = None
             if aggregate.mode in ("count", "sum"):
