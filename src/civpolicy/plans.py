@@ -8,6 +8,7 @@ evaluated as code: closures are built from the expression data.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping
 from fractions import Fraction
@@ -27,6 +28,14 @@ Value = Callable[[Env, Mapping[str, Any], Totals], Any]
 totals (``$count``, ``$sum``, ``$mean``)."""
 
 
+_WHOLE: dict[str, Callable[[list[int]], int]] = {
+    "add": sum,
+    "subtract": lambda values: values[0] - values[1],
+    "multiply": math.prod,
+}
+"""Operations whose result on whole numbers is a whole number, computed without fractions."""
+
+
 def value_of(expr: Expr) -> Value:
     """A closure computing an expression (parameters must already be constants)."""
     if isinstance(expr, Const):
@@ -37,6 +46,7 @@ def value_of(expr: Expr) -> Value:
     args = tuple(value_of(arg) for arg in expr.args)
     _, function = OPERATIONS[expr.op]
     op = expr.op
+    whole = _WHOLE.get(op)
 
     def call(env: Env, this: Mapping[str, Any], totals: Totals) -> Any:
         values = [arg(env, this, totals) for arg in args]
@@ -44,6 +54,8 @@ def value_of(expr: Expr) -> Value:
             return next((value for value in values if value is not None), None)
         if any(value is None for value in values):
             return None
+        if whole is not None and all(v.__class__ is int for v in values):
+            return whole(values)
         if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
             raise ExpressionError(f"{op} needs numbers (got {values!r})")
         result = function(*(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values))
@@ -131,7 +143,7 @@ def _getter(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
     if len(fields) == 1:
         (only,) = fields
         return lambda fact: (fact.get(only),)
-    return lambda fact: tuple(fact.get(field) for field in fields)
+    return lambda fact: tuple(map(fact.get, fields))
 
 
 _ORDERS: dict[str, Callable[[Any, Any], bool]] = {
@@ -220,15 +232,14 @@ class OutputPlan:
         """Every output field's value for the matched facts."""
         values: dict[str, Any] = {}
         this: dict[str, Any] = {}
-        for name, short, value in self.fields:
-            try:
-                result = value(env, this, totals)
-            except ExpressionError as error:
-                from civpolicy.errors import EngineError
+        name = ""
+        try:
+            for name, short, value in self.fields:
+                values[name] = this[short] = value(env, this, totals)
+        except ExpressionError as error:
+            from civpolicy.errors import EngineError
 
-                raise EngineError(f"rule {rule_id}: {name}: {error}") from None
-            values[name] = result
-            this[short] = result
+            raise EngineError(f"rule {rule_id}: {name}: {error}") from None
         return values
 
 

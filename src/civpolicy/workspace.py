@@ -99,7 +99,7 @@ class Workspace:
         derivation = Derivation(rule.id, premises, tuple(_notes(plan, env)) if plan.absent_notes else ())
         values = plan.output.values(env, None, rule.id)
         if rule.consequence is None:
-            return self.derive({"type": rule.head, **_with_period(values, rule.id)}, derivation)
+            return self.derive(_fact(rule.head, values, rule.id), derivation)
         params = {name[7:]: value for name, value in values.items() if name.startswith("params.")}
         self.firings.append(
             Firing(
@@ -148,7 +148,7 @@ class Workspace:
             ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
             values = plan.output.values(env, totals, aggregate.id)
             derived = self.derive(
-                {"type": aggregate.head, **_with_period(values, aggregate.id)},
+                _fact(aggregate.head, values, aggregate.id),
                 Derivation(aggregate.id, ids, expand=1 if totals is not None else None),
             )
             if derived is not None:
@@ -208,10 +208,12 @@ def _label_of(text: str) -> str:
     return parse_period(text).label
 
 
-def _with_period(values: dict[str, Any], rule_id: str) -> dict[str, Any]:
-    if values.get("period") is None:
-        return values
-    return {**values, **period_fields(_label(values["period"], rule_id))}
+def _fact(fact_type: str, values: dict[str, Any], rule_id: str) -> Fact:
+    """A derived fact of a type with these values, and the fields of its period if it has one."""
+    fact = {"type": fact_type, **values}
+    if values.get("period") is not None:
+        fact.update(period_fields(_label(values["period"], rule_id)))
+    return fact
 
 
 def _label(value: Any, rule_id: str) -> str:

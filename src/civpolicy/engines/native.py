@@ -64,7 +64,7 @@ def _fact_key(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
             return ((bool, a) if a.__class__ is bool else a, (bool, b) if b.__class__ is bool else b)
 
         return two
-    return lambda fact: _key(fact.get(field) for field in fields)
+    return lambda fact: _key(map(fact.get, fields))
 
 
 def _probe(sources: tuple[tuple[str, str], ...]) -> Callable[[Env], tuple[Any, ...]]:
