@@ -80,6 +80,16 @@ def _probe(sources: tuple[tuple[str, str], ...]) -> Callable[[Env], tuple[Any, .
             return ((bool, value),) if value.__class__ is bool else (value,)
 
         return one
+    if len(sources) == 2:
+        (first, first_field), (second, second_field) = sources
+
+        def two(env: Env) -> tuple[Any, ...]:
+            x, y = env[first], env[second]
+            a = None if x is None else x.get(first_field)
+            b = None if y is None else y.get(second_field)
+            return ((bool, a) if a.__class__ is bool else a, (bool, b) if b.__class__ is bool else b)
+
+        return two
 
     def many(env: Env) -> tuple[Any, ...]:
         return _key((None if (fact := env[alias]) is None else fact.get(field)) for alias, field in sources)
