@@ -106,7 +106,10 @@ class Decision:
 
 def canonical_json(value: Any) -> str:
     """Compact JSON with sorted keys: a canonical form for comparing and sorting."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(value)
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def merge(consequences: Iterable[tuple[tuple[Any, ...], Consequence]]) -> tuple[Consequence, ...]:

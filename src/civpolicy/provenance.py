@@ -15,7 +15,7 @@ from civpolicy import model as m
 from civpolicy.decision import Consequence, Decision, Evidence, ReportRow, canonical_json
 from civpolicy.facts import Fact
 from civpolicy.periods import Period, parse_period
-from civpolicy.workspace import Firing, Workspace
+from civpolicy.workspace import Derivation, Firing, Workspace
 
 Identity = tuple[str, str, str, str]
 
@@ -67,11 +67,12 @@ class DecisionBuilder:
         )
 
     def _report_row(self, space: Workspace, report: m.Report, fact: Fact) -> ReportRow:
-        evidence = self.evidence(space, fact["id"])
+        derivation = space.derivations.get(fact["id"])
+        premises, absent = (self._premises(space, derivation), derivation.absent) if derivation else ((), ())
         return ReportRow(
             values={field: fact.get(field) for field in report.fields},
-            because=tuple(e.text for e in evidence.premises) + evidence.absent,
-            evidence=evidence.premises + tuple(Evidence(text) for text in evidence.absent),
+            because=tuple(e.text for e in premises) + absent,
+            evidence=premises + tuple(Evidence(text) for text in absent),
         )
 
     def evidence(self, space: Workspace, fact_id: str) -> Evidence:
@@ -88,16 +89,20 @@ class DecisionBuilder:
         fact_type = space.facts[fact_id]["type"]
         derived = self.model.derived.get(fact_type)
         source = derived.citation.source if derived and derived.citation else None
-        unfold = len(derivation.premises) if derivation.expand is None else derivation.expand
-        premises = [self.evidence(space, p) for p in derivation.premises[:unfold]]
-        premises += [Evidence(space.describe(p)) for p in derivation.premises[unfold:]]
         return Evidence(
             text=space.describe(fact_id),
             rule=derivation.rule,
             source=source,
-            premises=tuple(premises),
+            premises=self._premises(space, derivation),
             absent=derivation.absent,
         )
+
+    def _premises(self, space: Workspace, derivation: Derivation) -> tuple[Evidence, ...]:
+        """The reasons of a derived fact's premises (those past ``expand`` in words only)."""
+        unfold = len(derivation.premises) if derivation.expand is None else derivation.expand
+        premises = [self.evidence(space, p) for p in derivation.premises[:unfold]]
+        premises += [Evidence(space.describe(p)) for p in derivation.premises[unfold:]]
+        return tuple(premises)
 
 
 def _params_key(params: dict[str, Any]) -> str:
@@ -125,7 +130,10 @@ def _sort_key(consequence: Consequence) -> tuple[Any, ...]:
 
 def _sorted_rows(rows: list[tuple[str, ReportRow]]) -> tuple[ReportRow, ...]:
     """Rows by unit, period start and end, then content; identical rows once (the last by reasons)."""
-    unique = dict(sorted(rows, key=lambda entry: entry[1].because))
+    if len({text for text, _ in rows}) < len(rows):
+        # Which of identical rows stays must not depend on the order facts came in.
+        rows = sorted(rows, key=lambda entry: entry[1].because)
+    unique = dict(rows)
 
     def key(entry: tuple[str, ReportRow]) -> tuple[Any, ...]:
         text, row = entry
