@@ -171,3 +171,34 @@ FACT_GENERATORS = {"testing.py", "diff.py"}
 def test_no_source_file_mentions_the_policy(path: Path) -> None:
     expected: list[Any] = []
     assert expected == _mentions(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_evaluate_leaves_the_cycle_collector_as_it_found_it(collector_on: bool) -> None:
+    """evaluate pauses Python's cycle collector while it runs, and restores it, on or off."""
+    policy = civpolicy.load_policy(engine="native")
+    was = gc.isenabled()
+    try:
+        (gc.enable if collector_on else gc.disable)()
+        policy.evaluate(TWO_POOR_QUARTERS)
+        assert gc.isenabled() is collector_on
+        with pytest.raises(civpolicy.FactsError):
+            policy.evaluate({"units": [{"id": ""}]})
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_the_native_engine_makes_no_reference_cycles() -> None:
+    """Pausing the collector is safe: a native evaluation leaves no cyclic garbage behind."""
+    policy = civpolicy.load_policy(engine="native")
+    policy.evaluate(EXAMPLE)
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        policy.evaluate(EXAMPLE)
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()

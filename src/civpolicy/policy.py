@@ -104,15 +104,19 @@ class Policy:
     def evaluate(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
         """Every consequence that follows from the facts under this policy."""
         with _cycle_collector_paused():
-            checked = facts if isinstance(facts, Facts) else self.read_facts(facts)
-            if self.engine.session == "document":
-                sessions = [tuple(fact for unit in checked.units for fact in checked.by_unit[unit])]
-            else:
-                sessions = [checked.by_unit[unit] for unit in checked.units]
-            builder = DecisionBuilder(self.model, self.digest)
-            for facts_of_session in sessions:
-                builder.add(self.engine.run(facts_of_session))
-            return builder.decision()
+            # The workspaces are gone when _decide returns: the collector, back on, finds only the decision.
+            return self._decide(facts)
+
+    def _decide(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
+        checked = facts if isinstance(facts, Facts) else self.read_facts(facts)
+        if self.engine.session == "document":
+            sessions = [tuple(fact for unit in checked.units for fact in checked.by_unit[unit])]
+        else:
+            sessions = [checked.by_unit[unit] for unit in checked.units]
+        builder = DecisionBuilder(self.model, self.digest)
+        for facts_of_session in sessions:
+            builder.add(self.engine.run(facts_of_session))
+        return builder.decision()
 
     def evaluate_many(
         self, facts: Iterable[Mapping[str, Any] | str | Path | Facts], jobs: int = 1
@@ -134,9 +138,11 @@ class Policy:
 def _cycle_collector_paused() -> Iterator[None]:
     """Python's cycle collector off while an evaluation runs, then as it was.
 
-    An evaluation allocates many small objects and makes no reference cycles, so reference
-    counting frees all it drops; the collector would only re-scan the growing workspace
-    again and again (about a third of the time, measured in docs/benchmarks.md).
+    An evaluation allocates many small objects; the native engine makes no reference
+    cycles, so reference counting frees all it drops, and the collector would only re-scan
+    the growing workspace again and again (about a third of the time, measured in
+    docs/benchmarks.md). durable-rules' callbacks do make cycles (about 100,000 objects
+    per county of 120 units); they are collected once the evaluation is over.
     """
     if not gc.isenabled():
         yield
