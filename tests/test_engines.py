@@ -202,3 +202,21 @@ def test_the_native_engine_makes_no_reference_cycles() -> None:
     finally:
         if was:
             gc.enable()
+
+
+@pytest.mark.parametrize("example", ["county-2022.yaml", "county-2022-scores.yaml"])
+def test_the_native_engine_offers_each_combination_once(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The native engine skips the workspace's fired-set: each rule sees each combination of facts once."""
+    from civpolicy.workspace import Workspace
+
+    offered: list[tuple[str, tuple[str, ...]]] = []
+    fire = Workspace.fire
+
+    def recording(self: Workspace, plan: Any, env: Any) -> Any:
+        offered.append((plan.rule.id, tuple(env[a]["id"] for a in plan.premise_aliases)))
+        return fire(self, plan, env)
+
+    monkeypatch.setattr(Workspace, "fire", recording)
+    decision = civpolicy.load_policy(engine="native").evaluate(ROOT / "examples" / example)
+    assert decision.consequences
+    assert len(offered) == len(set(offered)) > 0

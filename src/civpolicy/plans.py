@@ -271,6 +271,8 @@ class AggregatePlan:
     output: OutputPlan
     value: Value | None = None
     """What ``sum`` adds up over the group (``$sum``, ``$mean``)."""
+    order_fields: tuple[str, ...] | None = None
+    """The fields of the group's facts that ``order_by`` names, when it names nothing else."""
 
 
 @attrs.frozen
@@ -291,6 +293,13 @@ class Plans:
         return tuple(plan for plan in self.aggregates if plan.aggregate.stratum == stratum)
 
 
+def _fields_of(exprs: tuple[Expr, ...], alias: str | None) -> tuple[str, ...] | None:
+    """The field names, if every expression is a plain reference to a field of ``alias``."""
+    if all(isinstance(e, Ref) and e.scope == alias for e in exprs):
+        return tuple(e.name for e in exprs if isinstance(e, Ref))
+    return None
+
+
 def make_plans(policy: CompiledPolicy) -> Plans:
     """Plans for every rule and aggregate of a compiled policy."""
     rules = tuple(
@@ -309,6 +318,7 @@ def make_plans(policy: CompiledPolicy) -> Plans:
             each=plan_pattern(agg.each),
             over=plan_pattern(agg.over),
             order_by=tuple(value_of(e) for e in agg.order_by),
+            order_fields=_fields_of(agg.order_by, agg.over.alias),
             value=None if agg.value is None else value_of(agg.value),
             output=plan_output(agg.output),
         )

@@ -49,14 +49,15 @@ class Firing:
 class Workspace:
     """The facts of one unit's evaluation, with provenance, and the firings so far."""
 
-    def __init__(self, plans: Plans) -> None:
+    def __init__(self, plans: Plans, offers_once: bool = False) -> None:
         self.plans = plans
         self.facts: dict[str, Fact] = {}
         self.by_type: dict[str, list[Fact]] = {}
         self.derivations: dict[str, Derivation] = {}
         self._derived_keys: set[frozenset[tuple[str, Any]]] = set()
         self.firings: list[Firing] = []
-        self._fired: set[tuple[str, tuple[str, ...]]] = set()
+        self._fired: set[tuple[str, tuple[str, ...]]] | None = None if offers_once else set()
+        """What fired, by rule and premises; None when the engine offers each combination only once."""
         self._described: dict[str, str] = {}
         self._order_keys: dict[str, tuple[Any, ...]] = {}
         self.evidence: dict[str, Any] = {}
@@ -92,10 +93,11 @@ class Workspace:
         """Give a rule's output for these facts once; return a new derived fact, if any."""
         rule = plan.rule
         premises = tuple(fact["id"] for alias in plan.premise_aliases if (fact := env.get(alias)) is not None)
-        key = (rule.id, premises)
-        if key in self._fired:
-            return None
-        self._fired.add(key)
+        if self._fired is not None:
+            key = (rule.id, premises)
+            if key in self._fired:
+                return None
+            self._fired.add(key)
         derivation = Derivation(rule.id, premises, tuple(_notes(plan, env)) if plan.absent_notes else ())
         values = plan.output.values(env, None, rule.id)
         if rule.consequence is None:
@@ -160,12 +162,15 @@ class Workspace:
         if not group:
             return None
         over_alias = plan.aggregate.over.alias or ""
+        fields = plan.order_fields
         keyed = []
         for fact in group:
-            scope = {**env, over_alias: fact}
-            keyed.append(
-                (tuple((key is None, key) for key in (value(scope, {}, None) for value in plan.order_by)), fact)
-            )
+            if fields is not None:
+                keys = [fact.get(field) for field in fields]
+            else:
+                scope = {**env, over_alias: fact}
+                keys = [value(scope, {}, None) for value in plan.order_by]
+            keyed.append((tuple([(key is None, key) for key in keys]), fact))
         best = min(key for key, _ in keyed)
         tied = [fact for key, fact in keyed if key == best]
         return tied[0] if len(tied) == 1 else min(tied, key=self.order_key)

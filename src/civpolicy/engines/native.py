@@ -225,7 +225,7 @@ class _Run:
 
     def __init__(self, engine: NativeEngine, facts: tuple[Fact, ...]) -> None:
         self.engine = engine
-        self.space = Workspace(engine.plans)
+        self.space = Workspace(engine.plans, offers_once=True)  # each combination is enumerated once
         self.indexes: list[dict[tuple[Any, ...], list[Entry]]] = [{} for _ in engine.index_ids]
         self.routes = {
             fact_type: [
