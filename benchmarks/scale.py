@@ -11,9 +11,10 @@ per unit-year, two years). A county is 120 units; a province 20,000 units (167 c
 the country 2,800 counties of 120 units, evaluated through the batch path
 (``civpolicy.batch.ordered_map``) with one process per core, each county generated
 inside its worker from its seed (so the parent never holds the population). Each run
-prints wall time, facts per second, peak memory (largest resident set of the parent and
-of any worker, from ``getrusage``), the plain-Python oracle's time on the same facts and
-the ratio. Nothing is asserted about time. Also printed: where the durable engine's time
+prints wall time, facts per second, peak memory (from ``getrusage``: this process's
+largest resident set for runs in process, the largest worker's for batch runs, whose
+parent holds one line per county in flight), the plain-Python oracle's time on the same
+facts and the ratio. Nothing is asserted about time. Also printed: where the durable engine's time
 goes, from a profile of one county.
 """
 
@@ -60,9 +61,8 @@ def oracle_rows(facts: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 
 def peak_mib() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    """This process's largest resident set so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def in_process(name: str, counties: int, engines: list[str]) -> list[dict[str, Any]]:
@@ -76,14 +76,15 @@ def in_process(name: str, counties: int, engines: list[str]) -> list[dict[str, A
     for engine in engines:
         policy = civpolicy.load_policy(engine=engine)
         started = time.perf_counter()
-        decisions = list(policy.evaluate_many(populations))
+        same = [rows(d) == e for d, e in zip(policy.evaluate_many(populations), expected, strict=True)]
         seconds = time.perf_counter() - started
-        agree = all(rows(d) == e for d, e in zip(decisions, expected, strict=True))
-        results.append(row(name, engine, counties * COUNTY_UNITS, facts, seconds, oracle_seconds, agree, 1))
+        results.append(
+            row(name, engine, counties * COUNTY_UNITS, facts, seconds, oracle_seconds, all(same), 1, peak_mib())
+        )
     return results
 
 
-def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool | None]:
+def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool | None, float]:
     """In a worker: build one county, evaluate it, and (if asked) check it against the oracle."""
     seed, check = task
     facts = build_population(COUNTY_UNITS, YEARS, seed)
@@ -96,7 +97,7 @@ def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool |
         expected = oracle_rows(facts)
         oracle_seconds = time.perf_counter() - started
         agree = rows(decision) == expected
-    return fact_count(facts), len(decision.consequences), seconds, oracle_seconds, agree
+    return fact_count(facts), len(decision.consequences), seconds, oracle_seconds, agree, peak_mib()
 
 
 def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool) -> dict[str, Any]:
@@ -106,21 +107,33 @@ def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool)
     started = time.perf_counter()
     facts = engine_seconds = oracle_seconds = 0.0
     agree = True
-    for count, _, seconds, o_seconds, ok in batch.ordered_map(
+    worker_peak = 0.0
+    for count, _, seconds, o_seconds, ok, peak in batch.ordered_map(
         _county_task, ((seed, check) for seed in range(counties)), jobs, policy.origin
     ):
         facts += count
         engine_seconds += seconds
         oracle_seconds += o_seconds
         agree = agree and ok is not False
+        worker_peak = max(worker_peak, peak)
     wall = time.perf_counter() - started
-    result = row(name, engine, counties * COUNTY_UNITS, int(facts), wall, oracle_seconds / jobs, agree, jobs)
+    result = row(
+        name, engine, counties * COUNTY_UNITS, int(facts), wall, oracle_seconds / jobs, agree, jobs, worker_peak
+    )
     result["cpu_engine_seconds"] = engine_seconds
     return result
 
 
 def row(
-    name: str, engine: str, units: int, facts: int, seconds: float, oracle_seconds: float, agree: bool, jobs: int
+    name: str,
+    engine: str,
+    units: int,
+    facts: int,
+    seconds: float,
+    oracle_seconds: float,
+    agree: bool,
+    jobs: int,
+    peak: float,
 ) -> dict[str, Any]:
     return {
         "population": name,
@@ -131,7 +144,7 @@ def row(
         "oracle": oracle_seconds,
         "agree": agree,
         "jobs": jobs,
-        "peak": peak_mib(),
+        "peak": peak,
     }
 
 
@@ -229,9 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         "--agree", type=int, default=0, help="also N units where both engines and the oracle must agree"
     )
     parser.add_argument("--jobs", type=int, default=batch.default_jobs())
+    parser.add_argument("--skip-province", action="store_true", help="leave out the county and province runs")
     args = parser.parse_args(argv)
     engines = ["native"] + (["durable"] if durable_available() else [])
-    results = in_process("county", 1, engines) + in_process("province", PROVINCE_COUNTIES, engines)
+    results = []
+    if not args.skip_province:
+        results += in_process("county", 1, engines) + in_process("province", PROVINCE_COUNTIES, engines)
     if args.agree:
         counties = -(-args.agree // COUNTY_UNITS)
         results += [
@@ -243,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     print("\nwall s: evaluate_many (in process) or the batch path with `jobs` processes; oracle s: the plain-Python")
     print(
-        "reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS."
+        "reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS (of a worker, for batch runs)."
     )
     phases(PHASE_COUNTIES, engines)
     if "durable" in engines:
