@@ -220,3 +220,56 @@ def test_the_native_engine_offers_each_combination_once(example: str, monkeypatc
     decision = civpolicy.load_policy(engine="native").evaluate(ROOT / "examples" / example)
     assert decision.consequences
     assert len(offered) == len(set(offered)) > 0
+
+
+NULL_JOINS = """\
+derived:
+  tagged:
+    description: {zh: 测试, en: a fact whose tag is null}
+    source: 二（四）2
+    text: 季度考评被评定为“差”的文明单位，停发该单位一个季度文明单位奖金。
+    says: "{unit} tagged {tag}"
+    rules:
+      - id: tagged.null
+        when:
+          - unit as u: {}
+        then: {unit: $u.unit, tag: null}
+  paired:
+    description: {zh: 测试, en: two facts joined on a null tag}
+    source: 二（四）2
+    text: 季度考评被评定为“差”的文明单位，停发该单位一个季度文明单位奖金。
+    says: "{unit} paired"
+    rules:
+      - id: paired.on_tag
+        when:
+          - tagged as a: {}
+          - tagged as b: {unit: $a.unit, tag: $a.tag}
+        then: {unit: $a.unit}
+  alone:
+    description: {zh: 测试, en: no other fact with the same null tag}
+    source: 二（四）2
+    text: 季度考评被评定为“差”的文明单位，停发该单位一个季度文明单位奖金。
+    says: "{unit} alone"
+    rules:
+      - id: alone.on_tag
+        when:
+          - unit as u: {}
+          - tagged as a: {unit: $u.unit}
+          - no tagged: {unit: $u.unit, tag: $a.tag}
+        then: {unit: $u.unit}
+reports:
+  paired: {fact: paired, description: {zh: t, en: t}, fields: [unit]}
+  alone: {fact: alone, description: {zh: t, en: t}, fields: [unit]}
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_null_value_joins_nothing(engine: str, tmp_path: Path) -> None:
+    """Between facts, a null (or missing) field equals nothing: no pair, and the absent fact is absent."""
+    from policy_copies import copy_policy
+
+    folder = copy_policy(tmp_path / "policy")
+    (folder / "null_joins.yaml").write_text(NULL_JOINS, encoding="utf-8")
+    decision = civpolicy.load_policy(folder, engine=engine).evaluate({"units": [{"id": "a"}]})
+    assert decision.to_dict()["paired"] == []
+    assert [row["unit"] for row in decision.to_dict()["alone"]] == ["a"]

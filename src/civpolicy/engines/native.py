@@ -67,32 +67,40 @@ def _fact_key(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
     return lambda fact: _key(map(fact.get, fields))
 
 
-def _probe(sources: tuple[tuple[str, str], ...]) -> Callable[[Env], tuple[Any, ...]]:
-    """The key that facts found so far ask of the next pattern."""
+def _probe(sources: tuple[tuple[str, str], ...]) -> Callable[[Env], tuple[Any, ...] | None]:
+    """The key that facts found so far ask of the next pattern; None (no fact) when a value is null.
+
+    A missing or null field equals nothing in a join between facts, as in durable-rules.
+    """
     if not sources:
         return _no_key
     if len(sources) == 1:
         ((alias, field),) = sources
 
-        def one(env: Env) -> tuple[Any, ...]:
+        def one(env: Env) -> tuple[Any, ...] | None:
             fact = env[alias]
             value = None if fact is None else fact.get(field)
+            if value is None:
+                return None
             return ((bool, value),) if value.__class__ is bool else (value,)
 
         return one
     if len(sources) == 2:
         (first, first_field), (second, second_field) = sources
 
-        def two(env: Env) -> tuple[Any, ...]:
+        def two(env: Env) -> tuple[Any, ...] | None:
             x, y = env[first], env[second]
             a = None if x is None else x.get(first_field)
             b = None if y is None else y.get(second_field)
+            if a is None or b is None:
+                return None
             return ((bool, a) if a.__class__ is bool else a, (bool, b) if b.__class__ is bool else b)
 
         return two
 
-    def many(env: Env) -> tuple[Any, ...]:
-        return _key((None if (fact := env[alias]) is None else fact.get(field)) for alias, field in sources)
+    def many(env: Env) -> tuple[Any, ...] | None:
+        values = [None if (fact := env[alias]) is None else fact.get(field) for alias, field in sources]
+        return None if None in values else _key(values)
 
     return many
 
@@ -108,8 +116,8 @@ class Step:
     """(alias, field) of bound facts whose values make the key, in the index's field order."""
     index_id: int = -1
     """The index's number in a run."""
-    probe: Callable[[Env], tuple[Any, ...]] = _no_key
-    """The key to look up, from the facts bound so far."""
+    probe: Callable[[Env], tuple[Any, ...] | None] = _no_key
+    """The key to look up, from the facts bound so far (None: no fact can match)."""
 
 
 @attrs.frozen
@@ -295,7 +303,10 @@ class _Run:
             index, probe, alias = self.indexes[step.index_id], step.probe, step.alias
             extended: list[Env] = []
             for env in envs:
-                found = [fact for serial, fact in index.get(probe(env), ()) if serial < stop]
+                key = probe(env)
+                if key is None:
+                    continue
+                found = [fact for serial, fact in index.get(key, ()) if serial < stop]
                 if len(found) == 1:
                     env[alias] = found[0]
                     extended.append(env)
@@ -307,6 +318,7 @@ class _Run:
         return envs
 
     def absent(self, plan: RulePlan, step: Step, env: Env) -> bool:
-        bucket = self.indexes[step.index_id].get(step.probe(env), ())
+        key = step.probe(env)
+        bucket = () if key is None else self.indexes[step.index_id].get(key, ())
         checks = plan.patterns[step.position].checks
         return not any(all(check(fact, env) for check in checks) for _, fact in bucket)
