@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -110,13 +109,3 @@ def canonical_json(value: Any) -> str:
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def merge(consequences: Iterable[tuple[tuple[Any, ...], Consequence]]) -> tuple[Consequence, ...]:
-    """One consequence per identity (the one with the earliest evidence), in contract order."""
-    chosen: dict[tuple[str, str, str, str], tuple[tuple[Any, ...], Consequence]] = {}
-    for rank, consequence in consequences:
-        key = consequence.identity()
-        if key not in chosen or rank < chosen[key][0]:
-            chosen[key] = (rank, consequence)
-    return tuple(sorted((c for _, c in chosen.values()), key=Consequence.sort_key))

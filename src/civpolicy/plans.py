@@ -192,15 +192,6 @@ class PatternPlan:
         """The join key a fact must have to go with the facts found so far."""
         return tuple(_keyed(value(env, {}, None)) for value in self.join_values)
 
-    def fits(self, fact: Fact, env: Env) -> bool:
-        """The full test of a fact against the pattern (for aggregates and absent facts)."""
-        return (
-            fact["type"] == self.pattern.fact_type
-            and self.accepts(fact)
-            and self.key_of(fact) == self.key_for(env)
-            and all(check(fact, env) for check in self.checks)
-        )
-
 
 def _keyed(value: Any) -> Any:
     """A join-key component that keeps booleans apart from numbers."""

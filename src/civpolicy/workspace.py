@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from civpolicy.decision import Evidence
 from civpolicy.errors import EngineError
 from civpolicy.expressions import plain_number, show
 from civpolicy.facts import Fact, canonical
@@ -60,7 +61,7 @@ class Workspace:
         """What fired, by rule and premises; None when the engine offers each combination only once."""
         self._described: dict[str, str] = {}
         self._order_keys: dict[str, tuple[Any, ...]] = {}
-        self.evidence: dict[str, Any] = {}
+        self.evidence: dict[str, Evidence] = {}
         """Each fact's reasons once told (filled by whoever tells them)."""
 
     def _store(self, fact: Fact) -> Fact:
