@@ -11,6 +11,7 @@ import pytest
 
 import civpolicy
 from civpolicy.errors import FactsError, LocatedError, Problem
+from policy_copies import copy_policy
 
 UNIT = "units:\n  - {id: a, civilized_unit: true}\n"
 """A facts file's first two lines: one civilized unit ``a``."""
@@ -363,6 +364,31 @@ def test_defaults_fill_absent_fields(policy: civpolicy.Policy) -> None:
         "seq": 0,
     }
     assert expected == unit
+
+
+DEADLINES = """\
+inputs:
+  deadline:
+    from: deadlines
+    description: {zh: 整改期限, en: A deadline for rectification}
+    says: "{unit} must rectify by {due}"
+    key: [unit, due]
+    fields:
+      unit: {type: unit, required: true}
+      due: {type: period, kinds: [quarter], required: true}
+"""
+
+
+def test_a_period_field_not_called_period_holds_its_label(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    (folder / "deadlines.yaml").write_text(DEADLINES, encoding="utf-8")
+    policy = civpolicy.load_policy(folder, engine="native")
+    facts = policy.read_facts({"units": [{"id": "a"}], "deadlines": [{"unit": "a", "due": "2022-Q3"}]})
+    (deadline,) = (fact for fact in facts.by_unit["a"] if fact["type"] == "deadline")
+    assert {"type": "deadline", "unit": "a", "due": "2022-Q3", "seq": 0} == deadline
+    (problem,) = problems_of(policy, {"units": [{"id": "a"}], "deadlines": [{"unit": "a", "due": "2022-07"}]})
+    assert "deadlines[0].due" == problem.path
+    assert "quarter" in problem.message
 
 
 def test_null_units_is_no_units(policy: civpolicy.Policy, tmp_path: Path) -> None:

@@ -129,7 +129,7 @@ class _ItemReader:
         self.r = r
         self.vocabularies = vocabularies
         self.origins: dict[int, tuple[Any, int, str]] = {}
-        """Where each fact was read: (list, index, path), for problems found across items."""
+        """Where each fact was read: (list, index, the list's key), for problems found across items."""
 
     def check_total(self, spec: m.InputFact, facts: list[Fact]) -> None:
         """Each group's values of the field must add up to the declared total."""
@@ -141,10 +141,10 @@ class _ItemReader:
         for group_key, members in sorted(groups.items(), key=lambda item: repr(item[0])):
             total = sum((Fraction(str(f.get(field) or 0)) for f in members), Fraction(0))
             if abs(total - Fraction(str(wanted))) > Fraction(1, 10**9):
-                items, index, path = self.origins[id(members[0])]
+                items, index, key = self.origins[id(members[0])]
                 what = ", ".join(f"{name} {value}" for name, value in zip(per, group_key, strict=True))
                 message = f"the {field}s of {what} add up to {float(total):g}, not {wanted:g}"
-                self.r.problem(items, index, path, message)
+                self.r.problem(items, index, f"{key}[{index}]", message)
 
     def check_needed(self, spec: m.InputFact, units: list[Fact], facts: list[Fact]) -> None:
         """Every unit meeting the conditions needs at least one fact of this kind."""
@@ -153,13 +153,13 @@ class _ItemReader:
         having = {fact["unit"] for fact in facts}
         for unit in units:
             if all(unit.get(name) == value for name, value in conditions) and unit["unit"] not in having:
-                items, index, path = self.origins[id(unit)]
+                items, index, key = self.origins[id(unit)]
                 wanted = ", ".join(f"{name} {value}" for name, value in conditions)
                 message = (
                     f"unit {unit['unit']} ({wanted}) has no {spec.source_key}: "
                     f"once {when} are given, every such unit needs them"
                 )
-                self.r.problem(items, index, path, message)
+                self.r.problem(items, index, f"{key}[{index}]", message)
 
     def read_list(self, top: Any, spec: m.InputFact, known_units: set[str] | None) -> list[Fact]:
         r, key = self.r, spec.source_key
@@ -171,6 +171,7 @@ class _ItemReader:
             r.problem(top, key, key, f"must be a list (got {got})")
             return []
         seen: dict[tuple[Any, ...], tuple[Fact, int]] = {}
+        """Each identity's first fact, and its index in the list."""
         result = []
         fast = self._fast_reader(spec, known_units)
         for index, item in enumerate(items):
@@ -185,19 +186,20 @@ class _ItemReader:
                 fact = self.read_item(data, spec, path, known_units)
             if fact is None:
                 continue
-            self.origins[id(fact)] = (items, index, f"{key}[{index}]")
+            self.origins[id(fact)] = (items, index, key)
             if spec.key is None:
                 result.append(fact)
                 continue
             identity = tuple(fact[k] for k in spec.key)
             if identity in seen:
-                first, line = seen[identity]
+                first, first_index = seen[identity]
                 if canonical(first) != canonical(fact):
+                    line = items.mark_of(first_index)[0] if hasattr(items, "mark_of") else first_index + 1
                     what = ", ".join(f"{k} {fact[k]}" for k in spec.key)
                     message = f"conflicts with the {spec.name} at line {line} for the same {what}"
                     r.problem(items, index, f"{key}[{index}]", message)
                 continue
-            seen[identity] = (fact, items.mark_of(index)[0] if hasattr(items, "mark_of") else index + 1)
+            seen[identity] = (fact, index)
             result.append(fact)
         return result
 
@@ -205,30 +207,34 @@ class _ItemReader:
         """A reader for well-formed items: a fact, or None to take the slow path that explains."""
         allowed = frozenset(f.name for f in spec.fields)
         required = frozenset(f.name for f in spec.fields if f.required)
-        checks = [(f, self._fast_check(f, known_units)) for f in spec.fields]
+        # (given name, fact field, default, check, whether the value is a period's fields to merge)
+        fields = [
+            (f.name, f.target, f.default, self._fast_check(f, known_units), f.type == "period" and f.target == "period")
+            for f in spec.fields
+        ]
         name = spec.name
 
         def read(item: Any) -> Fact | None:
             if not isinstance(item, dict) or not allowed.issuperset(item) or not required.issubset(item):
                 return None
             fact: Fact = {"type": name}
-            for field, check in checks:
-                if field.name not in item:
-                    fact[field.target] = field.default
+            for given, target, default, check, merge in fields:
+                if given not in item:
+                    fact[target] = default
                     continue
-                value = check(item[field.name])
+                value = check(item[given])
                 if value is _INVALID:
                     return None
-                if field.type == "period" and field.target == "period":
+                if merge:
                     fact.update(value)
                 else:
-                    fact[field.target] = value
+                    fact[target] = value
             return fact
 
         return read
 
     def _fast_check(self, field: m.InputField, known_units: set[str] | None) -> Callable[[Any], Any]:
-        """A check of one field's value: the value (period fields for a period) or _INVALID."""
+        """A check of one field's value: the value (a period's fields, when they join the fact) or _INVALID."""
         kind = field.type
         if kind in ("text", "unit"):
             units = known_units if kind == "unit" else None
@@ -249,6 +255,7 @@ class _ItemReader:
             return number
         if kind == "period":
             kinds = set(field.kinds)
+            merge = field.target == "period"  # the period's fields join the fact; else its label is the value
 
             def period(v: Any) -> Any:
                 try:
@@ -257,7 +264,7 @@ class _ItemReader:
                     return _INVALID
                 if fields is None or (kinds and fields["period_kind"] not in kinds):
                     return _INVALID
-                return dict(fields)
+                return fields if merge else fields["period"]
 
             return period
         allowed = set(field.values) or {term.id for term in self.vocabularies.get(field.vocabulary or "", ())}
