@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pytest
@@ -198,6 +199,43 @@ BAD = {
         "units:\n  - {id: a}\nunits:\n  - {id: b}\n", 3, 1, "", "duplicate key 'units' (first at line 1)"
     ),
     "syntax-error": Bad("units: [\n", 2, 1, "", "not valid YAML: expected the node content, but found '<stream end>'"),
+    "control-character": Bad(
+        'units:\n  - {id: a, name: "x\x01y"}\n',
+        2,
+        21,
+        "",
+        "not valid YAML: character 0x0001 is not allowed in a YAML file",
+    ),
+    "bad-tagged-float": Bad(
+        "units:\n  - {id: a, name: !!float 15a}\n", 2, 19, "", "not valid YAML: cannot read '15a' as float"
+    ),
+    "bad-tagged-bool": Bad(
+        "units:\n  - {id: a, name: !!bool maybe}\n", 2, 19, "", "not valid YAML: cannot read 'maybe' as bool"
+    ),
+    "nested-too-deeply": Bad(
+        "units:\n  - {id: a, name: " + "[" * 3000 + "]" * 3000 + "}\n", 1, 1, "", "not valid YAML: nested too deeply"
+    ),
+    "too-many-digits": Bad(
+        "units:\n  - {id: a, headcount: " + "9" * 5000 + "}\n",
+        2,
+        24,
+        "",
+        "not valid YAML: cannot read '" + "9" * 36 + "... as int",
+    ),
+    "huge-number-above-maximum": Bad(
+        "units:\n  - {id: a, base_quota: 1" + "0" * 400 + "}\n",
+        2,
+        25,
+        "units[0].base_quota",
+        "must be between 0 and 100 (got 1" + "0" * 36 + "...)",
+    ),
+    "period-before-year-1000": Bad(
+        UNIT + "evaluations:\n  - {unit: a, period: '0999', grade: poor}\n",
+        4,
+        23,
+        "evaluations[0].period",
+        "not a period: '0999' (expected 2022, 2022-H1, 2022-Q3 or 2022-05)",
+    ),
     "python-tag": Bad(
         "units: !!python/object/apply:os.getcwd []\n",
         1,
@@ -314,6 +352,69 @@ def test_a_bad_json_facts_file_is_located(policy: civpolicy.Policy, tmp_path: Pa
     path = write(tmp_path, text, "facts.json")
     expected = [(1, text.index('"pooor"') + 1, "evaluations[0].grade")]
     assert expected == [(p.line, p.column, p.path) for p in problems_of(policy, path)]
+
+
+@pytest.mark.parametrize(
+    "dump",
+    [
+        lambda facts: json.dumps(facts, indent="\t"),
+        lambda facts: json.dumps(facts).replace(": 15", ": 1.5E+1"),
+        lambda facts: json.dumps(facts, ensure_ascii=True),
+    ],
+    ids=["tab-indented", "exponents", "escaped"],
+)
+def test_json_as_json_writers_write_it(policy: civpolicy.Policy, tmp_path: Path, dump: Any) -> None:
+    """Tabs, numbers with exponents and escaped non-BMP characters read as JSON says."""
+    facts = json.loads(json.dumps(FACTS).replace('"a"', '"a\U0001f600"'))
+    path = write(tmp_path, dump(facts), "facts.json")
+    assert policy.evaluate(facts).to_json() == policy.evaluate(path).to_json()
+    assert ("a\U0001f600",) == policy.read_facts(path).units
+
+
+LONE_SURROGATE = "text with a lone UTF-16 surrogate (an escape like \\ud83d without its pair)"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ('{"units": [{"id": "a",}]}', 1, 23, "not valid JSON: Expecting property name enclosed in double quotes"),
+        ('{\n  "units": [{"id": "a\u0000"}]}', 2, 22, "not valid JSON: Invalid control character"),
+        ('{"units": [{"id": "a\\ud83d"}]}', 1, 19, LONE_SURROGATE),
+        ('{"units": [' * 3000, 1, 1, "not valid JSON: nested too deeply"),
+    ],
+    ids=["trailing-comma", "control-character", "lone-surrogate", "nested-too-deeply"],
+)
+def test_bad_json_is_located(
+    policy: civpolicy.Policy, tmp_path: Path, text: str, line: int, column: int, message: str
+) -> None:
+    path = write(tmp_path, text, "facts.json")
+    assert [(line, column, message)] == [(p.line, p.column, p.message) for p in problems_of(policy, path)]
+
+
+def test_a_whole_number_written_with_a_point_is_the_same_number(policy: civpolicy.Policy) -> None:
+    """50.0 and 50 are one score: the same item twice is one item, and reads as 50."""
+    scores = [{"unit": "a", "period": "2022", "score": 50}, {"unit": "a", "period": "2022", "score": 50.0}]
+    for given in (scores, scores[::-1]):
+        facts = policy.read_facts({"units": [{"id": "a"}], "scores": given})
+        assert [50] == [f["score"] for f in facts.by_unit["a"] if f["type"] == "score"]
+        assert int is next(f["score"] for f in facts.by_unit["a"] if f["type"] == "score").__class__
+
+
+def test_an_item_with_an_unknown_field_has_its_other_problems_told_too(policy: civpolicy.Policy) -> None:
+    facts = {"units": [{"id": "a"}], "evaluations": [{"unit": "a", "period": "2022-Q9", "grade": "pour", "x": 1}]}
+    paths = sorted(p.path for p in problems_of(policy, facts))
+    assert ["evaluations[0].grade", "evaluations[0].period", "evaluations[0].x"] == paths
+
+
+def test_a_conflict_in_a_mapping_names_the_first_item_by_its_place(policy: civpolicy.Policy) -> None:
+    evaluations = [{"unit": "a", "period": "2022", "grade": g} for g in ("poor", "good")]
+    (problem,) = problems_of(policy, {"units": [{"id": "a"}], "evaluations": evaluations})
+    expected = ("evaluations[1]", "conflicts with the evaluation at evaluations[0] for the same unit a, period 2022")
+    assert expected == (problem.path, problem.message)
+
+
+def test_any_mapping_will_do(policy: civpolicy.Policy) -> None:
+    assert policy.evaluate(FACTS).to_json() == policy.evaluate(MappingProxyType(FACTS)).to_json()
 
 
 def test_a_mapping_passed_directly_works(policy: civpolicy.Policy, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def test_parse_each_kind(text: object, kind: str, start: int, months: int) -> No
 
 @pytest.mark.parametrize(
     "label",
-    ["2022", "1999", "0999", "2022-H1", "2022-H2", "2023-Q1", "2022-Q4", "2022-01", "2022-09", "2022-10", "2022-12"],
+    ["2022", "1999", "1000", "9999", "2022-H1", "2022-H2", "2023-Q1", "2022-Q4", "2022-01", "2022-09", "2022-12"],
 )
 def test_labels_round_trip(label: str) -> None:
     assert label == parse_period(label).label
@@ -141,6 +141,10 @@ def _not_text(text: object) -> str:
         (None, _not_text(None)),
         (2022.0, _not_text(2022.0)),
         (["2022"], _not_text(["2022"])),
+        ("0999", _not_a_period("0999")),
+        ("0000-Q1", _not_a_period("0000-Q1")),
+        ("\uff12\uff10\uff12\uff12-Q1", _not_a_period("\uff12\uff10\uff12\uff12-Q1")),
+        ("2022-\u0660\u0665", _not_a_period("2022-\u0660\u0665")),
     ],
     ids=[
         "quarter-5",
@@ -161,6 +165,10 @@ def _not_text(text: object) -> str:
         "none",
         "float",
         "list",
+        "year-before-1000",
+        "year-0",
+        "full-width-digits",
+        "arabic-indic-month",
     ],
 )
 def test_invalid_periods_raise(text: object, message: str) -> None:

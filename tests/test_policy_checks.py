@@ -138,3 +138,88 @@ def test_coverage_finds_a_rule_no_test_fires(capsys: pytest.CaptureFixture[str])
 def test_a_missing_scenario_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert 2 == main(["test", str(ROOT / "policy"), str(tmp_path / "nowhere")])
     assert "no such scenario file or folder" in capsys.readouterr().err
+
+
+def extra_input(fields: str) -> str:
+    """An ``inputs:`` file with one list, ``deadlines``, of these fields (YAML flow mappings)."""
+    return (
+        "inputs:\n  deadline:\n    from: deadlines\n    description: {zh: 整改期限, en: A deadline}\n"
+        '    says: "{unit} has a deadline"\n    fields:\n      unit: {type: unit, required: true}\n' + fields
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ("      who: {type: text, as: unit}\n", "fills the fact field 'unit', as unit does"),
+        ("      type: {type: text}\n", "cannot fill 'type': civpolicy gives every fact that field"),
+        (
+            "      period: {type: period}\n      year: {type: year}\n",
+            "cannot fill 'year': the fact's period gives that field",
+        ),
+        (
+            "      due: {type: period, kinds: [monthly]}\n",
+            "no period kind 'monthly'; one of year, half, quarter, month (did you mean 'month'?)",
+        ),
+        ("      due: {type: text, kinds: [month]}\n", "'kinds' is for period fields"),
+        ("      pick: {type: choice, values: [1, 2]}\n", "the values of a choice are text (quote a number: '1')"),
+        (
+            "      pick: {type: choice, values: [a], vocabulary: grades}\n",
+            "a choice takes 'values' or 'vocabulary', not both",
+        ),
+        ("      note: {type: text, minimum: 1}\n", "'minimum' and 'maximum' are for integer and number fields"),
+        ("      days: {type: integer, minimum: 0, default: -5}\n", "default must be at least 0 (got -5)"),
+        (
+            "      grade: {type: choice, vocabulary: grades, default: excellent}\n",
+            "default must be one of good, medium, poor (got 'excellent')",
+        ),
+        (
+            "      period: {type: period, default: 2022-Q5}\n",
+            "default not a period: '2022-Q5' (expected 2022, 2022-H1, 2022-Q3 or 2022-05)",
+        ),
+    ],
+    ids=[
+        "two-fields-one-target",
+        "reserved-field",
+        "field-the-period-gives",
+        "unknown-period-kind",
+        "kinds-on-text",
+        "number-choices",
+        "values-and-vocabulary",
+        "minimum-on-text",
+        "default-below-minimum",
+        "default-not-a-choice",
+        "default-not-a-period",
+    ],
+)
+def test_an_input_field_that_cannot_be_read_as_declared_is_refused(
+    policy_dir: Path, fields: str, message: str
+) -> None:
+    (policy_dir / "deadlines.yaml").write_text(extra_input(fields), encoding="utf-8")
+    assert [message] == messages(policy_dir)
+
+
+def test_a_default_period_gives_the_fact_its_period_fields(policy_dir: Path) -> None:
+    (policy_dir / "deadlines.yaml").write_text(
+        extra_input("      period: {type: period, default: 2022-Q3}\n      until: {type: period, default: 2023}\n"),
+        encoding="utf-8",
+    )
+    policy = civpolicy.load_policy(policy_dir, engine="native")
+    facts = policy.read_facts({"units": [{"id": "a"}], "deadlines": [{"unit": "a"}]})
+    (deadline,) = (fact for fact in facts.by_unit["a"] if fact["type"] == "deadline")
+    assert ("2022-Q3", "quarter", 2022, "2023") == (
+        deadline["period"],
+        deadline["period_kind"],
+        deadline["year"],
+        deadline["until"],
+    )
+
+
+def test_an_upper_bound_alone_is_said_as_one(policy_dir: Path) -> None:
+    (policy_dir / "deadlines.yaml").write_text(
+        extra_input("      days: {type: integer, maximum: 5}\n"), encoding="utf-8"
+    )
+    policy = civpolicy.load_policy(policy_dir, engine="native")
+    with pytest.raises(civpolicy.FactsError) as caught:
+        policy.read_facts({"units": [{"id": "a"}], "deadlines": [{"unit": "a", "days": 9}]})
+    assert ["must be at most 5 (got 9)"] == [p.message for p in caught.value.problems]

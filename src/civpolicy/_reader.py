@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from civpolicy._yaml import MarkedMap, mark_of
@@ -33,6 +34,15 @@ def is_a(value: Any, kind: type | tuple[type, ...]) -> bool:
     return isinstance(value, kinds)
 
 
+def is_number(value: Any, whole: bool) -> bool:
+    """A whole number (or, unless ``whole``, any finite number); a boolean is not one."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return not whole and isinstance(value, float) and math.isfinite(value)
+
+
 class Reader:
     """Collects problems for one file, each with the line and column of the field."""
 
@@ -52,9 +62,9 @@ class Reader:
 
     def mapping(self, value: Any, container: Any, key: Any, path: str) -> MarkedMap | None:
         """``value`` if it is a mapping, else a problem and None."""
-        if isinstance(value, dict):
-            return value if isinstance(value, MarkedMap) else _wrap(value)
-        self.problem(container, key, path, f"must be a mapping (got {_got(value)})")
+        if isinstance(value, Mapping):
+            return value if isinstance(value, MarkedMap) else MarkedMap(value)
+        self.problem(container, key, path, f"must be a mapping (got {got(value)})")
         return None
 
     def keys(self, data: MarkedMap, path: str, allowed: Iterable[str], required: Iterable[str] = ()) -> bool:
@@ -78,7 +88,7 @@ class Reader:
             return default
         value = data[key]
         if not is_a(value, kind):
-            self.problem(data, key, f"{path}.{key}", f"must be {type_name(kind)} (got {_got(value)})")
+            self.problem(data, key, f"{path}.{key}", f"must be {type_name(kind)} (got {got(value)})")
             return default
         return value
 
@@ -96,11 +106,8 @@ class Reader:
         return (zh, en)
 
 
-def _wrap(value: dict[Any, Any]) -> MarkedMap:
-    return MarkedMap(value)
-
-
-def _got(value: Any) -> str:
+def got(value: Any) -> str:
+    """A value as a message quotes it: its repr, cut at 40 characters."""
     if value is None:
         return "nothing"
     text = repr(value)

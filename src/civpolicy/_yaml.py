@@ -1,14 +1,19 @@
-"""Strict safe YAML loading that keeps line marks and rejects duplicate keys.
+r"""Strict safe YAML loading that keeps line marks and rejects duplicate keys.
 
 Mappings load as :class:`MarkedMap` and sequences as :class:`MarkedSeq`: plain ``dict``
 and ``list`` subclasses that remember where each key and item stood, so that every
 later check can name the file, line and column of what it rejects.
 Dates stay strings (``2022-03-06`` is not turned into a date), and nothing but the
-safe YAML tags is constructed.
+safe YAML tags is constructed. A file named ``*.json`` is read as JSON: it must be valid
+JSON (checked first by the ``json`` module, whose line and column a syntax error names),
+and its numbers with exponents are numbers, its tabs whitespace. An escaped pair of UTF-16
+surrogates (``\ud83d\ude00``) is the one character it stands for; a lone one is a problem.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import yaml
@@ -68,6 +73,29 @@ class _StrictLoader(yaml.SafeLoader):
         self.filename = filename
         self.problems: list[Problem] = []
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value, or a located error when a tagged scalar cannot be read (``!!int 4o``)."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            what = _short(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {what} as {tag}", node.start_mark
+            ) from None
+
+    def construct_text(self, node: yaml.ScalarNode) -> str:
+        text = str(self.construct_scalar(node))
+        if _SURROGATE.search(text) is None:
+            return text
+        try:
+            return text.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            line, column = _mark(node)
+            message = "text with a lone UTF-16 surrogate (an escape like \\ud83d without its pair)"
+            self.problems.append(Problem(self.filename, line, column, message))
+            return text
+
     def construct_marked_map(self, node: yaml.MappingNode) -> MarkedMap:
         self.flatten_mapping(node)
         result = MarkedMap()
@@ -112,23 +140,71 @@ _StrictLoader.add_constructor(
     "tag:yaml.org,2002:seq",
     _StrictLoader.construct_marked_seq,
 )
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_text)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _JsonLoader(_StrictLoader):
+    """The strict loader for a JSON document: ``1e2`` and ``1.5E-1`` are numbers, as in JSON."""
+
+
+_JsonLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+$"),
+    list("-0123456789"),
+)
 
 
 def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML (or JSON) document; return the data and the problems found.
+    """Parse one YAML (or, for ``*.json``, JSON) document; return the data and the problems found.
 
     A syntax error is returned as a single problem with ``None`` as data.
     """
-    loader = _StrictLoader(text, filename)
+    loader_class = _StrictLoader
+    if filename.lower().endswith(".json"):
+        problem = _json_problem(text, filename)
+        if problem is not None:
+            return None, [problem]
+        # Valid JSON has tabs only between tokens, where YAML wants spaces: same columns.
+        text, loader_class = text.replace("\t", " "), _JsonLoader
+    loader = None
     try:
+        loader = loader_class(text, filename)
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = f"not valid YAML: {error.problem or error.context}"
         return None, [Problem(filename, line, column, message)]
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        message = f"not valid YAML: character {error.character:#06x} is not allowed in a YAML file"
+        return None, [Problem(filename, line, column, message)]
     except yaml.YAMLError as error:
         return None, [Problem(filename, 1, 1, f"not valid YAML: {error}")]
+    except RecursionError:
+        return None, [Problem(filename, 1, 1, "not valid YAML: nested too deeply")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, loader.problems
+
+
+def _json_problem(text: str, filename: str) -> Problem | None:
+    """The syntax error of a JSON document, located, or None if it is valid JSON."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return Problem(filename, error.lineno, error.colno, f"not valid JSON: {error.msg.removesuffix(' at')}")
+    except ValueError as error:  # e.g. an integer of more digits than Python reads
+        return Problem(filename, 1, 1, f"not valid JSON: {error}")
+    except RecursionError:
+        return Problem(filename, 1, 1, "not valid JSON: nested too deeply")
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from civpolicy import model as m
 from civpolicy.errors import Problem
 from civpolicy.expressions import TOTALS, Call, Const, Ref, Template, did_you_mean, references
-from civpolicy.periods import Period
+from civpolicy.facts import value_problem
+from civpolicy.periods import KINDS, Period
 
 PERIOD_FIELDS = tuple(Period(0, 12).fields())
 """The fields a fact gains from its ``period``: kind, year, ordinal, previous, start, end, months."""
@@ -77,6 +78,7 @@ class _Checker:
             for key in spec.key or ():
                 if key not in targets:
                     self.report(where, line, f"inputs.{name}.key", f"key field {key!r} is not a field of {name}")
+            self.check_input_fields(name, spec)
             for field in spec.fields:
                 if field.vocabulary and field.vocabulary not in self.policy.vocabularies:
                     hint = did_you_mean(field.vocabulary, self.policy.vocabularies)
@@ -94,6 +96,28 @@ class _Checker:
                         "a choice needs 'values' or 'vocabulary'",
                     )
             self.check_template(spec.says, self.fields[name], where, line, f"inputs.{name}.says")
+
+    def check_input_fields(self, name: str, spec: m.InputFact) -> None:
+        """Field settings fit the type; a default is a value the field could be given; one field per fact field."""
+        filled: dict[str, str] = {}
+        period_given = any(f.type == "period" and f.target == "period" for f in spec.fields)
+        for field in spec.fields:
+            problems = []
+            target = field.target
+            if target in filled:
+                problems.append(f"fills the fact field {target!r}, as {filled[target]} does")
+            filled.setdefault(target, field.name)
+            if target in RESERVED_FIELDS:
+                problems.append(f"cannot fill {target!r}: civpolicy gives every fact that field")
+            elif period_given and target in PERIOD_FIELDS and target != "period":
+                problems.append(f"cannot fill {target!r}: the fact's period gives that field")
+            problems += _setting_problems(field)
+            if field.default is not None and not problems:
+                wrong = value_problem(field, field.default, self.policy.vocabularies)
+                if wrong is not None:
+                    problems.append(f"default {wrong}")
+            for problem in problems:
+                self.report(spec.file, field.line or spec.line, f"inputs.{name}.fields.{field.name}", problem)
 
     def check_derived(self) -> None:
         for name, derived in self.policy.derived.items():
@@ -318,3 +342,26 @@ def _citations(policy: m.PolicyModel) -> Iterable[tuple[str, int, str, m.Citatio
 
 
 __all__ = ["PERIOD_FIELDS", "Call", "Const", "cross_check", "fact_fields"]
+
+
+RESERVED_FIELDS = ("type", "seq", "id")
+"""Fact fields civpolicy gives every fact: its type, its place in the input, its id in a run."""
+
+
+def _setting_problems(field: m.InputField) -> list[str]:
+    """Settings that do not fit the field's type."""
+    problems = []
+    if field.kinds and field.type != "period":
+        problems.append("'kinds' is for period fields")
+    for kind in field.kinds:
+        if kind not in KINDS:
+            problems.append(f"no period kind {kind!r}; one of {', '.join(KINDS)}{did_you_mean(str(kind), KINDS)}")
+    if (field.values or field.vocabulary) and field.type != "choice":
+        problems.append("'values' and 'vocabulary' are for choice fields")
+    if field.values and field.vocabulary:
+        problems.append("a choice takes 'values' or 'vocabulary', not both")
+    if any(not isinstance(value, str) for value in field.values):
+        problems.append("the values of a choice are text (quote a number: '1')")
+    if (field.minimum is not None or field.maximum is not None) and field.type not in ("integer", "number"):
+        problems.append("'minimum' and 'maximum' are for integer and number fields")
+    return problems

@@ -9,7 +9,6 @@ collected and raised together as one :class:`~civpolicy.errors.FactsError`.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import Any
 import attrs
 
 from civpolicy import model as m
-from civpolicy._reader import Reader, is_a
-from civpolicy._yaml import load_yaml
+from civpolicy._reader import Reader, got, is_number
+from civpolicy._yaml import MarkedSeq, load_yaml, mark_of
 from civpolicy.errors import FactsError, Problem
 from civpolicy.expressions import did_you_mean
 from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
@@ -179,11 +178,13 @@ class _ItemReader:
             if fact is None:
                 path = f"{key}[{index}]"
                 data = r.mapping(item, items, index, path)
-                if data is None or not r.keys(
-                    data, path, [f.name for f in spec.fields], [f.name for f in spec.fields if f.required]
-                ):
+                if data is None:
                     continue
-                fact = self.read_item(data, spec, path, known_units)
+                names = [f.name for f in spec.fields]
+                known = r.keys(data, path, names, [f.name for f in spec.fields if f.required])
+                fact = self.read_item(data, spec, path, known_units)  # its fields' problems too
+                if not known:
+                    continue
             if fact is None:
                 continue
             self.origins[id(fact)] = (items, index, key)
@@ -194,9 +195,10 @@ class _ItemReader:
             if identity in seen:
                 first, first_index = seen[identity]
                 if canonical(first) != canonical(fact):
-                    line = items.mark_of(first_index)[0] if hasattr(items, "mark_of") else first_index + 1
+                    marked = isinstance(items, MarkedSeq)  # from a file; a mapping has no lines
+                    where = f"line {mark_of(items, first_index)[0]}" if marked else f"{key}[{first_index}]"
                     what = ", ".join(f"{k} {fact[k]}" for k in spec.key)
-                    message = f"conflicts with the {spec.name} at line {line} for the same {what}"
+                    message = f"conflicts with the {spec.name} at {where} for the same {what}"
                     r.problem(items, index, f"{key}[{index}]", message)
                 continue
             seen[identity] = (fact, index)
@@ -207,10 +209,9 @@ class _ItemReader:
         """A reader for well-formed items: a fact, or None to take the slow path that explains."""
         allowed = frozenset(f.name for f in spec.fields)
         required = frozenset(f.name for f in spec.fields if f.required)
-        # (given name, fact field, default, check, whether the value is a period's fields to merge)
+        # (given name, fact field, check, whether the value is a period's fields to merge, what absence gives)
         fields = [
-            (f.name, f.target, f.default, self._fast_check(f, known_units), f.type == "period" and f.target == "period")
-            for f in spec.fields
+            (f.name, f.target, self._fast_check(f, known_units), _merges(f), absent_fields(f)) for f in spec.fields
         ]
         name = spec.name
 
@@ -218,9 +219,9 @@ class _ItemReader:
             if not isinstance(item, dict) or not allowed.issuperset(item) or not required.issubset(item):
                 return None
             fact: Fact = {"type": name}
-            for given, target, default, check, merge in fields:
+            for given, target, check, merge, absent in fields:
                 if given not in item:
-                    fact[target] = default
+                    fact.update(absent)
                     continue
                 value = check(item[given])
                 if value is _INVALID:
@@ -242,20 +243,20 @@ class _ItemReader:
         if kind == "boolean":
             return lambda v: v if v is True or v is False else _INVALID
         if kind in ("integer", "number", "year"):
-            wanted: Any = int if kind in ("integer", "year") else (int, float)
+            whole = kind in ("integer", "year")
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
 
             def number(v: Any) -> Any:
-                if isinstance(v, bool) or not isinstance(v, wanted) or not math.isfinite(v):
+                if not is_number(v, whole):
                     return _INVALID
                 if (low is not None and v < low) or (high is not None and v > high):
                     return _INVALID
-                return v
+                return plain(v)
 
             return number
         if kind == "period":
             kinds = set(field.kinds)
-            merge = field.target == "period"  # the period's fields join the fact; else its label is the value
+            merge = _merges(field)
 
             def period(v: Any) -> Any:
                 try:
@@ -275,13 +276,13 @@ class _ItemReader:
         ok = True
         for field in spec.fields:
             if field.name not in data:
-                fact[field.target] = field.default
+                fact.update(absent_fields(field))
                 continue
             value = self.read_value(data, field, f"{path}.{field.name}", known_units)
             if value is _INVALID:
                 ok = False
                 continue
-            if field.type == "period" and field.target == "period":
+            if _merges(field):
                 fact.update(period_fields(value))
             else:
                 fact[field.target] = value
@@ -297,41 +298,72 @@ class _ItemReader:
 
         if kind in ("text", "unit"):
             if not isinstance(value, str) or not value.strip():
-                return bad(f"must be non-empty text (got {value!r})")
+                return bad(f"must be non-empty text (got {got(value)})")
             if kind == "unit" and known_units is not None and value not in known_units:
-                return bad(f"no unit {value!r} in units{did_you_mean(value, known_units)}")
+                return bad(f"no unit {got(value)} in units{did_you_mean(value, known_units)}")
             return value
         if kind == "boolean":
-            return value if isinstance(value, bool) else bad(f"must be true or false (got {value!r})")
+            return value if isinstance(value, bool) else bad(f"must be true or false (got {got(value)})")
         if kind in ("integer", "number", "year"):
-            wanted = int if kind in ("integer", "year") else (int, float)
-            if not is_a(value, wanted) or not math.isfinite(value):
-                return bad(f"must be {'a whole number' if wanted is int else 'a number'} (got {value!r})")
+            whole = kind in ("integer", "year")
+            if not is_number(value, whole):
+                return bad(f"must be {'a whole number' if whole else 'a number'} (got {got(value)})")
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
             if (low is not None and value < low) or (high is not None and value > high):
-                return bad(
-                    f"must be between {low} and {high} (got {value!r})"
-                    if high is not None
-                    else f"must be at least {low} (got {value!r})"
-                )
-            return value
+                return bad(f"must be {_range(low, high)} (got {got(value)})")
+            return plain(value)
         if kind == "period":
             try:
                 period = parse_period(value)
             except PeriodSyntaxError as error:
                 return bad(str(error))
             if field.kinds and period.kind not in field.kinds:
-                return bad(f"must be a {' or '.join(field.kinds)} period (got {value!r})")
+                return bad(f"must be a {' or '.join(field.kinds)} period (got {got(value)})")
             return period.label
         allowed = list(field.values) or [term.id for term in self.vocabularies.get(field.vocabulary or "", ())]
         if value not in allowed:
             return bad(
-                f"must be one of {', '.join(map(str, allowed))} (got {value!r}){did_you_mean(str(value), allowed)}"
+                f"must be one of {', '.join(map(str, allowed))} (got {got(value)}){did_you_mean(str(value), allowed)}"
             )
         return value
 
 
 _INVALID = object()
+
+
+def value_problem(field: m.InputField, value: Any, vocabularies: Mapping[str, tuple[m.Term, ...]]) -> str | None:
+    """Why ``value`` cannot be this field's value in a facts file (None if it can), as a facts problem says it."""
+    reader = _ItemReader(Reader("<value>"), vocabularies)
+    reader.read_value({field.name: value}, field, field.name, None)
+    return reader.r.problems[0].message if reader.r.problems else None
+
+
+def plain(number: int | float) -> int | float:
+    """A number as facts hold it: a whole number as an int (``50.0`` is ``50``)."""
+    return int(number) if number.__class__ is float and number.is_integer() else number
+
+
+def _merges(field: m.InputField) -> bool:
+    """Whether the field's period gives the fact its period fields (else its label is the value)."""
+    return field.type == "period" and field.target == "period"
+
+
+def absent_fields(field: m.InputField) -> dict[str, Any]:
+    """What a fact holds when the field is not given: its default, as a given value would be read."""
+    default = field.default
+    if default is None or field.type != "period":
+        return {field.target: default}
+    try:
+        label = parse_period(default).label
+    except PeriodSyntaxError:
+        return {field.target: default}  # refused when the policy is loaded
+    return dict(period_fields(label)) if _merges(field) else {field.target: label}
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"between {low} and {high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
 
 
 def load_facts(

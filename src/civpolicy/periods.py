@@ -1,6 +1,7 @@
 """Calendar periods of the document: years, half-years, quarters and months.
 
-A period is written ``YYYY``, ``YYYY-Hn``, ``YYYY-Qn`` or ``YYYY-MM``. Rules compare
+A period is written ``YYYY``, ``YYYY-Hn``, ``YYYY-Qn`` or ``YYYY-MM`` (a year from 1000
+to 9999, in ASCII digits). Rules compare
 periods only by equality, so each period is described by whole numbers that make
 "the previous quarter", "the same year" or "ends later" an equality or an order on
 integers: months are counted from year 0 (``year * 12 + month - 1``).
@@ -17,7 +18,8 @@ KINDS: dict[str, int] = {"year": 12, "half": 6, "quarter": 3, "month": 1}
 """Each period kind and its length in months."""
 _KIND_OF = {length: name for name, length in KINDS.items()}
 
-_PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|(?P<month>\d{2})))?")
+_PATTERN = re.compile(r"(?P<year>[1-9][0-9]{3})(?:-(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|(?P<month>[0-9]{2})))?")
+"""Years 1000 to 9999 (as a year field), in ASCII digits."""
 
 
 class PeriodSyntaxError(ValueError):

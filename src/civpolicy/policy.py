@@ -6,13 +6,13 @@ import contextlib
 import gc
 import hashlib
 import json
-import math
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from civpolicy import model as m
+from civpolicy._reader import is_number
 from civpolicy.compile import CompiledPolicy, compile_policy
 from civpolicy.decision import Decision
 from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
@@ -55,8 +55,7 @@ def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[s
         parameter = model.parameters.get(name)
         if parameter is None:
             raise ParameterError(f"no parameter {name!r}{did_you_mean(name, model.parameters)}")
-        wanted = int if parameter.integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, wanted) or not math.isfinite(value):
+        if not is_number(value, whole=parameter.integer):
             kind = "a whole number" if parameter.integer else "a number"
             raise ParameterError(f"parameter {name} must be {kind} (got {value!r})")
         if parameter.minimum is not None and value < parameter.minimum:
