@@ -85,6 +85,25 @@ def test_batch_reports_a_bad_county_with_file_and_line_and_goes_on(
     assert lines[2]["errors"][0].startswith(f"{source}:3:")
 
 
+def test_batch_tells_every_kind_of_bad_line_and_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Lines json refuses past its syntax (too many digits, too deep) and lone surrogates are located too."""
+    source = tmp_path / "counties.jsonl"
+    lines = [
+        '{"units": [{"id": "a", "headcount": ' + "9" * 5000 + "}]}",
+        '{"units": [' * 3000,
+        '{"units": [{"id": "a\\ud83d"}]}',
+        json.dumps(COUNTIES[0]),
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert 2 == main(["batch", str(source), "--jobs", "1", "--engine", "native"])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [f"{source}:{n}:" for n in (1, 2, 3)] == [line["errors"][0][: len(f"{source}:1:")] for line in out[:3]]
+    assert "digits" in out[0]["errors"][0]
+    assert "nested too deeply" in out[1]["errors"][0]
+    assert "lone UTF-16 surrogate" in out[2]["errors"][0]
+    assert "consequences" in out[3]
+
+
 def test_batch_output_file_is_written_whole(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "counties.jsonl", COUNTIES[:2])
     target = tmp_path / "out.jsonl"

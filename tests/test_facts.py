@@ -371,7 +371,7 @@ def test_json_as_json_writers_write_it(policy: civpolicy.Policy, tmp_path: Path,
     assert ("a\U0001f600",) == policy.read_facts(path).units
 
 
-LONE_SURROGATE = "text with a lone UTF-16 surrogate (an escape like \\ud83d without its pair)"
+LONE_SURROGATE = "must be text without a lone UTF-16 surrogate (got 'a\\ud83d')"
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ Dates stay strings (``2022-03-06`` is not turned into a date), and nothing but t
 safe YAML tags is constructed. A file named ``*.json`` is read as JSON: it must be valid
 JSON (checked first by the ``json`` module, whose line and column a syntax error names),
 and its numbers with exponents are numbers, its tabs whitespace. An escaped pair of UTF-16
-surrogates (``\ud83d\ude00``) is the one character it stands for; a lone one is a problem.
+surrogates (``\ud83d\ude00``) is the one character it stands for.
 """
 
 from __future__ import annotations
@@ -86,15 +86,10 @@ class _StrictLoader(yaml.SafeLoader):
 
     def construct_text(self, node: yaml.ScalarNode) -> str:
         text = str(self.construct_scalar(node))
-        if _SURROGATE.search(text) is None:
+        if SURROGATE.search(text) is None:
             return text
-        try:
-            return text.encode("utf-16", "surrogatepass").decode("utf-16")
-        except UnicodeDecodeError:
-            line, column = _mark(node)
-            message = "text with a lone UTF-16 surrogate (an escape like \\ud83d without its pair)"
-            self.problems.append(Problem(self.filename, line, column, message))
-            return text
+        # A lone surrogate stays, for the check of the field that holds it to name.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
 
     def construct_marked_map(self, node: yaml.MappingNode) -> MarkedMap:
         self.flatten_mapping(node)
@@ -142,7 +137,8 @@ _StrictLoader.add_constructor(
 )
 _StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_text)
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""A UTF-16 surrogate: in text only as half of a pair that was not joined."""
 
 
 class _JsonLoader(_StrictLoader):
@@ -163,7 +159,7 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
     """
     loader_class = _StrictLoader
     if filename.lower().endswith(".json"):
-        problem = _json_problem(text, filename)
+        _, problem = read_json(text, filename)
         if problem is not None:
             return None, [problem]
         # Valid JSON has tabs only between tokens, where YAML wants spaces: same columns.
@@ -192,17 +188,16 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
     return data, loader.problems
 
 
-def _json_problem(text: str, filename: str) -> Problem | None:
-    """The syntax error of a JSON document, located, or None if it is valid JSON."""
+def read_json(text: str, filename: str) -> tuple[Any, Problem | None]:
+    """A JSON document's data, or None and its syntax error, located."""
     try:
-        json.loads(text)
+        return json.loads(text), None
     except json.JSONDecodeError as error:
-        return Problem(filename, error.lineno, error.colno, f"not valid JSON: {error.msg.removesuffix(' at')}")
+        return None, Problem(filename, error.lineno, error.colno, f"not valid JSON: {error.msg.removesuffix(' at')}")
     except ValueError as error:  # e.g. an integer of more digits than Python reads
-        return Problem(filename, 1, 1, f"not valid JSON: {error}")
+        return None, Problem(filename, 1, 1, f"not valid JSON: {error}")
     except RecursionError:
-        return Problem(filename, 1, 1, "not valid JSON: nested too deeply")
-    return None
+        return None, Problem(filename, 1, 1, "not valid JSON: nested too deeply")
 
 
 def _short(value: Any) -> str:

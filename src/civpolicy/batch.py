@@ -21,6 +21,7 @@ from typing import IO, Any
 
 import attrs
 
+from civpolicy._yaml import read_json
 from civpolicy.errors import CivpolicyError, LocatedError, Problem
 
 
@@ -49,12 +50,10 @@ def documents(paths: Iterable[str | Path]) -> Iterator[Document]:
 
 def _parse(document: Document) -> Any:
     if document.line:
-        try:
-            return json.loads(document.text)
-        except json.JSONDecodeError as error:
-            raise LocatedError(
-                [Problem(document.file, document.line, error.colno, f"not valid JSON: {error.msg}")]
-            ) from None
+        data, problem = read_json(document.text, document.file)
+        if problem is not None:
+            raise LocatedError([Problem(document.file, document.line, problem.column, problem.message)])
+        return data
     from civpolicy.facts import read_facts_file
 
     data, _, problems = read_facts_file(document.file)

@@ -18,7 +18,7 @@ import attrs
 
 from civpolicy import model as m
 from civpolicy._reader import Reader, got, is_number
-from civpolicy._yaml import MarkedSeq, load_yaml, mark_of
+from civpolicy._yaml import SURROGATE, MarkedSeq, load_yaml, mark_of
 from civpolicy.errors import FactsError, Problem
 from civpolicy.expressions import did_you_mean
 from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
@@ -237,9 +237,11 @@ class _ItemReader:
     def _fast_check(self, field: m.InputField, known_units: set[str] | None) -> Callable[[Any], Any]:
         """A check of one field's value: the value (a period's fields, when they join the fact) or _INVALID."""
         kind = field.type
+        if kind == "unit" and known_units is not None:  # an id of the register, whose text was checked there
+            units = known_units
+            return lambda v: v if isinstance(v, str) and v in units else _INVALID
         if kind in ("text", "unit"):
-            units = known_units if kind == "unit" else None
-            return lambda v: v if isinstance(v, str) and v.strip() and (units is None or v in units) else _INVALID
+            return lambda v: v if isinstance(v, str) and v.strip() and SURROGATE.search(v) is None else _INVALID
         if kind == "boolean":
             return lambda v: v if v is True or v is False else _INVALID
         if kind in ("integer", "number", "year"):
@@ -299,6 +301,8 @@ class _ItemReader:
         if kind in ("text", "unit"):
             if not isinstance(value, str) or not value.strip():
                 return bad(f"must be non-empty text (got {got(value)})")
+            if SURROGATE.search(value) is not None:
+                return bad(f"must be text without a lone UTF-16 surrogate (got {got(value)})")
             if kind == "unit" and known_units is not None and value not in known_units:
                 return bad(f"no unit {got(value)} in units{did_you_mean(value, known_units)}")
             return value
