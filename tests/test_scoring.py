@@ -381,6 +381,20 @@ def test_township_weights_must_add_up_to_1() -> None:
     assert "t1" in problem.message
 
 
+def test_a_bad_member_is_told_once_not_again_by_the_sum_or_the_townships_it_leaves_out() -> None:
+    facts = {
+        "units": [*units("c1", "c2", category="community"), *units("t1", category="township")],
+        "township_members": [
+            {"unit": "t1", "community": "c1", "weight": 0.5},
+            {"unit": "t1", "community": "c2", "weight": 1.5},
+        ],
+        "scores": assessed("2022-Q1", c1=80, c2=70),
+    }
+    assert [("township_members[1].weight", "must be between 0 and 1 (got 1.5)")] == [
+        (p.path, p.message) for p in problems(facts)
+    ]
+
+
 def test_a_township_without_members_is_refused_when_others_have_members() -> None:
     facts = {
         "units": [

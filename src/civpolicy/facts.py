@@ -80,12 +80,14 @@ def validate_facts(
     unit_ids = {fact["unit"] for fact in units}
     facts: list[Fact] = list(units)
     for key, spec in by_key.items():
+        before = len(problems)
         if spec.name != UNIT_REGISTER and key in top:
             found = reader.read_list(top, spec, known_units=unit_ids | named)
             facts.extend(found)
-            if spec.total is not None:
+            if spec.total is not None and len(problems) == before:
                 reader.check_total(spec, found)
-        if spec.needed_by is not None and spec.needed_by[1] in top:
+        # A list with a bad item is told by its items, not again by what its sum or its units lack.
+        if spec.needed_by is not None and spec.needed_by[1] in top and len(problems) == before:
             reader.check_needed(spec, units, [f for f in facts if f["type"] == spec.name])
     if problems:
         raise FactsError(problems)
