@@ -90,7 +90,7 @@ def test_batch_tells_every_kind_of_bad_line_and_goes_on(tmp_path: Path, capsys: 
     source = tmp_path / "counties.jsonl"
     lines = [
         '{"units": [{"id": "a", "headcount": ' + "9" * 5000 + "}]}",
-        '{"units": [' * 3000,
+        '{"units": [{"id": "a", "name": ' + "[" * 100000 + "]" * 100000 + "}]}",
         '{"units": [{"id": "a\\ud83d"}]}',
         json.dumps(COUNTIES[0]),
     ]

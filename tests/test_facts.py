@@ -371,18 +371,19 @@ def test_json_as_json_writers_write_it(policy: civpolicy.Policy, tmp_path: Path,
     assert ("a\U0001f600",) == policy.read_facts(path).units
 
 
+DEEP_JSON = "not valid JSON: nested too deeply"
 LONE_SURROGATE = "must be text without a lone UTF-16 surrogate (got 'a\\ud83d')"
 
 
 @pytest.mark.parametrize(
     ("text", "line", "column", "message"),
     [
-        ('{"units": [{"id": "a",}]}', 1, 23, "not valid JSON: Expecting property name enclosed in double quotes"),
+        ('{"units": [{"id": a}]}', 1, 19, "not valid JSON: Expecting value"),
         ('{\n  "units": [{"id": "a\u0000"}]}', 2, 22, "not valid JSON: Invalid control character"),
         ('{"units": [{"id": "a\\ud83d"}]}', 1, 19, LONE_SURROGATE),
-        ('{"units": [' * 3000, 1, 1, "not valid JSON: nested too deeply"),
+        ('{"units": [{"id": "a", "name": ' + "[" * 100000 + "]" * 100000 + "}]}", 1, 1, DEEP_JSON),
     ],
-    ids=["trailing-comma", "control-character", "lone-surrogate", "nested-too-deeply"],
+    ids=["unquoted-text", "control-character", "lone-surrogate", "nested-too-deeply"],
 )
 def test_bad_json_is_located(
     policy: civpolicy.Policy, tmp_path: Path, text: str, line: int, column: int, message: str
