@@ -223,3 +223,36 @@ def test_an_upper_bound_alone_is_said_as_one(policy_dir: Path) -> None:
     with pytest.raises(civpolicy.FactsError) as caught:
         policy.read_facts({"units": [{"id": "a"}], "deadlines": [{"unit": "a", "days": 9}]})
     assert ["must be at most 5 (got 9)"] == [p.message for p in caught.value.problems]
+
+
+NULL_CONDITION = "a condition cannot compare with null: an unknown value equals nothing, so it never holds"
+
+
+def probe_rule(condition: str) -> str:
+    """A derived fact ``probe`` whose one rule finds a unit with this condition."""
+    return (
+        "derived:\n  probe:\n    description: {zh: 测试, en: a probe}\n    source: 二（四）2\n"
+        "    text: 季度考评被评定为“差”的文明单位，停发该单位一个季度文明单位奖金。\n"
+        '    says: "{unit} probed"\n    rules:\n      - id: probe.rule\n        when:\n'
+        f"          - unit as u: {{headcount: {condition}}}\n"
+        "        then: {unit: $u.unit}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("null", NULL_CONDITION),
+        ("{one_of: [1, null]}", NULL_CONDITION),
+        (
+            "{below: {add: [1, 2]}}",
+            "a rule's condition compares with a value, a parameter or a field of another fact, "
+            "not a calculation: compute it in a derived fact first",
+        ),
+        ("$count", "$count is not known in a rule's conditions"),
+    ],
+    ids=["null", "null-among-values", "calculation", "count"],
+)
+def test_a_condition_the_engines_cannot_read_alike_is_refused(policy_dir: Path, condition: str, message: str) -> None:
+    (policy_dir / "probe.yaml").write_text(probe_rule(condition), encoding="utf-8")
+    assert [message] == messages(policy_dir)

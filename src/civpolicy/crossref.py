@@ -161,6 +161,7 @@ class _Checker:
             return
         own = self.fields[pattern.fact_type]
         for test in pattern.tests:
+            self.check_condition_value(test, file, line, f"{path}.{test.field}", in_rule=equality_only)
             if test.field not in own:
                 self.report(
                     file,
@@ -190,6 +191,28 @@ class _Checker:
                     )
                 elif field not in self.fields.get(aliases[scope], set()):
                     self.report(file, line, f"{path}.says", f"{aliases[scope]} has no field {field!r}")
+
+    def check_condition_value(self, test: m.Test, file: str, line: int, path: str, in_rule: bool) -> None:
+        """What a condition compares with: never null; in a rule, no calculation and no totals."""
+        value = test.value
+        if isinstance(value, Const) and (
+            value.value is None or (isinstance(value.value, (list, tuple)) and None in value.value)
+        ):
+            message = "a condition cannot compare with null: an unknown value equals nothing, so it never holds"
+            self.report(file, line, path, message)
+        if not in_rule:
+            return
+        if isinstance(value, Call):
+            self.report(
+                file,
+                line,
+                path,
+                "a rule's condition compares with a value, a parameter or a field of another fact, "
+                "not a calculation: compute it in a derived fact first",
+            )
+        for ref in references(value):
+            if ref.scope in ("this", *TOTALS):
+                self.report(file, line, path, f"${ref.scope} is not known in a rule's conditions")
 
     def check_ref(self, ref: Ref, aliases: dict[str, str], file: str, line: int, path: str) -> None:
         if ref.scope == "params":

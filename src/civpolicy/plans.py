@@ -192,6 +192,11 @@ class PatternPlan:
         """The join key a fact must have to go with the facts found so far."""
         return tuple(_keyed(value(env, {}, None)) for value in self.join_values)
 
+    def key_to_join(self, env: Env) -> tuple[Any, ...] | None:
+        """As ``key_for``, but None when a value is null: a null joins no fact (as in both engines)."""
+        values = [value(env, {}, None) for value in self.join_values]
+        return None if None in values else tuple(map(_keyed, values))
+
 
 def _keyed(value: Any) -> Any:
     """A join-key component that keeps booleans apart from numbers."""

@@ -9,6 +9,13 @@ This is the only module that imports ``durable``. It works around what
 - aliases are renamed (``f0``, ``f1``...) so no policy name clashes with ``s`` or ``m``;
 - facts are compared across patterns by equality only (the policy checker refuses the
   rest), which is where durable's C code is memory-safe;
+- durable's own comparisons differ from the policy's (null equals null, 80 is not 80.0,
+  true is 1, text orders against numbers, integers past 2**63 round, a join written after
+  a ``one_of`` in the same pattern is dropped), so durable sees every field a pattern
+  reads as a typed text key (``n:80``, ``b:true``, ``s:…``; a null or missing value a key
+  of its own fact, equal to nothing), is asked only for the equalities, and each match is
+  checked again by the patterns' own predicates; the facts a rule asks to be absent are
+  looked for in Python, as in the native engine;
 - a rule that asks for an absent fact waits for a gate fact asserted only once every
   fact of the lower strata is in, so negation does not depend on arrival order;
 - actions only record what matched; the workspace gives outputs outside durable, so an
@@ -36,6 +43,7 @@ import warnings
 from typing import Any
 
 from civpolicy import model as m
+from civpolicy.decision import canonical_json
 from civpolicy.errors import EngineError
 from civpolicy.expressions import Const, Ref
 from civpolicy.facts import Fact
@@ -52,7 +60,6 @@ except ImportError:  # pragma: no cover - depends on the installation
 RULESET = "civpolicy"
 COLLISION_RETRIES = 5
 GATE = "$gate"
-_COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 
 class _Collision(Exception):
@@ -83,16 +90,20 @@ class DurableEngine:
         self._salt = ""
         self._sessions_acted: set[str] = set()
         self._fields: dict[str, set[str]] = {}
+        """Per fact type, the fields durable's conditions read (each sent as a typed key)."""
         self._accepts: dict[str, list[Any]] = {}
+        self._absent: dict[tuple[str, int], dict[tuple[Any, ...], list[Fact]]] = {}
+        """Per run, the facts of each absent pattern by join key (their strata are complete)."""
         for plan in plans.rules:
-            aliases = {p.pattern.alias: p.pattern.fact_type for p in plan.patterns if p.pattern.alias}
-            for pattern in plan.patterns:
+            found = [p for p in plan.patterns if not p.pattern.negated]
+            aliases = {p.pattern.alias: p.pattern.fact_type for p in found if p.pattern.alias}
+            for pattern in found:
                 fact_type = pattern.pattern.fact_type
-                self._fields.setdefault(fact_type, {"type", "id"}).update(t.field for t in pattern.pattern.tests)
+                self._fields.setdefault(fact_type, set()).update(t.field for t in _asked(pattern.pattern))
                 self._accepts.setdefault(fact_type, []).append(pattern.accepts)
                 for test in pattern.pattern.tests:
                     if isinstance(test.value, Ref) and test.value.scope in aliases:
-                        self._fields.setdefault(aliases[test.value.scope], {"type", "id"}).add(test.value.name)
+                        self._fields.setdefault(aliases[test.value.scope], set()).add(test.value.name)
         definitions, actions = self._definitions()
         self._host = _QuietHost(copy.deepcopy({RULESET: definitions}), actions)
 
@@ -104,12 +115,13 @@ class DurableEngine:
             aliases = {p.alias: f"f{i}" for i, p in enumerate(rule.patterns) if p.alias}
             conditions: list[dict[str, Any]] = []
             gated = False
-            for i, pattern in enumerate(rule.patterns):
-                if pattern.negated and not gated:
-                    conditions.append({"gate": {"$and": [{"type": GATE}, {"stratum": rule.stratum}]}})
-                    gated = True
-                name = f"n{i}$not" if pattern.negated else aliases[pattern.alias or ""]
-                conditions.append({name: _condition(pattern, aliases)})
+            for pattern in rule.patterns:
+                if pattern.negated:  # looked for in Python once the gate of the rule's stratum is in
+                    if not gated:
+                        conditions.append({"gate": {"$and": [{"type": GATE}, {"stratum": rule.stratum}]}})
+                        gated = True
+                    continue
+                conditions.append({aliases[pattern.alias or ""]: _condition(pattern, aliases)})
             action = f"a{index}"
             definitions[f"r{index}"] = {"all": conditions, "run": action}
             actions[action] = self._recorder(plan, {v: k for k, v in aliases.items() if k})
@@ -164,6 +176,7 @@ class DurableEngine:
                 self._drain(sid, space)
         finally:
             self._matches.clear()
+            self._absent.clear()
             if sid in self._sessions_acted:  # deleting a session where no action ran crashes
                 self._sessions_acted.discard(sid)
                 self._host.delete_state(RULESET, sid)
@@ -179,7 +192,8 @@ class DurableEngine:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 self._host.assert_facts(RULESET, batch)
         except _durable.MessageNotHandledException as error:
-            raise EngineError(f"durable-rules refused facts no pattern can use: {error.message[:200]}") from error
+            types = ", ".join(sorted({fact["type"] for fact in facts}))
+            raise EngineError(f"durable-rules refused facts no pattern can use (of {types})") from error
         except _durable.MessageObservedException as error:
             raise _Collision(error.message[:200]) from error
         if self._errors:
@@ -191,42 +205,101 @@ class DurableEngine:
         return any(accepts(fact) for accepts in self._accepts.get(fact["type"], ()))
 
     def _slim(self, fact: Fact, sid: str) -> Fact:
-        fields = self._fields.get(fact["type"])
-        slim = {k: v for k, v in fact.items() if k in fields} if fields else dict(fact)
-        slim["sid"] = sid
-        slim["id"] = self._salt + slim["id"]
+        """The fact as durable sees it: its type, id and session, and a typed key per field read."""
+        if fact["type"] == GATE:
+            return {**fact, "sid": sid, "id": self._salt + fact["id"]}
+        fact_id = fact["id"]
+        slim = {name: _typed_key(fact.get(name), fact_id, name) for name in self._fields.get(fact["type"], ())}
+        slim.update(type=fact["type"], id=self._salt + fact_id, sid=sid)
         return slim
 
     def _drain(self, sid: str, space: Workspace) -> None:
         while self._matches:
             plan, ids = self._matches.pop(0)
             bindings: dict[str, Fact | None] = {alias: space.facts[fact_id] for alias, fact_id in ids.items()}
+            if not self._holds(plan, bindings, space):
+                continue
             new = space.fire(plan, bindings)
             if new is not None:
                 self._assert(sid, [new])
+
+    def _holds(self, plan: RulePlan, env: dict[str, Fact | None], space: Workspace) -> bool:
+        """The policy's own reading of a match: every condition, and no fact a rule asks to be absent."""
+        bound = list(env.values())
+        for position, pattern in enumerate(plan.patterns):
+            if not pattern.pattern.negated:
+                fact = env.get(pattern.pattern.alias or "")
+                if fact is None or not pattern.accepts(fact):
+                    return False
+                continue
+            key = pattern.key_to_join(env)
+            if key is None:
+                continue  # a null value to join on: no fact can match it
+            facts = self._absent_index(plan, position, space).get(key, ())
+            if any(
+                all(check(fact, env) for check in pattern.checks) and all(fact is not b for b in bound)
+                for fact in facts
+            ):
+                return False
+        return True
+
+    def _absent_index(self, plan: RulePlan, position: int, space: Workspace) -> dict[tuple[Any, ...], list[Fact]]:
+        slot = (plan.rule.id, position)
+        index = self._absent.get(slot)
+        if index is None:
+            pattern = plan.patterns[position]
+            index = self._absent[slot] = {}
+            for fact in space.of_type(pattern.pattern.fact_type):
+                if pattern.accepts(fact):
+                    index.setdefault(pattern.key_of(fact), []).append(fact)
+        return index
 
     def close(self) -> None:
         """Nothing runs in the background; the host goes with the engine."""
 
 
+def _asked(pattern: m.Pattern) -> list[m.Test]:
+    """The tests durable is asked: equalities (a join, a value, one of values, none of them)."""
+    return [t for t in pattern.tests if isinstance(t.value, Ref) or t.op in ("eq", "in", "out")]
+
+
 def _condition(pattern: m.Pattern, aliases: dict[str, str]) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = [{"type": pattern.fact_type}]
-    for test in pattern.tests:
+    """The durable condition of a pattern, on typed keys: joins first (durable drops a join after a ``$or``)."""
+    joins: list[dict[str, Any]] = []
+    values: list[dict[str, Any]] = [{"type": pattern.fact_type}]
+    for test in _asked(pattern):
         value = test.value
         if isinstance(value, Ref):
-            parts.append({test.field: {aliases[value.scope]: value.name}})
+            joins.append({test.field: {aliases[value.scope]: value.name}})
             continue
-        if not isinstance(value, Const) or value.value is None:
+        if not isinstance(value, Const):
             raise EngineError(f"durable cannot test {pattern.fact_type}.{test.field} against {value!r}")
         if test.op == "eq":
-            parts.append({test.field: value.value})
+            values.append({test.field: _typed_key(value.value, "", "")})
         elif test.op == "in":
-            parts.append({"$or": [{test.field: item} for item in value.value]})
-        elif test.op == "out":
-            parts.extend({"$neq": {test.field: item}} for item in value.value)
+            values.append({"$or": [{test.field: _typed_key(item, "", "")} for item in value.value]})
         else:
-            parts.append({_COMPARE[test.op]: {test.field: value.value}})
-    return {"$and": parts}
+            values.extend({"$neq": {test.field: _typed_key(item, "", "")}} for item in value.value)
+    return {"$and": joins + values}
+
+
+def _typed_key(value: Any, fact_id: str, field: str) -> str:
+    """A value as a text that equals another's exactly when the policy says the values are equal.
+
+    Numbers equal by value (80 is 80.0), booleans are not numbers, text is text; a null or
+    missing value gets a key of its own fact and field, so it equals nothing.
+    """
+    if value is None:
+        return f"z:{fact_id}.{field}"
+    if value.__class__ is bool:
+        return "b:true" if value else "b:false"
+    if isinstance(value, str):
+        return "s:" + value
+    if isinstance(value, int):
+        return f"n:{value}"
+    if isinstance(value, float):
+        return f"n:{int(value)}" if value.is_integer() else f"n:{value!r}"
+    return "j:" + canonical_json(value)
 
 
 if _durable is not None:

@@ -118,6 +118,8 @@ class Step:
     """The index's number in a run."""
     probe: Callable[[Env], tuple[Any, ...] | None] = _no_key
     """The key to look up, from the facts bound so far (None: no fact can match)."""
+    others: tuple[str, ...] = ()
+    """Aliases bound before to facts of the same type: a fact fills one pattern of a rule."""
 
 
 @attrs.frozen
@@ -150,6 +152,8 @@ def _plan_joins(r: int, plan: RulePlan) -> tuple[dict[int, JoinPlan], list[Step]
         steps = []
         for position in order:
             alias = plan.patterns[position].pattern.alias or ""
+            fact_type = plan.patterns[position].pattern.fact_type
+            others = tuple(a for a in sorted(bound) if plan.patterns[aliases[a]].pattern.fact_type == fact_type)
             fields: list[str] = []
             sources: list[tuple[str, str]] = []
             for at, field, other, other_field in equalities:
@@ -159,14 +163,23 @@ def _plan_joins(r: int, plan: RulePlan) -> tuple[dict[int, JoinPlan], list[Step]
                 elif other == alias and other in aliases and plan.patterns[at].pattern.alias in bound:
                     fields.append(other_field)
                     sources.append((plan.patterns[at].pattern.alias or "", field))
-            steps.append(Step(position, alias, ((r, position), tuple(fields)), tuple(sources)))
+            steps.append(Step(position, alias, ((r, position), tuple(fields)), tuple(sources), others=others))
             bound.add(alias)
         plans[start] = JoinPlan(start, tuple(steps))
     absent = []
     for position, pattern in enumerate(plan.patterns):
         if pattern.pattern.negated:
             pairs = [(f, (a, g)) for at, f, a, g in equalities if at == position]
-            absent.append(Step(position, "", ((r, position), tuple(f for f, _ in pairs)), tuple(s for _, s in pairs)))
+            index = ((r, position), tuple(f for f, _ in pairs))
+            others = tuple(
+                sorted(
+                    a
+                    for a, i in aliases.items()
+                    if plan.patterns[i].pattern.fact_type == pattern.pattern.fact_type
+                    and not plan.patterns[i].pattern.negated
+                )
+            )
+            absent.append(Step(position, "", index, tuple(s for _, s in pairs), others=others))
     return plans, absent
 
 
@@ -300,13 +313,15 @@ class _Run:
             if not envs:
                 return envs
             stop = low if step.position < start else high
-            index, probe, alias = self.indexes[step.index_id], step.probe, step.alias
+            index, probe, alias, others = self.indexes[step.index_id], step.probe, step.alias, step.others
             extended: list[Env] = []
             for env in envs:
                 key = probe(env)
                 if key is None:
                     continue
                 found = [fact for serial, fact in index.get(key, ()) if serial < stop]
+                if others:
+                    found = [fact for fact in found if all(fact is not env[other] for other in others)]
                 if len(found) == 1:
                     env[alias] = found[0]
                     extended.append(env)
@@ -320,5 +335,8 @@ class _Run:
     def absent(self, plan: RulePlan, step: Step, env: Env) -> bool:
         key = step.probe(env)
         bucket = () if key is None else self.indexes[step.index_id].get(key, ())
-        checks = plan.patterns[step.position].checks
-        return not any(all(check(fact, env) for check in checks) for _, fact in bucket)
+        checks, others = plan.patterns[step.position].checks, step.others
+        return not any(
+            all(check(fact, env) for check in checks) and all(fact is not env[other] for other in others)
+            for _, fact in bucket
+        )
