@@ -3,7 +3,9 @@
 A rule may fire more than once for the same consequence (the same unit, kind, period
 and params, from different facts). The decision keeps one: the firing with the earliest
 evidence (by the periods of its facts, then the rule's place in the policy, then the
-facts in words). Reasons are told as a tree of :class:`Evidence`, each fact's once.
+facts in words, then their input order and content, then what was absent), whatever
+order the engine fired in. Reasons are told as a tree of :class:`Evidence`, each fact's
+once, from each derived fact's canonical derivation (:meth:`Workspace.finish`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ class DecisionBuilder:
         self._rows: dict[str, list[tuple[str, ReportRow]]] = {name: [] for name in model.reports}
 
     def add(self, space: Workspace) -> None:
-        """Take in one session's firings and reported facts."""
+        """Take in one session's firings and reported facts (raising the session's least failure, if any)."""
+        space.finish()
         for firing in space.firings:
             identity = (firing.unit, firing.kind, firing.period, _params_key(firing.params))
             self._firings.setdefault(identity, []).append((space, firing))
@@ -110,11 +113,18 @@ def _params_key(params: dict[str, Any]) -> str:
 
 
 def _rank(entry: tuple[Workspace, Firing]) -> tuple[Any, ...]:
-    """Which of several firings of one consequence comes first: the earliest evidence."""
+    """Which of several firings of one consequence comes first: the earliest evidence.
+
+    A total order that does not depend on the order the engine fired in: the premises'
+    times and types, the rule's place in the policy, the premises in words, then their
+    order keys (input order, content) and the notes of what was absent.
+    """
     space, firing = entry
-    facts = [space.facts[i] for i in firing.derivation.premises]
+    derivation = firing.derivation
+    facts = [space.facts[i] for i in derivation.premises]
     times = tuple((f.get("start", -1), f.get("end", -1), f["type"]) for f in facts)
-    return (times, firing.rule.rule.order, tuple(space.describe(i) for i in firing.derivation.premises))
+    words = tuple(space.describe(i) for i in derivation.premises)
+    return (times, firing.rule.rule.order, words, tuple(map(space.order_key, facts)), derivation.absent)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -3,6 +3,12 @@
 Engines decide *which* rule fires with *which* facts; everything else is here and is
 the same for every engine: giving a rule's output, computing aggregates, keeping each
 derived fact once with its provenance, and recording the consequences that fired.
+
+Engines find matches in different orders, so nothing kept here may depend on that
+order: a fact derived more than once keeps its canonical derivation (chosen by
+:meth:`Workspace.finish` among all of them), and a rule output that cannot be computed
+is recorded, not raised, so that :meth:`Workspace.finish` raises the error of the
+least-ranked failing firing, whichever failed first.
 """
 
 from __future__ import annotations
@@ -55,12 +61,22 @@ class Workspace:
         self.facts: dict[str, Fact] = {}
         self.by_type: dict[str, list[Fact]] = {}
         self.derivations: dict[str, Derivation] = {}
-        self._derived_keys: set[frozenset[tuple[str, Any]]] = set()
+        """Each derived fact's derivation: canonical once :meth:`finish` has run."""
+        self._derived: dict[frozenset[tuple[str, Any]], Fact] = {}
+        """Derived facts by content (true and 1 alike: see ``_typed``)."""
+        self._typed: dict[frozenset[tuple[str, Any]], Fact] = {}
+        """Derived facts whose content equals an earlier one's but for true against 1, by typed content."""
+        self._more: dict[str, list[Derivation]] = {}
+        """The other derivations of facts derived more than once."""
+        self.failures: list[tuple[Derivation, EngineError]] = []
+        """Firings whose output could not be computed, with the error."""
+        self._finished = False
         self.firings: list[Firing] = []
         self._fired: set[tuple[str, tuple[str, ...]]] | None = None if offers_once else set()
         """What fired, by rule and premises; None when the engine offers each combination only once."""
         self._described: dict[str, str] = {}
         self._order_keys: dict[str, tuple[Any, ...]] = {}
+        self._rule_orders: dict[str, int] | None = None
         self.evidence: dict[str, Evidence] = {}
         """Each fact's reasons once told (filled by whoever tells them)."""
 
@@ -77,11 +93,25 @@ class Workspace:
         return stored
 
     def derive(self, fact: Fact, derivation: Derivation) -> Fact | None:
-        """Store a derived fact with its provenance; None if the same fact is already known."""
+        """Store a derived fact with its provenance; None if the same fact is already known.
+
+        A fact derived again keeps every derivation; :meth:`finish` chooses one. true is
+        not 1: facts that differ only so are two facts.
+        """
         key = frozenset(fact.items())
-        if key in self._derived_keys:
-            return None
-        self._derived_keys.add(key)
+        known = self._derived.get(key)
+        if known is None:
+            self._derived[key] = fact
+        else:
+            # (k, True) == (k, 1): the same only if booleans are where booleans were.
+            if any((value.__class__ is bool) is not (known[name].__class__ is bool) for name, value in fact.items()):
+                typed = _typed_key(fact)
+                known = self._typed.get(typed)
+                if known is None:
+                    self._typed[typed] = fact
+            if known is not None:
+                self._more.setdefault(known["id"], []).append(derivation)
+                return None
         fact["id"] = f"{fact['type']}#{len(self.facts)}"
         self.derivations[fact["id"]] = derivation
         return self._store(fact)
@@ -100,21 +130,27 @@ class Workspace:
                 return None
             self._fired.add(key)
         derivation = Derivation(rule.id, premises, tuple(_notes(plan, env)) if plan.absent_notes else ())
-        values = plan.output.values(env, None, rule.id)
-        if rule.consequence is None:
-            return self.derive(_fact(rule.head, values, rule.id), derivation)
-        params = {name[7:]: value for name, value in values.items() if name.startswith("params.")}
-        self.firings.append(
-            Firing(
-                unit=_text(values.get("unit"), rule.id, "unit"),
-                kind=rule.consequence,
-                period=_label(values.get("period"), rule.id),
-                params=params,
-                rule=plan,
-                derivation=derivation,
-            )
-        )
-        return None
+        try:
+            values = plan.output.values(env, None, rule.id)
+            if rule.consequence is not None:
+                params = {name[7:]: value for name, value in values.items() if name.startswith("params.")}
+                self.firings.append(
+                    Firing(
+                        unit=_text(values.get("unit"), rule.id, "unit"),
+                        kind=rule.consequence,
+                        period=_label(values.get("period"), rule.id),
+                        params=params,
+                        rule=plan,
+                        derivation=derivation,
+                    )
+                )
+                return None
+            fact = _fact(rule.head, values, rule.id)
+        except EngineError as error:
+            # Recorded, not raised: which failure an engine meets first depends on its order.
+            self.failures.append((derivation, error))
+            return None
+        return self.derive(fact, derivation)
 
     def run_aggregate(self, plan: AggregatePlan) -> list[Fact]:
         """Derive the aggregate's facts from the facts known now; return the new ones."""
@@ -149,11 +185,13 @@ class Workspace:
                 env[over_alias] = first
                 premises = [each] if first is None else [each, first]
             ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
-            values = plan.output.values(env, totals, aggregate.id)
-            derived = self.derive(
-                _fact(aggregate.head, values, aggregate.id),
-                Derivation(aggregate.id, ids, expand=1 if totals is not None else None),
-            )
+            derivation = Derivation(aggregate.id, ids, expand=1 if totals is not None else None)
+            try:
+                fact = _fact(aggregate.head, plan.output.values(env, totals, aggregate.id), aggregate.id)
+            except EngineError as error:
+                self.failures.append((derivation, error))
+                continue
+            derived = self.derive(fact, derivation)
             if derived is not None:
                 new.append(derived)
         return new
@@ -176,6 +214,79 @@ class Workspace:
         tied = [fact for key, fact in keyed if key == best]
         return tied[0] if len(tied) == 1 else min(tied, key=self.order_key)
 
+    def finish(self) -> None:
+        """After the run: raise the least-ranked failure, if any; keep each fact's canonical derivation.
+
+        Of several derivations of one fact, the one kept has the fewest rule steps from the
+        input facts (so no fact is ever explained by itself), then the least
+        :meth:`derivation_rank`: neither depends on the order the engine fired in.
+        """
+        if self.failures:
+            _, error = min(self.failures, key=lambda failure: self.derivation_rank(failure[0]))
+            raise error
+        if self._finished:
+            return
+        self._finished = True
+        if self._more:
+            self._choose_derivations()
+
+    def derivation_rank(self, derivation: Derivation) -> tuple[Any, ...]:
+        """A total order of the derivations of one fact (or of failing firings), the same for every engine.
+
+        The premises' order keys (time, then input order, then content), then the rule's
+        place in the policy, then the notes of what was absent: the earliest evidence first.
+        """
+        facts = self.facts
+        premises = tuple(self.order_key(facts[i]) for i in derivation.premises)
+        return (premises, self._rule_order(derivation.rule), derivation.absent)
+
+    def _rule_order(self, rule_id: str) -> int:
+        if self._rule_orders is None:
+            rules = self.plans.rules
+            self._rule_orders = {plan.rule.id: plan.rule.order for plan in rules}
+            start = 1 + max((plan.rule.order for plan in rules), default=-1)
+            self._rule_orders.update({plan.aggregate.id: start + i for i, plan in enumerate(self.plans.aggregates)})
+        return self._rule_orders[rule_id]
+
+    def _choose_derivations(self) -> None:
+        """For each fact derived more than once, the derivation of least (steps, rank)."""
+        derivations, more = self.derivations, self._more
+
+        def every(fact_id: str) -> list[Derivation]:
+            return [derivations[fact_id], *more.get(fact_id, ())]
+
+        # The facts whose steps matter: those derived more than once and what they rest on.
+        involved: set[str] = set()
+        stack = list(more)
+        while stack:
+            fact_id = stack.pop()
+            if fact_id in involved or fact_id not in derivations:
+                continue
+            involved.add(fact_id)
+            for derivation in every(fact_id):
+                stack.extend(derivation.premises)
+        # Steps from the input facts (0): the least over a fact's derivations of one more than
+        # the most of its premises'. Relaxed until stable, in the order facts were first
+        # derived (their first derivation's premises came before them), so it settles fast.
+        steps: dict[str, float] = {}
+        infinite = float("inf")
+
+        def cost(derivation: Derivation) -> float:
+            return 1 + max((steps.get(p, infinite) if p in derivations else 0 for p in derivation.premises), default=0)
+
+        ordered = sorted(involved, key=lambda fact_id: int(fact_id.rpartition("#")[2]))
+        changed = True
+        while changed:
+            changed = False
+            for fact_id in ordered:
+                least = min(cost(derivation) for derivation in every(fact_id))
+                if least < steps.get(fact_id, infinite):
+                    steps[fact_id] = least
+                    changed = True
+        for fact_id in more:
+            fewest = [derivation for derivation in every(fact_id) if cost(derivation) == steps[fact_id]]
+            derivations[fact_id] = min(fewest, key=self.derivation_rank)
+
     def order_key(self, fact: Fact) -> tuple[Any, ...]:
         """A deterministic order of facts: by time, then input order, then content."""
         key = self._order_keys.get(fact["id"])
@@ -193,10 +304,20 @@ class Workspace:
 
 
 def _order(fact: Fact) -> tuple[Any, ...]:
-    """A deterministic order of facts: by time, then input order, then content."""
+    """A deterministic order of facts: by time, then input order, then content.
+
+    A derived fact's content leaves out its id, which tells the order it was derived in.
+    """
     if "seq" in fact:
         return (fact.get("start", -1), fact.get("end", -1), fact["seq"], "")
-    return (fact.get("start", -1), fact.get("end", -1), -1, canonical(fact))
+    return (fact.get("start", -1), fact.get("end", -1), -1, canonical({k: v for k, v in fact.items() if k != "id"}))
+
+
+def _typed_key(fact: Fact) -> frozenset[tuple[str, Any]]:
+    """A fact's content with booleans told apart from numbers."""
+    return frozenset(
+        (name, (bool, value)) if value.__class__ is bool else (name, value) for name, value in fact.items()
+    )
 
 
 def _notes(plan: RulePlan, env: Bindings) -> list[str]:
