@@ -213,3 +213,59 @@ def test_derived_facts_are_ordered_by_content_not_by_when_they_were_derived() ->
         facts = [space.derive({"type": "x", "unit": "a", "n": n}, Derivation("r", ())) for n in values]
         orders.append([fact["n"] for fact in sorted(facts, key=space.order_key) if fact is not None])
     assert orders == [[1, 2], [1, 2]]
+
+
+
+ITEMS = """\
+inputs:
+  item:
+    from: items
+    description: {zh: 测试, en: an item}
+    says: "item of {unit}"
+    key: null
+    fields:
+      unit: {type: unit, required: true}
+      tag: {type: text}
+      n: {type: number}
+derived:
+  probe:
+    description: {zh: 测试, en: an aggregate over items}
+"""
+
+TAG_TOTAL = """\
+    for_each:
+      unit as u: {}
+    sum:
+      item as i: {unit: $u.unit}
+    value: $i.tag
+    then: {unit: $u.unit, total: $sum}
+"""
+
+FIRST_BY_TAG_OR_NUMBER = """\
+    for_each:
+      unit as u: {}
+    first:
+      item as i: {unit: $u.unit}
+    order_by: [{first_known: [$i.tag, $i.n]}]
+    then: {unit: $u.unit, total: $i.tag}
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("aggregate", "message"),
+    [
+        (TAG_TOTAL, "rule probe: value: a sum needs numbers (got 'x')"),
+        (FIRST_BY_TAG_OR_NUMBER, "rule probe: order_by: cannot order text and numbers together"),
+    ],
+    ids=["sum-of-text", "order-text-with-numbers"],
+)
+def test_an_aggregate_that_cannot_add_or_order_its_group_is_an_engine_error(
+    engine: str, aggregate: str, message: str, tmp_path: Path
+) -> None:
+    """A sum over text, or an order_by mixing text and numbers, is an EngineError naming the rule."""
+    text = ITEMS + CLAUSE + '    says: "{unit}: {total}"\n' + aggregate
+    policy = policy_with(tmp_path, text, engine)
+    facts = {"units": [{"id": "a"}], "items": [{"unit": "a", "n": 1}, {"unit": "a", "n": 2, "tag": "x"}]}
+    with pytest.raises(civpolicy.EngineError, match=f"^{re.escape(message)}$"):
+        policy.evaluate(facts)

@@ -22,7 +22,7 @@ import attrs
 
 from civpolicy.decision import Evidence
 from civpolicy.errors import EngineError
-from civpolicy.expressions import plain_number, show
+from civpolicy.expressions import ExpressionError, plain_number, show
 from civpolicy.facts import Fact, canonical
 from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
 from civpolicy.plans import AggregatePlan, Plans, RulePlan
@@ -172,21 +172,17 @@ class Workspace:
             elif checks:
                 group = [f for f in group if all(check(f, env) for check in checks)]
             totals: dict[str, Any] | None = None
-            if aggregate.mode in ("count", "sum"):
-                totals = {"count": len(group)}
-                if plan.value is not None:
-                    known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
-                    total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
-                    totals["sum"] = plain_number(total)
-                    totals["mean"] = plain_number(total / len(known)) if known else None
-                premises = [each, *sorted(group, key=self.order_key)]
-            else:
-                first = self._first(plan, env, group)
-                env[over_alias] = first
-                premises = [each] if first is None else [each, first]
-            ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
-            derivation = Derivation(aggregate.id, ids, expand=1 if totals is not None else None)
+            derivation = Derivation(aggregate.id, (each["id"],))
             try:
+                if aggregate.mode in ("count", "sum"):
+                    totals = _totals(plan, env, group)
+                    premises = [each, *sorted(group, key=self.order_key)]
+                else:
+                    first = self._first(plan, env, group)
+                    env[over_alias] = first
+                    premises = [each] if first is None else [each, first]
+                ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
+                derivation = Derivation(aggregate.id, ids, expand=1 if totals is not None else None)
                 fact = _fact(aggregate.head, plan.output.values(env, totals, aggregate.id), aggregate.id)
             except EngineError as error:
                 self.failures.append((derivation, error))
@@ -210,7 +206,10 @@ class Workspace:
                 scope = {**env, over_alias: fact}
                 keys = [value(scope, {}, None) for value in plan.order_by]
             keyed.append((tuple([(key is None, key) for key in keys]), fact))
-        best = min(key for key, _ in keyed)
+        try:
+            best = min(key for key, _ in keyed)
+        except TypeError:
+            raise EngineError(f"rule {plan.aggregate.id}: order_by: cannot order text and numbers together") from None
         tied = [fact for key, fact in keyed if key == best]
         return tied[0] if len(tied) == 1 else min(tied, key=self.order_key)
 
@@ -301,6 +300,25 @@ class Workspace:
             template = self.plans.policy.says.get(fact["type"])
             self._described[fact_id] = template.render(fact.get) if template else show(fact)
         return self._described[fact_id]
+
+
+def _totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> dict[str, Any]:
+    """A group's ``$count``, and with a ``value`` its ``$sum`` and ``$mean`` (nulls left out), exactly."""
+    totals: dict[str, Any] = {"count": len(group)}
+    if plan.value is None:
+        return totals
+    over_alias, rule_id = plan.aggregate.over.alias or "", plan.aggregate.id
+    try:
+        known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
+    except ExpressionError as error:
+        raise EngineError(f"rule {rule_id}: value: {error}") from None
+    wrong = [v for v in known if isinstance(v, bool) or not isinstance(v, (int, float))]
+    if wrong:
+        raise EngineError(f"rule {rule_id}: value: a sum needs numbers (got {wrong[0]!r})")
+    total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
+    totals["sum"] = plain_number(total)
+    totals["mean"] = plain_number(total / len(known)) if known else None
+    return totals
 
 
 def _order(fact: Fact) -> tuple[Any, ...]:
