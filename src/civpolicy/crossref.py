@@ -26,7 +26,7 @@ def fact_fields(policy: m.PolicyModel) -> dict[str, set[str]]:
     fields: dict[str, set[str]] = {}
     for name, spec in policy.inputs.items():
         names = {f.target for f in spec.fields} | {"seq"}
-        if any(f.type == "period" and f.target == "period" for f in spec.fields):
+        if any(f.gives_period for f in spec.fields):
             names |= set(PERIOD_FIELDS)
         fields[name] = names
     for name, derived in policy.derived.items():
@@ -100,7 +100,7 @@ class _Checker:
     def check_input_fields(self, name: str, spec: m.InputFact) -> None:
         """Field settings fit the type; a default is a value the field could be given; one field per fact field."""
         filled: dict[str, str] = {}
-        period_given = any(f.type == "period" and f.target == "period" for f in spec.fields)
+        period_given = any(f.gives_period for f in spec.fields)
         for field in spec.fields:
             problems = []
             target = field.target

@@ -213,7 +213,7 @@ class _ItemReader:
         required = frozenset(f.name for f in spec.fields if f.required)
         # (given name, fact field, check, whether the value is a period's fields to merge, what absence gives)
         fields = [
-            (f.name, f.target, self._fast_check(f, known_units), _merges(f), absent_fields(f)) for f in spec.fields
+            (f.name, f.target, self._fast_check(f, known_units), f.gives_period, absent_fields(f)) for f in spec.fields
         ]
         name = spec.name
 
@@ -260,7 +260,7 @@ class _ItemReader:
             return number
         if kind == "period":
             kinds = set(field.kinds)
-            merge = _merges(field)
+            merge = field.gives_period
 
             def period(v: Any) -> Any:
                 try:
@@ -286,7 +286,7 @@ class _ItemReader:
             if value is _INVALID:
                 ok = False
                 continue
-            if _merges(field):
+            if field.gives_period:
                 fact.update(period_fields(value))
             else:
                 fact[field.target] = value
@@ -349,11 +349,6 @@ def plain(number: int | float) -> int | float:
     return int(number) if number.__class__ is float and number.is_integer() else number
 
 
-def _merges(field: m.InputField) -> bool:
-    """Whether the field's period gives the fact its period fields (else its label is the value)."""
-    return field.type == "period" and field.target == "period"
-
-
 def absent_fields(field: m.InputField) -> dict[str, Any]:
     """What a fact holds when the field is not given: its default, as a given value would be read."""
     default = field.default
@@ -363,7 +358,7 @@ def absent_fields(field: m.InputField) -> dict[str, Any]:
         label = parse_period(default).label
     except PeriodSyntaxError:
         return {field.target: default}  # refused when the policy is loaded
-    return dict(period_fields(label)) if _merges(field) else {field.target: label}
+    return dict(period_fields(label)) if field.gives_period else {field.target: label}
 
 
 def _range(low: float | None, high: float | None) -> str:

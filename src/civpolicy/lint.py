@@ -35,7 +35,7 @@ def _known_values(policy: m.PolicyModel) -> dict[tuple[str, str], set[Any]]:
             elif field.type == "choice":
                 values = set(field.values) or {t.id for t in policy.vocabularies.get(field.vocabulary or "", ())}
                 known[name, field.target] = values
-            if field.type == "period" and field.target == "period":
+            if field.gives_period:
                 known[name, "period_kind"] = set(KINDS)
     for name, table in policy.tables.items():
         for row in table.rows:

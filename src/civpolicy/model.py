@@ -93,6 +93,11 @@ class InputField:
         """The fact field this input field fills."""
         return self.rename or self.name
 
+    @property
+    def gives_period(self) -> bool:
+        """Whether the field is the fact's period, whose fields (year, start, end...) join the fact."""
+        return self.type == "period" and self.target == "period"
+
 
 @attrs.frozen
 class InputFact:

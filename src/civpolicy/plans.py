@@ -186,19 +186,19 @@ class PatternPlan:
 
     def key_of(self, fact: Fact) -> tuple[Any, ...]:
         """The fact's join key."""
-        return tuple(_keyed(fact.get(field)) for field in self.join_fields)
+        return tuple(keyed(fact.get(field)) for field in self.join_fields)
 
     def key_for(self, env: Env) -> tuple[Any, ...]:
         """The join key a fact must have to go with the facts found so far."""
-        return tuple(_keyed(value(env, {}, None)) for value in self.join_values)
+        return tuple(keyed(value(env, {}, None)) for value in self.join_values)
 
     def key_to_join(self, env: Env) -> tuple[Any, ...] | None:
         """As ``key_for``, but None when a value is null: a null joins no fact (as in both engines)."""
         values = [value(env, {}, None) for value in self.join_values]
-        return None if None in values else tuple(map(_keyed, values))
+        return None if None in values else tuple(map(keyed, values))
 
 
-def _keyed(value: Any) -> Any:
+def keyed(value: Any) -> Any:
     """A join-key component that keeps booleans apart from numbers."""
     return (type(value) is bool, value)
 
@@ -279,6 +279,8 @@ class Plans:
     rules: tuple[RulePlan, ...]
     aggregates: tuple[AggregatePlan, ...]
     by_rule: Mapping[str, RulePlan]
+    order_of: Mapping[str, int] = attrs.field(factory=dict)
+    """Each rule's place in the policy, then each aggregate's after them (for ranking derivations)."""
 
     def rules_in(self, stratum: int) -> tuple[RulePlan, ...]:
         """The rule plans of one stratum."""
@@ -320,7 +322,10 @@ def make_plans(policy: CompiledPolicy) -> Plans:
         )
         for agg in policy.aggregates
     )
-    return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules})
+    order_of = {plan.rule.id: plan.rule.order for plan in rules}
+    after = 1 + max(order_of.values(), default=-1)
+    order_of.update({plan.aggregate.id: after + i for i, plan in enumerate(aggregates)})
+    return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules}, order_of)
 
 
-__all__ = ["AggregatePlan", "PatternPlan", "Plans", "RulePlan", "make_plans", "same", "value_of"]
+__all__ = ["AggregatePlan", "PatternPlan", "Plans", "RulePlan", "keyed", "make_plans", "same", "value_of"]

@@ -20,12 +20,13 @@ from typing import Any
 
 import attrs
 
+from civpolicy._reader import is_number
 from civpolicy.decision import Evidence
 from civpolicy.errors import EngineError
 from civpolicy.expressions import ExpressionError, plain_number, show
 from civpolicy.facts import Fact, canonical
 from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
-from civpolicy.plans import AggregatePlan, Plans, RulePlan
+from civpolicy.plans import AggregatePlan, Plans, RulePlan, keyed
 
 Bindings = Mapping[str, Fact | None]
 
@@ -76,7 +77,6 @@ class Workspace:
         """What fired, by rule and premises; None when the engine offers each combination only once."""
         self._described: dict[str, str] = {}
         self._order_keys: dict[str, tuple[Any, ...]] = {}
-        self._rule_orders: dict[str, int] | None = None
         self.evidence: dict[str, Evidence] = {}
         """Each fact's reasons once told (filled by whoever tells them)."""
 
@@ -237,15 +237,7 @@ class Workspace:
         """
         facts = self.facts
         premises = tuple(self.order_key(facts[i]) for i in derivation.premises)
-        return (premises, self._rule_order(derivation.rule), derivation.absent)
-
-    def _rule_order(self, rule_id: str) -> int:
-        if self._rule_orders is None:
-            rules = self.plans.rules
-            self._rule_orders = {plan.rule.id: plan.rule.order for plan in rules}
-            start = 1 + max((plan.rule.order for plan in rules), default=-1)
-            self._rule_orders.update({plan.aggregate.id: start + i for i, plan in enumerate(self.plans.aggregates)})
-        return self._rule_orders[rule_id]
+        return (premises, self.plans.order_of[derivation.rule], derivation.absent)
 
     def _choose_derivations(self) -> None:
         """For each fact derived more than once, the derivation of least (steps, rank)."""
@@ -312,7 +304,7 @@ def _totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact])
         known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
     except ExpressionError as error:
         raise EngineError(f"rule {rule_id}: value: {error}") from None
-    wrong = [v for v in known if isinstance(v, bool) or not isinstance(v, (int, float))]
+    wrong = [v for v in known if not is_number(v, whole=False)]
     if wrong:
         raise EngineError(f"rule {rule_id}: value: a sum needs numbers (got {wrong[0]!r})")
     total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
@@ -333,9 +325,7 @@ def _order(fact: Fact) -> tuple[Any, ...]:
 
 def _typed_key(fact: Fact) -> frozenset[tuple[str, Any]]:
     """A fact's content with booleans told apart from numbers."""
-    return frozenset(
-        (name, (bool, value)) if value.__class__ is bool else (name, value) for name, value in fact.items()
-    )
+    return frozenset((name, keyed(value)) for name, value in fact.items())
 
 
 def _notes(plan: RulePlan, env: Bindings) -> list[str]:

@@ -46,7 +46,7 @@ from civpolicy import model as m
 from civpolicy.decision import canonical_json
 from civpolicy.errors import EngineError
 from civpolicy.expressions import Const, Ref
-from civpolicy.facts import Fact
+from civpolicy.facts import Fact, plain
 from civpolicy.plans import Plans, RulePlan
 from civpolicy.workspace import Workspace
 
@@ -295,10 +295,8 @@ def _typed_key(value: Any, fact_id: str, field: str) -> str:
         return "b:true" if value else "b:false"
     if isinstance(value, str):
         return "s:" + value
-    if isinstance(value, int):
-        return f"n:{value}"
-    if isinstance(value, float):
-        return f"n:{int(value)}" if value.is_integer() else f"n:{value!r}"
+    if isinstance(value, (int, float)):
+        return f"n:{plain(value)!r}"  # 80.0 as 80, as facts read it
     return "j:" + canonical_json(value)
 
 

@@ -140,6 +140,12 @@ def _constraints(plan: RulePlan) -> list[tuple[int, str, str, str]]:
     return found
 
 
+def _same_type(plan: RulePlan, aliases: dict[str, int], among: set[str], position: int) -> tuple[str, ...]:
+    """The aliases among these whose facts have the type of the pattern at ``position`` (one fact, one pattern)."""
+    fact_type = plan.patterns[position].pattern.fact_type
+    return tuple(sorted(a for a in among if plan.patterns[aliases[a]].pattern.fact_type == fact_type))
+
+
 def _plan_joins(r: int, plan: RulePlan) -> tuple[dict[int, JoinPlan], list[Step]]:
     """Join plans from each positive position, and the look-ups of the absent patterns."""
     aliases = {p.pattern.alias: i for i, p in enumerate(plan.patterns) if p.pattern.alias}
@@ -152,8 +158,7 @@ def _plan_joins(r: int, plan: RulePlan) -> tuple[dict[int, JoinPlan], list[Step]
         steps = []
         for position in order:
             alias = plan.patterns[position].pattern.alias or ""
-            fact_type = plan.patterns[position].pattern.fact_type
-            others = tuple(a for a in sorted(bound) if plan.patterns[aliases[a]].pattern.fact_type == fact_type)
+            others = _same_type(plan, aliases, bound, position)
             fields: list[str] = []
             sources: list[tuple[str, str]] = []
             for at, field, other, other_field in equalities:
@@ -167,18 +172,12 @@ def _plan_joins(r: int, plan: RulePlan) -> tuple[dict[int, JoinPlan], list[Step]
             bound.add(alias)
         plans[start] = JoinPlan(start, tuple(steps))
     absent = []
+    found = {a for a, i in aliases.items() if not plan.patterns[i].pattern.negated}
     for position, pattern in enumerate(plan.patterns):
         if pattern.pattern.negated:
             pairs = [(f, (a, g)) for at, f, a, g in equalities if at == position]
             index = ((r, position), tuple(f for f, _ in pairs))
-            others = tuple(
-                sorted(
-                    a
-                    for a, i in aliases.items()
-                    if plan.patterns[i].pattern.fact_type == pattern.pattern.fact_type
-                    and not plan.patterns[i].pattern.negated
-                )
-            )
+            others = _same_type(plan, aliases, found, position)
             absent.append(Step(position, "", index, tuple(s for _, s in pairs), others=others))
     return plans, absent
 
