@@ -104,6 +104,19 @@ def test_batch_tells_every_kind_of_bad_line_and_goes_on(tmp_path: Path, capsys: 
     assert "consequences" in out[3]
 
 
+def test_batch_refuses_a_key_given_twice_in_a_line_as_a_facts_file_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """json.loads would keep the last of two keys silently; a line is as strict as a .json file."""
+    source = tmp_path / "counties.jsonl"
+    twice = '{"units": [{"id": "a", "category": "community", "category": "township"}]}'
+    source.write_text(json.dumps(COUNTIES[0]) + "\n" + twice + "\n", encoding="utf-8")
+    assert 2 == main(["batch", str(source), "--jobs", "1", "--engine", "native"])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "consequences" in out[0]
+    assert [f"{source}:2:49: units[0].category: duplicate key (first at column 24)"] == out[1]["errors"]
+
+
 def test_batch_output_file_is_written_whole(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "counties.jsonl", COUNTIES[:2])
     target = tmp_path / "out.jsonl"

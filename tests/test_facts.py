@@ -196,7 +196,14 @@ BAD = {
     "top-level-list": Bad("- a\n", 1, 1, "$", "must be a mapping (got ['a'])"),
     "top-level-text": Bad("just text\n", 1, 1, "$", "must be a mapping (got 'just text')"),
     "duplicate-top-level-key": Bad(
-        "units:\n  - {id: a}\nunits:\n  - {id: b}\n", 3, 1, "", "duplicate key 'units' (first at line 1)"
+        "units:\n  - {id: a}\nunits:\n  - {id: b}\n", 3, 1, "units", "duplicate key (first at line 1)"
+    ),
+    "duplicate-key-in-an-item": Bad(
+        "units:\n  - {id: a}\nevaluations:\n  - {unit: a, period: 2022, grade: poor, grade: good}\n",
+        4,
+        42,
+        "evaluations[0].grade",
+        "duplicate key (first at column 29)",
     ),
     "syntax-error": Bad("units: [\n", 2, 1, "", "not valid YAML: expected the node content, but found '<stream end>'"),
     "control-character": Bad(

@@ -326,8 +326,8 @@ def test_duplicate_key_names_both_lines(policy_dir: Path) -> None:
     first = "      consequence: civilized_unit.priority\n"
     edit(policy_dir, LINKAGES, first, first + "      consequence: civilized_unit.priority  # again\n")
     line = line_of(policy_dir, LINKAGES, "      consequence: civilized_unit.priority  # again")
-    expected = [(LINKAGES, line, 7, f"duplicate key 'consequence' (first at line {line - 1})")]
-    assert expected == [(Path(p.file).name, p.line, p.column, p.message) for p in problems_of(policy_dir)]
+    expected = [(LINKAGES, line, 7, "rules[0].then.consequence", f"duplicate key (first at line {line - 1})")]
+    assert expected == [(Path(p.file).name, p.line, p.column, p.path, p.message) for p in problems_of(policy_dir)]
 
 
 def test_duplicate_rule_id_names_the_file_of_the_first(policy_dir: Path) -> None:

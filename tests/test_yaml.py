@@ -88,22 +88,38 @@ def test_mark_of_helper(data: MarkedMap) -> None:
 
 
 def test_duplicate_key_is_a_problem_with_both_lines_and_the_first_value_kept() -> None:
-    expected = ({"a": 1, "b": 2}, [Problem("f.yaml", 3, 1, "duplicate key 'a' (first at line 1)")])
+    expected = ({"a": 1, "b": 2}, [Problem("f.yaml", 3, 1, "duplicate key (first at line 1)", "a")])
     assert expected == load_yaml("a: 1\nb: 2\na: 3\n", "f.yaml")
 
 
 def test_every_duplicate_key_is_reported() -> None:
     expected = [
-        Problem("f.yaml", 3, 1, "duplicate key 'a' (first at line 1)"),
-        Problem("f.yaml", 4, 1, "duplicate key 'b' (first at line 2)"),
+        Problem("f.yaml", 3, 1, "duplicate key (first at line 1)", "a"),
+        Problem("f.yaml", 4, 1, "duplicate key (first at line 2)", "b"),
     ]
     _, problems = load_yaml("a: 1\nb: 2\na: 3\nb: 4\n", "f.yaml")
     assert expected == problems
 
 
 def test_duplicate_key_in_a_nested_flow_mapping_is_located() -> None:
-    expected = ([{"k": 1}, {"k": 2}], [Problem("f.yaml", 2, 10, "duplicate key 'k' (first at line 2)")])
+    expected = ([{"k": 1}, {"k": 2}], [Problem("f.yaml", 2, 10, "duplicate key (first at column 4)", "[1].k")])
     assert expected == load_yaml("- {k: 1}\n- {k: 2, k: 3}\n", "f.yaml")
+
+
+def test_duplicate_key_names_its_field_path_through_mappings_and_lists() -> None:
+    text = "units:\n  - id: a\n  - id: b\n    tags: [x, {k: 1, k: 2}]\n    id: c\nnext: {deep: {x: 1, x: 2}}\n"
+    expected = [
+        Problem("f.yaml", 4, 22, "duplicate key (first at column 16)", "units[1].tags[1].k"),
+        Problem("f.yaml", 5, 5, "duplicate key (first at line 3)", "units[1].id"),
+        Problem("f.yaml", 6, 21, "duplicate key (first at column 15)", "next.deep.x"),
+    ]
+    _, problems = load_yaml(text, "f.yaml")
+    assert expected == problems
+
+
+def test_duplicate_key_in_a_json_file_names_its_field_path() -> None:
+    _, problems = load_yaml('{"units": [{"id": "a",\n "id": "b"}]}', "f.json")
+    assert ["f.json:2:2: units[0].id: duplicate key (first at line 1)"] == [str(p) for p in problems]
 
 
 def test_a_key_that_is_not_a_scalar_is_a_problem() -> None:
@@ -187,5 +203,5 @@ def test_json_loads_with_marks() -> None:
 
 def test_problem_text_is_file_line_column_message() -> None:
     _, problems = load_yaml("a: 1\na: 2\n", "dir/f.yaml")
-    expected = ["dir/f.yaml:2:1: duplicate key 'a' (first at line 1)"]
+    expected = ["dir/f.yaml:2:1: a: duplicate key (first at line 1)"]
     assert expected == [str(p) for p in problems]

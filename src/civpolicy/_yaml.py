@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -72,6 +73,8 @@ class _StrictLoader(yaml.SafeLoader):
         super().__init__(text)
         self.filename = filename
         self.problems: list[Problem] = []
+        self.path: list[str] = []
+        """Where the loader is in the document (``units``, ``[0]``, ``category``), as it constructs."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         """A value, or a located error when a tagged scalar cannot be read (``!!int 4o``)."""
@@ -107,17 +110,36 @@ class _StrictLoader(yaml.SafeLoader):
                 continue
             if key in result:
                 line, column = _mark(key_node)
-                first = result.key_marks[key][0]
-                message = f"duplicate key {key!r} (first at line {first})"
-                self.problems.append(Problem(self.filename, line, column, message))
+                first_line, first_column = result.key_marks[key]
+                first = f"column {first_column}" if first_line == line else f"line {first_line}"
+                message = f"duplicate key (first at {first})"
+                self.problems.append(Problem(self.filename, line, column, message, self._where(key)))
                 continue
-            result[key] = self.construct_object(value_node, deep=True)
+            result[key] = self._value(key, value_node)
             result.key_marks[key] = _mark(key_node)
             result.value_marks[key] = _mark(value_node)
         return result
 
+    def _where(self, key: Any) -> str:
+        """The field path of ``key`` in the mapping being constructed (``units[0].category``)."""
+        return "".join(self.path) + (f".{key}" if self.path else str(key))
+
+    def _value(self, key: Any, node: yaml.Node) -> Any:
+        self.path.append(f".{key}" if self.path else str(key))
+        try:
+            return self.construct_object(node, deep=True)
+        finally:
+            self.path.pop()
+
+    def _item(self, index: int, node: yaml.Node) -> Any:
+        self.path.append(f"[{index}]")
+        try:
+            return self.construct_object(node, deep=True)
+        finally:
+            self.path.pop()
+
     def construct_marked_seq(self, node: yaml.SequenceNode) -> MarkedSeq:
-        result = MarkedSeq(self.construct_object(child, deep=True) for child in node.value)
+        result = MarkedSeq(self._item(index, child) for index, child in enumerate(node.value))
         result.mark = _mark(node)
         result.item_marks = [_mark(child) for child in node.value]
         return result
@@ -152,14 +174,14 @@ _JsonLoader.add_implicit_resolver(
 )
 
 
-def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML (or, for ``*.json``, JSON) document; return the data and the problems found.
+def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[Any, list[Problem]]:
+    """Parse one YAML (or, for ``*.json`` or ``as_json``, JSON) document; return the data and the problems found.
 
     A syntax error is returned as a single problem with ``None`` as data.
     """
     loader_class = _StrictLoader
-    if filename.lower().endswith(".json"):
-        _, problem = read_json(text, filename)
+    if as_json or (as_json is None and filename.lower().endswith(".json")):
+        _, problem = _parse_json(text, filename, None)
         if problem is not None:
             return None, [problem]
         # Valid JSON has tabs only between tokens, where YAML wants spaces: same columns.
@@ -188,10 +210,36 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
     return data, loader.problems
 
 
-def read_json(text: str, filename: str) -> tuple[Any, Problem | None]:
+def read_json(text: str, filename: str) -> tuple[Any, list[Problem]]:
+    """A JSON document's data, or None and its problems, located: a syntax error, or each duplicate key.
+
+    The json module reads it (fast); only a document that names a key twice in one object
+    is read again by the strict loader, which tells where each duplicate stands.
+    """
+    try:
+        data, problem = _parse_json(text, filename, _unique_object)
+    except _DuplicateKey:
+        return None, load_yaml(text, filename, as_json=True)[1]
+    return (None, [problem]) if problem is not None else (data, [])
+
+
+class _DuplicateKey(Exception):
+    """A JSON object names a key twice."""
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _parse_json(
+    text: str, filename: str, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None
+) -> tuple[Any, Problem | None]:
     """A JSON document's data, or None and its syntax error, located."""
     try:
-        return json.loads(text), None
+        return json.loads(text, object_pairs_hook=object_pairs_hook), None
     except json.JSONDecodeError as error:
         return None, Problem(filename, error.lineno, error.colno, f"not valid JSON: {error.msg.removesuffix(' at')}")
     except ValueError as error:  # e.g. an integer of more digits than Python reads

@@ -50,9 +50,9 @@ def documents(paths: Iterable[str | Path]) -> Iterator[Document]:
 
 def _parse(document: Document) -> Any:
     if document.line:
-        data, problem = read_json(document.text, document.file)
-        if problem is not None:
-            raise LocatedError([Problem(document.file, document.line, problem.column, problem.message)])
+        data, problems = read_json(document.text, document.file)
+        if problems:
+            raise LocatedError(problems)
         return data
     from civpolicy.facts import read_facts_file
 
