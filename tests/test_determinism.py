@@ -210,8 +210,10 @@ def test_derived_facts_are_ordered_by_content_not_by_when_they_were_derived() ->
     orders = []
     for values in ([1, 2], [2, 1]):
         space = Workspace(policy.plans)
-        facts = [space.derive({"type": "x", "unit": "a", "n": n}, Derivation("r", ())) for n in values]
-        orders.append([fact["n"] for fact in sorted(facts, key=space.order_key) if fact is not None])
+        derived = [space.derive({"type": "x", "unit": "a", "n": n}, Derivation("r", ())) for n in values]
+        facts = [fact for fact in derived if fact is not None]
+        assert len(facts) == len(values)
+        orders.append([fact["n"] for fact in sorted(facts, key=space.order_key)])
     assert orders == [[1, 2], [1, 2]]
 
 

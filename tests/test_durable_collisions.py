@@ -21,19 +21,18 @@ def test_a_refused_new_fact_is_a_collision_and_the_run_starts_again_salted() -> 
     policy = civpolicy.load_policy(engine="durable")
     engine: Any = policy.engine
     real = engine._host.assert_facts
-    calls = {"n": 0, "salts": []}
+    salts: list[str] = []
 
     def collide_once(ruleset: str, facts: list[dict[str, Any]]) -> Any:
-        calls["n"] += 1
-        calls["salts"].append(engine._salt)
-        if calls["n"] == 5:
+        salts.append(engine._salt)
+        if len(salts) == 5:
             raise durable_engine.MessageObservedException(facts[0])
         return real(ruleset, facts)
 
     engine._host.assert_facts = collide_once
     assert expected == policy.evaluate(EXAMPLE).to_json()
-    assert "" == calls["salts"][0]
-    assert "1~" == calls["salts"][-1]
+    assert "" == salts[0]
+    assert "1~" == salts[-1]
 
 
 def test_collisions_every_time_end_in_a_clear_error() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml, mark_of
@@ -23,6 +25,7 @@ def data() -> MarkedMap:
     loaded, problems = load_yaml(TEXT, "policy.yaml")
     expected: list[Problem] = []
     assert expected == problems
+    assert isinstance(loaded, MarkedMap)
     return loaded
 
 
@@ -133,7 +136,7 @@ def test_a_key_that_is_not_a_scalar_is_a_problem() -> None:
     ids=["date", "datetime", "datetime-with-zone", "quarter", "month"],
 )
 def test_dates_stay_strings(text: str) -> None:
-    expected = ({"d": text}, [])
+    expected: tuple[Any, list[Problem]] = ({"d": text}, [])
     assert expected == load_yaml(f"d: {text}\n", "f.yaml")
 
 
@@ -191,13 +194,13 @@ def test_syntax_errors_are_one_located_problem(text: str, line: int, column: int
 
 
 def test_empty_text_is_no_data_and_no_problem() -> None:
-    expected = (None, [])
+    expected: tuple[Any, list[Problem]] = (None, [])
     assert expected == load_yaml("", "f.yaml")
 
 
 def test_json_loads_with_marks() -> None:
     loaded, problems = load_yaml('{"units": [\n  {"id": "a"}\n]}', "f.json")
-    expected = ({"units": [{"id": "a"}]}, [], (1, 11), (2, 3))
+    expected: tuple[Any, ...] = ({"units": [{"id": "a"}]}, [], (1, 11), (2, 3))
     assert expected == (loaded, problems, loaded.mark_of("units"), loaded["units"].mark_of(0))
 
 
