@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import civpolicy
 from civpolicy.cli import main
@@ -92,16 +93,18 @@ def test_batch_tells_every_kind_of_bad_line_and_goes_on(tmp_path: Path, capsys: 
         '{"units": [{"id": "a", "headcount": ' + "9" * 5000 + "}]}",
         '{"units": [{"id": "a", "name": ' + "[" * 100000 + "]" * 100000 + "}]}",
         '{"units": [{"id": "a\\ud83d"}]}',
+        '{"units": [{"id": "a", "headcount": NaN}]}',
         json.dumps(COUNTIES[0]),
     ]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert 2 == main(["batch", str(source), "--jobs", "1", "--engine", "native"])
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [f"{source}:{n}:" for n in (1, 2, 3)] == [line["errors"][0][: len(f"{source}:1:")] for line in out[:3]]
+    assert [f"{source}:{n}:" for n in (1, 2, 3, 4)] == [line["errors"][0][: len(f"{source}:1:")] for line in out[:4]]
     assert "digits" in out[0]["errors"][0]
     assert "nested too deeply" in out[1]["errors"][0]
     assert "lone UTF-16 surrogate" in out[2]["errors"][0]
-    assert "consequences" in out[3]
+    assert [f"{source}:4:37: not valid JSON: NaN is not a JSON value"] == out[3]["errors"]
+    assert "consequences" in out[4]
 
 
 def test_batch_refuses_a_key_given_twice_in_a_line_as_a_facts_file_would(
@@ -115,6 +118,23 @@ def test_batch_refuses_a_key_given_twice_in_a_line_as_a_facts_file_would(
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert "consequences" in out[0]
     assert [f"{source}:2:49: units[0].category: duplicate key (first at column 24)"] == out[1]["errors"]
+
+
+def test_batch_takes_a_facts_file_per_county_yaml_or_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], policy: civpolicy.Policy
+) -> None:
+    as_json = tmp_path / "one.json"
+    as_json.write_text(json.dumps(COUNTIES[0], indent=2), encoding="utf-8")
+    as_yaml = tmp_path / "two.yaml"
+    as_yaml.write_text(yaml.safe_dump(COUNTIES[1], allow_unicode=True), encoding="utf-8")
+    bad = tmp_path / "three.json"
+    bad.write_text('{\n  "units": [{"id": "x", "colour": 1}]\n}\n', encoding="utf-8")
+    assert 2 == main(["batch", str(as_json), str(as_yaml), str(bad), "--jobs", "1", "--engine", "native"])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [str(as_json), str(as_yaml), str(bad)] == [line["input"] for line in out]
+    expected = [policy.evaluate(facts).to_dict()["consequences"] for facts in COUNTIES[:2]]
+    assert expected == [line["consequences"] for line in out[:2]]
+    assert [f"{bad}:2:25: units[0].colour: unknown field 'colour'"] == out[2]["errors"]
 
 
 def test_batch_output_file_is_written_whole(tmp_path: Path) -> None:

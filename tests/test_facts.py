@@ -379,6 +379,7 @@ def test_json_as_json_writers_write_it(policy: civpolicy.Policy, tmp_path: Path,
 
 
 DEEP_JSON = "not valid JSON: nested too deeply"
+NOT_JSON = "not valid JSON: {} is not a JSON value"
 LONE_SURROGATE = "must be text without a lone UTF-16 surrogate (got 'a\\ud83d')"
 
 
@@ -389,14 +390,48 @@ LONE_SURROGATE = "must be text without a lone UTF-16 surrogate (got 'a\\ud83d')"
         ('{\n  "units": [{"id": "a\u0000"}]}', 2, 22, "not valid JSON: Invalid control character"),
         ('{"units": [{"id": "a\\ud83d"}]}', 1, 19, LONE_SURROGATE),
         ('{"units": [{"id": "a", "name": ' + "[" * 100000 + "]" * 100000 + "}]}", 1, 1, DEEP_JSON),
+        ('{"units": [{"id": "a",\n  "name": NaN}]}', 2, 11, NOT_JSON.format("NaN")),
+        ('{"units": [{"id": "-Infinity", "headcount": -Infinity}]}', 1, 45, NOT_JSON.format("-Infinity")),
+        ('{"units": [{"id": "a",\n  "id": "b"}]}', 2, 3, "duplicate key (first at line 1)"),
     ],
-    ids=["unquoted-text", "control-character", "lone-surrogate", "nested-too-deeply"],
+    ids=[
+        "unquoted-text",
+        "control-character",
+        "lone-surrogate",
+        "nested-too-deeply",
+        "nan",
+        "infinity",
+        "duplicate-key",
+    ],
 )
 def test_bad_json_is_located(
     policy: civpolicy.Policy, tmp_path: Path, text: str, line: int, column: int, message: str
 ) -> None:
     path = write(tmp_path, text, "facts.json")
     assert [(line, column, message)] == [(p.line, p.column, p.message) for p in problems_of(policy, path)]
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"], ids=["next-line", "line-sep", "paragraph-sep"])
+def test_a_json_file_reads_as_the_json_module_reads_it(
+    policy: civpolicy.Policy, tmp_path: Path, separator: str
+) -> None:
+    """Characters YAML takes for line breaks (and would fold into a space) are text in a JSON string."""
+    facts = {"units": [{"id": f"a{separator}b", "name": f"x{separator}y"}], "evaluations": [], "criticisms": []}
+    facts["evaluations"] = [{"unit": f"a{separator}b", "period": "2022", "grade": "poor"}]
+    path = write(tmp_path, json.dumps(facts, ensure_ascii=False, indent=1), "facts.json")
+    assert policy.read_facts(facts) == policy.read_facts(path)
+    assert (f"a{separator}b",) == policy.read_facts(path).units
+
+
+def test_a_json_file_with_problems_is_read_again_to_locate_them(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    """Read fast by the json module; its problems told with lines, as a YAML file's are."""
+    evaluations = [{"unit": "a", "period": "2022", "grade": g} for g in ("poor", "good")]
+    text = json.dumps({"units": [{"id": "a"}], "evaluations": evaluations}, indent=2)
+    (problem,) = problems_of(policy, write(tmp_path, text, "facts.json"))
+    _, first, second = [number for number, line in enumerate(text.splitlines(), start=1) if line == "    {"]
+    message = f"conflicts with the evaluation at line {first} for the same unit a, period 2022"
+    expected = (second, "evaluations[1]", message)
+    assert expected == (problem.line, problem.path, problem.message)
 
 
 def test_a_whole_number_written_with_a_point_is_the_same_number(policy: civpolicy.Policy) -> None:

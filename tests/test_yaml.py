@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml, mark_of
 from civpolicy.errors import Problem
@@ -208,3 +212,46 @@ def test_problem_text_is_file_line_column_message() -> None:
     _, problems = load_yaml("a: 1\na: 2\n", "dir/f.yaml")
     expected = ["dir/f.yaml:2:1: a: duplicate key (first at line 1)"]
     assert expected == [str(p) for p in problems]
+
+
+def test_an_escape_past_the_last_unicode_character_is_located() -> None:
+    _, problems = load_yaml('a:\n  b: [1, "ok \\U00110000"]\n', "f.yaml")
+    assert [(2, 16)] == [(p.line, p.column) for p in problems]
+    assert problems[0].message.startswith("not valid YAML: cannot read the text here")
+
+
+def test_an_empty_tagged_number_is_located() -> None:
+    expected = (None, [Problem("f.yaml", 1, 4, "not valid YAML: cannot read '' as int")])
+    assert expected == load_yaml('a: !!int ""\n', "f.yaml")
+
+
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=6),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+_NOISE = ["\t", "\n", " ", ":", "-", "{", "}", "[", "]", ",", '"', "'", "\\", "\\U00110000", "!!int", "&a", "*a",
+          "?", "#", "|", ">", "%", "@", "\x85", "\u2028", "\ufeff", "\x00", "\ud800", "社", "😀", "NaN", "1e999"]
+
+
+@given(
+    value=_VALUES,
+    as_json=st.booleans(),
+    edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_NOISE), st.booleans()), max_size=4),
+)
+def test_no_text_makes_the_loader_raise(value: Any, as_json: bool, edits: list[tuple[float, str, bool]]) -> None:
+    """Whatever a file holds, the loader gives data or located problems, never an exception."""
+    text = json.dumps(value, ensure_ascii=False, indent=1) if as_json else yaml.safe_dump(value, allow_unicode=True)
+    for where, noise, insert in edits:
+        at = int(where * len(text))
+        text = text[:at] + noise + text[at:] if insert else text[:at] + text[at + 1 :]
+    data, problems = load_yaml(text, "f.json" if as_json else "f.yaml")
+    assert all(p.line >= 1 and p.column >= 1 and p.file == ("f.json" if as_json else "f.yaml") for p in problems)
+    assert data is None or not any(p.message.startswith("not valid") for p in problems)

@@ -80,7 +80,7 @@ class _StrictLoader(yaml.SafeLoader):
         """A value, or a located error when a tagged scalar cannot be read (``!!int 4o``)."""
         try:
             return super().construct_object(node, deep)
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError, IndexError):
             tag = str(node.tag).rsplit(":", 1)[-1]
             what = _short(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
             raise yaml.constructor.ConstructorError(
@@ -204,6 +204,9 @@ def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[An
         return None, [Problem(filename, 1, 1, f"not valid YAML: {error}")]
     except RecursionError:
         return None, [Problem(filename, 1, 1, "not valid YAML: nested too deeply")]
+    except ValueError as error:  # the scanner's own: an escape past the last character, "\U00110000"
+        line, column = (loader.line + 1, loader.column + 1) if loader is not None else (1, 1)
+        return None, [Problem(filename, line, column, f"not valid YAML: cannot read the text here ({error})")]
     finally:
         if loader is not None:
             loader.dispose()
@@ -227,6 +230,27 @@ class _DuplicateKey(Exception):
     """A JSON object names a key twice."""
 
 
+class _NotJson(Exception):
+    """A constant the json module reads that is not JSON (``NaN``, ``Infinity``)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)')
+"""A JSON string (skipped) or one of the json module's non-JSON constants."""
+
+
+def _where_constant(text: str, name: str) -> Mark:
+    """The line and column of the first ``name`` outside strings (where the json module stopped)."""
+    for match in _JSON_TOKEN.finditer(text):
+        if match.group(1) == name:
+            start = match.start(1)
+            return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+    return 1, 1  # pragma: no cover - the json module found it, so it is there
+
+
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
@@ -237,9 +261,16 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _parse_json(
     text: str, filename: str, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None
 ) -> tuple[Any, Problem | None]:
-    """A JSON document's data, or None and its syntax error, located."""
+    """A JSON document's data, or None and its syntax error, located.
+
+    ``NaN``, ``Infinity`` and ``-Infinity``, which the json module reads but JSON has not,
+    are syntax errors.
+    """
     try:
-        return json.loads(text, object_pairs_hook=object_pairs_hook), None
+        return json.loads(text, object_pairs_hook=object_pairs_hook, parse_constant=_no_constant), None
+    except _NotJson as error:
+        line, column = _where_constant(text, error.args[0])
+        return None, Problem(filename, line, column, f"not valid JSON: {error.args[0]} is not a JSON value")
     except json.JSONDecodeError as error:
         return None, Problem(filename, error.lineno, error.colno, f"not valid JSON: {error.msg.removesuffix(' at')}")
     except ValueError as error:  # e.g. an integer of more digits than Python reads

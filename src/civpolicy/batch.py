@@ -48,20 +48,6 @@ def documents(paths: Iterable[str | Path]) -> Iterator[Document]:
             yield Document(name, Path(path).read_text(encoding="utf-8"), name, 0)
 
 
-def _parse(document: Document) -> Any:
-    if document.line:
-        data, problems = read_json(document.text, document.file)
-        if problems:
-            raise LocatedError(problems)
-        return data
-    from civpolicy.facts import read_facts_file
-
-    data, _, problems = read_facts_file(document.file)
-    if problems:
-        raise LocatedError(problems)
-    return data
-
-
 _WORKER_POLICY: Any = None
 
 
@@ -75,15 +61,17 @@ def _start_worker(spec: tuple[str | None, dict[str, Any], str | None]) -> None:
 
 def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
     """One county's decision as a JSON line (or its errors, located), and whether it failed."""
-    from civpolicy.facts import load_facts
+    from civpolicy.facts import load_facts, load_facts_text
 
+    inputs, vocabularies = policy.model.inputs, policy.model.vocabularies
     try:
-        data = _parse(document)
-        facts = (
-            load_facts(data, policy.model.inputs, policy.model.vocabularies)
-            if document.line
-            else policy.read_facts(document.file)
-        )
+        if document.line:
+            data, problems = read_json(document.text, document.file)
+            if problems:
+                raise LocatedError(problems)
+            facts = load_facts(data, inputs, vocabularies)
+        else:
+            facts = load_facts_text(document.text, document.file, inputs, vocabularies)
         result: dict[str, Any] = {"input": document.origin, **policy.evaluate(facts).to_dict()}
     except LocatedError as error:
         problems = [_relocate(p, document) for p in error.problems]

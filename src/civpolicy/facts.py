@@ -18,7 +18,7 @@ import attrs
 
 from civpolicy import model as m
 from civpolicy._reader import Reader, got, is_number
-from civpolicy._yaml import SURROGATE, MarkedSeq, load_yaml, mark_of
+from civpolicy._yaml import SURROGATE, MarkedSeq, load_yaml, mark_of, read_json
 from civpolicy.errors import FactsError, Problem
 from civpolicy.expressions import did_you_mean
 from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
@@ -42,17 +42,34 @@ class Facts:
         return sum(len(facts) for facts in self.by_unit.values())
 
 
-def read_facts_file(path: str | Path) -> tuple[Any, str, list[Problem]]:
-    """Parse a YAML or JSON facts file: data, file name and parse problems."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, name, [Problem(name, 1, 1, "no such facts file")]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, name, [Problem(name, 1, 1, f"cannot read the facts file: {error}")]
+def load_facts_text(
+    text: str,
+    name: str,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+) -> Facts:
+    """Facts from the text of a facts file: JSON if ``name`` ends in ``.json``, else YAML.
+
+    A JSON file is read by the json module (its values are JSON's, and it is fast) and
+    checked as it is; only if it has problems is it read again with lines and columns,
+    to tell where each one stands. A YAML file is read with them from the start.
+    """
+    if name.lower().endswith(".json"):
+        data, problems = read_json(text, name)
+        if problems:
+            raise FactsError(problems)
+        if data is None:
+            raise FactsError([Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")])
+        try:
+            return validate_facts(data, inputs, vocabularies, name)
+        except FactsError as unlocated:
+            marked, _ = load_yaml(text, name)
+            validate_facts(marked, inputs, vocabularies, name)  # raises the same problems, located
+            raise unlocated from None  # (not reached unless the two readings differ)
     data, problems = load_yaml(text, name)
-    return data, name, problems
+    if data is None:
+        raise FactsError(problems or [Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")])
+    return validate_facts(data, inputs, vocabularies, name, problems)
 
 
 def validate_facts(
@@ -374,8 +391,12 @@ def load_facts(
 ) -> Facts:
     """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs."""
     if isinstance(source, (str, Path)):
-        data, name, problems = read_facts_file(source)
-        if data is None:
-            raise FactsError(problems or [Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")])
-        return validate_facts(data, inputs, vocabularies, name, problems)
+        name = str(source)
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FactsError([Problem(name, 1, 1, "no such facts file")]) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise FactsError([Problem(name, 1, 1, f"cannot read the facts file: {error}")]) from None
+        return load_facts_text(text, name, inputs, vocabularies)
     return validate_facts(source, inputs, vocabularies)
