@@ -24,13 +24,17 @@ import argparse
 import cProfile
 import gc
 import importlib
+import json
 import pstats
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 import civpolicy
 from civpolicy import batch
@@ -200,6 +204,22 @@ def phases(counties: int, engines: list[str]) -> None:
     print("  facts checked: read_facts; rules run: engine.run; decision: consequences, reasons and reports")
 
 
+def file_reading() -> None:
+    """What reading one county's facts file costs, by format, beside a mapping already in memory."""
+    policy = civpolicy.load_policy(engine="native")
+    population = build_population(COUNTY_UNITS, YEARS, 0)
+    with tempfile.TemporaryDirectory() as folder:
+        as_json = Path(folder) / "county.json"
+        as_json.write_text(json.dumps(population, ensure_ascii=False), encoding="utf-8")
+        as_yaml = Path(folder) / "county.yaml"
+        as_yaml.write_text(yaml.safe_dump(population, allow_unicode=True), encoding="utf-8")
+        print(f"\nreading one county's facts ({COUNTY_UNITS} units, {fact_count(population):,} facts), seconds:")
+        for name, source in (("mapping", population), ("JSON file", as_json), ("YAML file", as_yaml)):
+            started = time.perf_counter()
+            policy.read_facts(source)
+            print(f"  {name:<10} {time.perf_counter() - started:>6.3f}")
+
+
 def durable_profile() -> None:
     """Where the durable engine's time goes on one county, by layer."""
     policy = civpolicy.load_policy(engine="durable")
@@ -262,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS (of a worker, for batch runs)."
     )
     phases(PHASE_COUNTIES, engines)
+    file_reading()
     if "durable" in engines:
         durable_profile()
     return 0 if all(r["agree"] for r in results) else 1
