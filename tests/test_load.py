@@ -283,7 +283,8 @@ AT_THE_FIELD_LINE = {
         "    text: 连续三次被通报批评的，约谈单位主要负责人\n    summary:",
         "    text: 连续三次被通报批评的",
         "accountability.interview.text",
-        "this text is not in the document, word for word: '连续三次被通报批评的，约谈单位主要负责人'",
+        "this quote is not in the document, word for word: after '连续' the document has '两次被通报批评的，约谈单', "
+        "the quote '三次被通报批评的，约谈单'",
     ),
     "unknown-vocabulary": Break(
         FACTS,
@@ -377,7 +378,15 @@ def test_problems_in_two_files_are_reported_together(policy_dir: Path) -> None:
 def test_a_yaml_syntax_error_is_located(policy_dir: Path) -> None:
     edit(policy_dir, LINKAGES, "      consequence: civilized_unit.priority\n", "      consequence: [civilized\n")
     line = line_of(policy_dir, LINKAGES, "      consequence: [civilized") + 1
-    expected = [(LINKAGES, line, 11, "not valid YAML: expected ',' or ']', but got ':'")]
+    expected = [
+        (
+            LINKAGES,
+            line,
+            11,
+            "not valid YAML: expected ',' or ']', but got ':' "
+            "(likely: a [ … ] list not closed on its line, or an item holding ':' or ',' that needs quotes)",
+        )
+    ]
     assert expected == [(Path(p.file).name, p.line, p.column, p.message) for p in problems_of(policy_dir)]
 
 

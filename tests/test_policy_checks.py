@@ -36,7 +36,8 @@ def test_a_parameter_no_rule_uses_is_refused(policy_dir: Path) -> None:
         "parameters:\n",
         "parameters:\n  spare:\n    value: 1\n    set_by: headquarters\n    description: {zh: 备用, en: spare}\n",
     )
-    assert ["parameter spare is used by no rule"] == messages(policy_dir)
+    expected = "parameter spare is used by no rule (write $params.spare where a rule needs it, or delete the parameter)"
+    assert [expected] == messages(policy_dir)
 
 
 def test_a_rule_asking_for_a_value_that_never_comes_is_refused(policy_dir: Path) -> None:
@@ -51,6 +52,39 @@ def test_a_rule_asking_for_a_value_that_never_comes_is_refused(policy_dir: Path)
         "(it is one of good, medium, poor)"
     ]
     assert expected == messages(policy_dir)
+
+
+def test_a_misspelt_value_is_told_with_the_other_problems_and_a_guess(policy_dir: Path) -> None:
+    """A rule that can never fire is told beside problems of other kinds, not only once they are mended."""
+    edit(
+        policy_dir,
+        "linkages.yaml",
+        "      - grade as e: {period_kind: year, grade: good}\n    then:\n      consequence: civilized_unit.prio",
+        "      - grade as e: {period_kind: year, grade: goood}\n    then:\n      consequence: civilized_unit.prio",
+    )
+    edit(policy_dir, "linkages.yaml", "    unit: points\n", "    unit: points\n    colour: red\n")
+    expected = [
+        "unknown field 'colour'",
+        "rule civilized_unit.priority can never fire: grade.grade is never 'goood' "
+        "(it is one of good, medium, poor) (did you mean 'good'?)",
+    ]
+    assert expected == messages(policy_dir)
+
+
+def test_a_parameter_with_a_misspelt_field_is_still_a_parameter(policy_dir: Path) -> None:
+    """The rules that use it are not told "no parameter" as well: the author mends one line."""
+    edit(policy_dir, "linkages.yaml", "    value: -10\n", "    vaule: -10\n")
+    expected = ["missing required field 'value'", "unknown field 'vaule' (did you mean 'value'?)"]
+    assert expected == messages(policy_dir)
+
+
+def test_a_problem_found_twice_is_told_once(policy_dir: Path) -> None:
+    text = (policy_dir / "linkages.yaml").read_text(encoding="utf-8")
+    start = text.index("  quota_delta_poor:")
+    description = text.index("    description:", start)
+    source = text.index("    source:", description)
+    (policy_dir / "linkages.yaml").write_text(text[:description] + text[source:], encoding="utf-8")
+    assert ["missing required field 'description'"] == messages(policy_dir)
 
 
 def test_two_rules_giving_the_same_consequence_for_the_same_facts_are_refused(policy_dir: Path) -> None:
@@ -256,3 +290,8 @@ def probe_rule(condition: str) -> str:
 def test_a_condition_the_engines_cannot_read_alike_is_refused(policy_dir: Path, condition: str, message: str) -> None:
     (policy_dir / "probe.yaml").write_text(probe_rule(condition), encoding="utf-8")
     assert [message] == messages(policy_dir)
+
+
+def test_unique_needs_a_key(policy_dir: Path) -> None:
+    edit(policy_dir, "facts.yaml", "    key: [unit]\n    unique: true", "    key: null\n    unique: true")
+    assert ["needs a key: it says that no two items have the same key"] == messages(policy_dir)

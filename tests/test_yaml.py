@@ -193,8 +193,30 @@ def test_python_and_unknown_tags_are_refused_with_their_place(text: str, tag: st
     ],
 )
 def test_syntax_errors_are_one_located_problem(text: str, line: int, column: int, message: str) -> None:
-    expected = (None, [Problem("f.yaml", line, column, f"not valid YAML: {message}")])
-    assert expected == load_yaml(text, "f.yaml")
+    data, problems = load_yaml(text, "f.yaml")
+    assert (None, [(line, column)]) == (data, [(p.line, p.column) for p in problems])
+    assert problems[0].message.startswith(f"not valid YAML: {message}")
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("a: b: c\n", "a ':' where none can be: text holding ': ' needs quotes, or a wrong indent"),
+        ("a:\n  b: 1\n c: 2\n", "this line is indented differently from the lines before it at its level"),
+        ("a:\n\tb: 1\n", "a tab: indent with spaces only"),
+        ('a: "x\n', "a quote opened and not closed"),
+        ("a:\n  b: 1\n  c\nd: 2\n", "a line above is neither 'name: value' nor '- item', often the one before"),
+        ("a: 1\n---\nb: 2\n", None),
+    ],
+    ids=["colon-in-text", "indentation", "tab", "unclosed-quote", "missing-colon", "no-hint-known"],
+)
+def test_a_syntax_error_says_what_usually_causes_it(text: str, hint: str | None) -> None:
+    """The parser's words are for programmers; the hint is for the office that edits the policy."""
+    (problem,) = load_yaml(text, "f.yaml")[1]
+    if hint is None:
+        assert "(likely:" not in problem.message
+    else:
+        assert problem.message.endswith(f" (likely: {hint})")
 
 
 def test_empty_text_is_no_data_and_no_problem() -> None:

@@ -193,7 +193,7 @@ def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[An
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"not valid YAML: {error.problem or error.context}"
+        message = f"not valid YAML: {error.problem or error.context}{syntax_hint(str(error.problem or ''))}"
         return None, [Problem(filename, line, column, message)]
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
@@ -211,6 +211,31 @@ def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[An
         if loader is not None:
             loader.dispose()
     return data, loader.problems
+
+
+_SYNTAX_HINTS = (
+    # (the start of PyYAML's words, what usually causes them), for people who write the policy by hand
+    ("mapping values are not allowed", "a ':' where none can be: text holding ': ' needs quotes, or a wrong indent"),
+    ("expected <block end>", "this line is indented differently from the lines before it at its level"),
+    ("could not find expected ':'", "a line above is neither 'name: value' nor '- item', often the one before"),
+    ("did not find expected key", "this line is indented differently from the keys beside it"),
+    ("did not find expected '-'", "a list item is indented differently from the items before it"),
+    ("found character '\\t'", "a tab: indent with spaces only"),
+    ("found unexpected end of stream", "a quote opened and not closed"),
+    ("expected ',' or ']'", "a [ … ] list not closed on its line, or an item holding ':' or ',' that needs quotes"),
+    ("expected ',' or '}'", "a { … } mapping not closed on its line, or a value holding ':' or ',' that needs quotes"),
+    ("found undefined alias", "text starting with '*' needs quotes"),
+    ("found character '@'", "text starting with '@' or '`' needs quotes"),
+    ("found character '`'", "text starting with '@' or '`' needs quotes"),
+)
+
+
+def syntax_hint(problem: str) -> str:
+    """`` (likely: …)`` for a PyYAML syntax problem whose usual cause is known, else nothing."""
+    for start, cause in _SYNTAX_HINTS:
+        if problem.startswith(start):
+            return f" (likely: {cause})"
+    return ""
 
 
 def read_json(text: str, filename: str) -> tuple[Any, list[Problem]]:
@@ -267,7 +292,9 @@ def _parse_json(
     are syntax errors.
     """
     try:
-        return json.loads(text, object_pairs_hook=object_pairs_hook, parse_constant=_no_constant), None
+        # A byte-order mark (Windows editors write one) is not part of the document.
+        document = text.removeprefix("\ufeff")
+        return json.loads(document, object_pairs_hook=object_pairs_hook, parse_constant=_no_constant), None
     except _NotJson as error:
         line, column = _where_constant(text, error.args[0])
         return None, Problem(filename, line, column, f"not valid JSON: {error.args[0]} is not a JSON value")

@@ -1,15 +1,12 @@
 """Cross-checks of a policy model: every name a rule uses must exist, and mean one thing.
 
 Fact types, fields, aliases, parameters, consequence kinds and their params are
-resolved here (with a did-you-mean where a name is close to a known one); quotes of
-the document are checked against the document itself; and the rules must stratify
-(no fact may depend on its own absence).
+resolved here (with a did-you-mean where a name is close to a known one), and the rules
+must stratify (no fact may depend on its own absence). Citations are checked against the
+document in :mod:`civpolicy.citations`.
 """
 
 from __future__ import annotations
-
-import re
-from collections.abc import Iterable
 
 from civpolicy import model as m
 from civpolicy.errors import Problem
@@ -42,7 +39,7 @@ def fact_fields(policy: m.PolicyModel) -> dict[str, set[str]]:
     return fields
 
 
-def cross_check(policy: m.PolicyModel, problems: list[Problem], document: str | None) -> None:
+def cross_check(policy: m.PolicyModel, problems: list[Problem]) -> None:
     """Append a problem for every unresolved or inconsistent name in the policy."""
     checker = _Checker(policy, problems)
     checker.check_inputs()
@@ -51,8 +48,6 @@ def cross_check(policy: m.PolicyModel, problems: list[Problem], document: str | 
         checker.check_rule(rule)
     checker.check_reports()
     checker.check_strata()
-    if document is not None:
-        checker.check_quotes(document)
 
 
 class _Checker:
@@ -325,43 +320,6 @@ class _Checker:
             strata(self.policy)
         except StratificationError as error:
             self.report(error.file, error.line, error.path, str(error))
-
-    def check_quotes(self, document: str) -> None:
-        plain = _squash(document)
-        for file, line, path, citation in _citations(self.policy):
-            for part in re.split(r"……|\.\.\.", citation.text):
-                if _squash(part) and _squash(part) not in plain:
-                    self.report(
-                        file,
-                        line,
-                        f"{path}.text",
-                        f"this text is not in the document, word for word: {part.strip()[:40]!r}",
-                    )
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _citations(policy: m.PolicyModel) -> Iterable[tuple[str, int, str, m.Citation]]:
-    inherited = {d.citation for d in policy.derived.values() if d.citation}
-    for rule in policy.all_rules():
-        if rule.citation.text and rule.citation not in inherited:
-            yield rule.file, rule.line_of("text"), rule.id, rule.citation
-    for name, derived in policy.derived.items():
-        if derived.citation:
-            yield derived.file, derived.line, f"derived.{name}", derived.citation
-    for name, parameter in policy.parameters.items():
-        if parameter.citation:
-            yield parameter.file, parameter.line, f"parameters.{name}", parameter.citation
-    for name, table in policy.tables.items():
-        if table.citation:
-            yield table.file, table.line, f"tables.{name}", table.citation
-    for clause in policy.clauses:
-        yield clause.file, clause.line, f"clauses.{clause.ref}", m.Citation(clause.ref, clause.text)
-    for cadence in policy.cadences:
-        if cadence.citation.text:
-            yield cadence.file, cadence.line, f"cadences.{cadence.id}", cadence.citation
 
 
 __all__ = ["PERIOD_FIELDS", "Call", "Const", "cross_check", "fact_fields"]

@@ -22,7 +22,7 @@ from civpolicy.periods import KINDS
 
 def lint(policy: m.PolicyModel) -> list[Problem]:
     """Every static problem of a policy, located."""
-    return [*_never_fire(policy), *_double_counting(policy), *_unused_parameters(policy), *_invariant_names(policy)]
+    return [*never_fire(policy), *_double_counting(policy), *_unused_parameters(policy), *_invariant_names(policy)]
 
 
 def _known_values(policy: m.PolicyModel) -> dict[tuple[str, str], set[Any]]:
@@ -85,7 +85,8 @@ def _derived_values(derived: m.DerivedFact, known: dict[tuple[str, str], set[Any
     return found
 
 
-def _never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
+def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
+    """Rules that ask a field for a value it never takes: each rule is judged on its own."""
     known = _known_values(policy)
     for rule in policy.all_rules():
         for pattern in rule.when:
@@ -98,9 +99,10 @@ def _never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
                 wanted = set(test.value.value) if test.op == "in" else {test.value.value} if test.op == "eq" else None
                 if wanted is not None and not wanted & values:
                     shown = ", ".join(sorted(map(str, values)))
+                    hint = did_you_mean(str(test.value.value), sorted(map(str, values))) if test.op == "eq" else ""
                     message = (
                         f"rule {rule.id} can never fire: {pattern.fact_type}.{test.field} is never "
-                        f"{test.value.value!r} (it is one of {shown})"
+                        f"{test.value.value!r} (it is one of {shown}){hint}"
                     )
                     yield Problem(rule.file, pattern.line or rule.line, 1, message, f"{rule.id}.when")
 
@@ -156,9 +158,9 @@ def _unused_parameters(policy: m.PolicyModel) -> Iterator[Problem]:
     used = _used_parameters(policy)
     for name, parameter in policy.parameters.items():
         if name not in used:
-            yield Problem(
-                parameter.file, parameter.line, 1, f"parameter {name} is used by no rule", f"parameters.{name}"
-            )
+            advice = f"write ${'params'}.{name} where a rule needs it, or delete the parameter"
+            message = f"parameter {name} is used by no rule ({advice})"
+            yield Problem(parameter.file, parameter.line, 1, message, f"parameters.{name}")
 
 
 def _invariant_names(policy: m.PolicyModel) -> Iterator[Problem]:

@@ -15,6 +15,7 @@ from typing import Any
 from civpolicy import model as m
 from civpolicy._reader import Reader
 from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml
+from civpolicy.citations import Cited, check_citations
 from civpolicy.crossref import cross_check
 from civpolicy.errors import PolicyError, Problem
 from civpolicy.expressions import Const, Expr, ExpressionError, Template, did_you_mean, parse_expr
@@ -97,14 +98,43 @@ def load_model(directory: str | Path) -> m.PolicyModel:
             builder.add_file(str(path), data)
     policy = builder.build(tuple(str(p) for p in files), digest.hexdigest())
     if policy is not None:
-        cross_check(policy, problems, builder.document_text)
-        if not problems:
-            from civpolicy.lint import lint
-
-            problems.extend(lint(policy))
+        cross_check(policy, problems)
+        if builder.document_text is not None:
+            problems.extend(check_citations(builder.cited, builder.document_text))
+        problems.extend(_lint(policy, bool(problems)))
     if problems or policy is None:
-        raise PolicyError(problems)
+        raise PolicyError(list(dict.fromkeys(problems)))  # a problem found twice is told once
     return policy
+
+
+def _lint(policy: m.PolicyModel, broken: bool) -> list[Problem]:
+    """The lint's findings; beside other problems only the rules that can never fire.
+
+    Those are judged rule by rule, so an author sees a misspelt value (``status: activ``)
+    together with the other problems; the other lint checks read the policy as a whole
+    and would only repeat what is broken. A policy too broken for even that check to read
+    has its finding wait for the next ``check``, rather than hide the problems found.
+    """
+    from civpolicy.lint import lint, never_fire
+
+    if not broken:
+        return lint(policy)
+    try:
+        return list(never_fire(policy))
+    except Exception:  # see the docstring: the problems already found are told
+        return []
+
+
+def _cited(r: Reader, data: MarkedMap, path: str, ref_field: str) -> Cited:
+    return Cited(
+        file=r.filename,
+        path=path,
+        ref=str(data[ref_field]),
+        text=str(data["text"]),
+        ref_at=data.mark_of(ref_field),
+        text_at=data.mark_of("text"),
+        ref_field=ref_field,
+    )
 
 
 class _Builder:
@@ -115,6 +145,8 @@ class _Builder:
         self.problems = problems
         self.title = ""
         self.document_text: str | None = None
+        self.cited: list[Cited] = []
+        """Every clause reference and quote read, with where each stands: checked against the document."""
         self.parameters: dict[str, m.Parameter] = {}
         self.vocabularies: dict[str, tuple[m.Term, ...]] = {}
         self.cadences: list[m.Cadence] = []
@@ -217,7 +249,10 @@ class _Builder:
             found.append((str(name), value, body, path))
         return found
 
-    def _citation(self, r: Reader, data: MarkedMap, path: str, required: bool) -> m.Citation | None:
+    def _citation(
+        self, r: Reader, data: MarkedMap, path: str, required: bool, name: str = ""
+    ) -> m.Citation | None:
+        """The clause reference and quote of a definition; ``name`` names it in problems (else ``path``)."""
         source = r.get(data, "source", path, str)
         text = r.get(data, "text", path, str)
         if source is None or text is None:
@@ -226,6 +261,7 @@ class _Builder:
                 if missing not in data:
                     r.problem(data, None, path, f"missing required field {missing!r} (the clause and its words)")
             return None
+        self.cited.append(_cited(r, data, name or path, "source"))
         return m.Citation(source.strip(), text.strip())
 
     def _text(self, r: Reader, data: MarkedMap, key: str, path: str) -> m.Text:
@@ -263,8 +299,9 @@ class _Builder:
     def _parameters(self, r: Reader, top: MarkedMap, section: str) -> None:
         allowed = ("value", "description", "source", "text", "set_by", "minimum", "maximum", "unit")
         for name, data, path in self._named(r, top, section):
-            if not r.keys(data, path, allowed, ("value", "description", "set_by")):
-                continue
+            # Kept even with a misspelt or missing field (already reported), so that the rules
+            # that use it are not also told "no parameter".
+            r.keys(data, path, allowed, ("value", "description", "set_by"))
             value = r.get(data, "value", path, (int, float), 0)
             set_by = r.get(data, "set_by", path, str, "document")
             if set_by not in ("document", "headquarters"):
@@ -333,7 +370,7 @@ class _Builder:
             )
 
     def _inputs(self, r: Reader, top: MarkedMap, section: str) -> None:
-        allowed = ("from", "description", "says", "key", "fields", "required", "total", "needed_by")
+        allowed = ("from", "description", "says", "key", "unique", "fields", "required", "total", "needed_by")
         field_keys = ("type", "required", "default", "as", "values", "vocabulary", "kinds", "minimum", "maximum")
         for name, data, path in self._named(r, top, section):
             if not r.keys(data, path, allowed, ("from", "description", "says", "fields")):
@@ -372,6 +409,9 @@ class _Builder:
             if key is not None and not (isinstance(key, list) and all(isinstance(k, str) for k in key)):
                 r.problem(data, "key", f"{path}.key", "must be a list of field names, or null (every item counts)")
                 key = None
+            unique = r.get(data, "unique", path, bool, False)
+            if unique and key is None:
+                r.problem(data, "unique", f"{path}.unique", "needs a key: it says that no two items have the same key")
             total = None
             raw_total = r.mapping(data["total"], data, "total", f"{path}.total") if "total" in data else None
             if raw_total is not None and r.keys(raw_total, f"{path}.total", ("of", "per", "is"), ("of", "per", "is")):
@@ -399,6 +439,7 @@ class _Builder:
                 says=self._template(r, data, "says", path),
                 fields=tuple(fields),
                 key=tuple(key) if key is not None else None,
+                unique=unique,
                 required=r.get(data, "required", path, bool, False),
                 file=r.filename,
                 line=data.mark[0],
@@ -458,6 +499,8 @@ class _Builder:
         for data, path in self._listed(r, top, section, "clauses"):
             if not r.keys(data, path, ("ref", "text", "note"), ("ref", "text")):
                 continue
+            if isinstance(data["ref"], str) and isinstance(data["text"], str):
+                self.cited.append(_cited(r, data, path, "ref"))
             self.clauses.append(
                 m.Clause(
                     ref=str(r.get(data, "ref", path, str, "")),
@@ -595,7 +638,7 @@ class _Builder:
                 data, "id", f"{path}.id", f"rule id {rule_id!r} is already used in {self.defined['rule', rule_id]}"
             )
         self.defined["rule", rule_id] = r.filename
-        own = self._citation(r, data, path, required=consequence_rule)
+        own = self._citation(r, data, path, required=consequence_rule, name=rule_id)
         summary = self._text(r, data, "summary", path) if "summary" in data else None
         when_items = r.get(data, "when", path, list, [])
         patterns = []

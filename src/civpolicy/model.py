@@ -110,6 +110,8 @@ class InputFact:
     fields: tuple[InputField, ...]
     key: tuple[str, ...] | None
     """Fact fields that identify an item; None: every item counts on its own."""
+    unique: bool = False
+    """No two items have the same key, even alike (else two alike items are one)."""
     required: bool = False
     file: str = ""
     line: int = 0
