@@ -177,8 +177,12 @@ BAD = {
         3,
         5,
         "units[1]",
-        "conflicts with the unit at line 2 for the same unit a",
+        "unit a is given twice (first at line 2)",
     ),
+    "same-unit-twice": Bad(
+        "units:\n  - {id: a}\n  - {id: a}\n", 3, 5, "units[1]", "unit a is given twice (first at line 2)"
+    ),
+    "null-units": Bad("units:\nevaluations: []\n", 1, 7, "units", "must be a list (got null)"),
     "two-grades-one-period": Bad(
         UNIT + "evaluations:\n  - {unit: a, period: 2022, grade: poor}\n  - {unit: a, period: 2022, grade: good}\n",
         5,
@@ -316,15 +320,48 @@ def kinds(policy: civpolicy.Policy, facts: Any) -> list[tuple[str, str, dict[str
 
 
 def test_identical_duplicates_collapse(policy: civpolicy.Policy) -> None:
+    """An evaluation or criticism given twice alike is one; a unit is given once (its id is unique)."""
     once = {"units": [{"id": "a", "civilized_unit": True}], "evaluations": POOR_YEAR}
     twice = {
-        "units": [{"id": "a", "civilized_unit": True}, {"id": "a", "civilized_unit": True}],
+        "units": [{"id": "a", "civilized_unit": True}],
         "evaluations": POOR_YEAR * 2,
         "criticisms": [{"unit": "a", "bulletin": "2022-05"}] * 2,
     }
     with_criticism = {**once, "criticisms": [{"unit": "a", "bulletin": "2022-05"}]}
     expected = (policy.read_facts(with_criticism).count(), kinds(policy, with_criticism))
     assert expected == (policy.read_facts(twice).count(), kinds(policy, twice))
+
+
+def test_a_unit_given_twice_in_a_mapping_names_the_first_by_its_place(policy: civpolicy.Policy) -> None:
+    (problem,) = problems_of(policy, {"units": [{"id": "a"}, {"id": "a"}]})
+    assert ("units[1]", "unit a is given twice (first at units[0])") == (problem.path, problem.message)
+
+
+def test_a_python_caller_may_give_tuples_for_lists(policy: civpolicy.Policy) -> None:
+    as_lists = {"units": [{"id": "a", "civilized_unit": True}], "evaluations": POOR_YEAR}
+    as_tuples = {"units": ({"id": "a", "civilized_unit": True},), "evaluations": tuple(POOR_YEAR)}
+    assert policy.evaluate(as_lists).to_json() == policy.evaluate(as_tuples).to_json()
+
+
+@pytest.mark.parametrize("given", [40.0, 40], ids=["written-40.0", "written-40"])
+def test_a_whole_number_written_with_a_point_fills_an_integer_field(policy: civpolicy.Policy, given: float) -> None:
+    """JSON has one kind of number: exporters write 40.0 for 40."""
+    facts = policy.read_facts({"units": [{"id": "a", "headcount": given}]})
+    (unit,) = facts.by_unit["a"]
+    assert (40, int) == (unit["headcount"], unit["headcount"].__class__)
+
+
+def test_an_integer_field_still_refuses_a_fraction(policy: civpolicy.Policy) -> None:
+    (problem,) = problems_of(policy, {"units": [{"id": "a", "headcount": 40.5}]})
+    assert ("units[0].headcount", "must be a whole number (got 40.5)") == (problem.path, problem.message)
+
+
+def test_a_json_file_may_begin_with_a_byte_order_mark(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    """Windows editors write one; it is not part of the document."""
+    text = json.dumps(FACTS)
+    plain_file = write(tmp_path, text, "plain.json")
+    marked_file = write(tmp_path, "\ufeff" + text, "marked.json")
+    assert policy.evaluate(plain_file).to_json() == policy.evaluate(marked_file).to_json()
 
 
 def test_identical_failed_rectifications_are_counted(policy: civpolicy.Policy) -> None:
@@ -482,12 +519,11 @@ def test_a_bad_mapping_names_the_field(policy: civpolicy.Policy) -> None:
     ("facts", "path", "message"),
     [
         ({}, "$", "missing required field 'units'"),
-        ({"units": ({"id": "a"},)}, "units", "must be a list (got tuple)"),
         ({"units": [{"id": "a"}], 5: 1}, "$.5", "unknown field 5"),
         ({"units": [{"id": "a", "headcount": math.inf}]}, "units[0].headcount", "must be a whole number (got inf)"),
         ({"units": [{"id": "a", "base_quota": math.nan}]}, "units[0].base_quota", "must be a number (got nan)"),
     ],
-    ids=["empty", "tuple", "non-text-key", "infinite-headcount", "nan-quota"],
+    ids=["empty", "non-text-key", "infinite-headcount", "nan-quota"],
 )
 def test_bad_mapping(policy: civpolicy.Policy, facts: Any, path: str, message: str) -> None:
     assert [(path, message)] == [(p.path, p.message) for p in problems_of(policy, facts)]
@@ -535,5 +571,5 @@ def test_a_period_field_not_called_period_holds_its_label(tmp_path: Path) -> Non
     assert "quarter" in problem.message
 
 
-def test_null_units_is_no_units(policy: civpolicy.Policy, tmp_path: Path) -> None:
-    assert () == policy.evaluate(write(tmp_path, "units:\n")).consequences
+def test_an_empty_list_of_units_is_no_units(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    assert () == policy.evaluate(write(tmp_path, "units: []\nevaluations:\n")).consequences

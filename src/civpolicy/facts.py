@@ -182,11 +182,11 @@ class _ItemReader:
     def read_list(self, top: Any, spec: m.InputFact, known_units: set[str] | None) -> list[Fact]:
         r, key = self.r, spec.source_key
         items = top[key]
-        if items is None:
-            return []
-        if not isinstance(items, list):
-            got = "a mapping" if isinstance(items, dict) else type(items).__name__
-            r.problem(top, key, key, f"must be a list (got {got})")
+        if items is None and not spec.required:
+            return []  # `evaluations:` with nothing under it
+        if not isinstance(items, (list, tuple)):
+            what = "a mapping" if isinstance(items, Mapping) else "null" if items is None else type(items).__name__
+            r.problem(top, key, key, f"must be a list (got {what})")
             return []
         seen: dict[tuple[Any, ...], tuple[Fact, int]] = {}
         """Each identity's first fact, and its index in the list."""
@@ -213,11 +213,15 @@ class _ItemReader:
             identity = tuple(fact[k] for k in spec.key)
             if identity in seen:
                 first, first_index = seen[identity]
-                if canonical(first) != canonical(fact):
+                if spec.unique or canonical(first) != canonical(fact):
                     marked = isinstance(items, MarkedSeq)  # from a file; a mapping has no lines
                     where = f"line {mark_of(items, first_index)[0]}" if marked else f"{key}[{first_index}]"
                     what = ", ".join(f"{k} {fact[k]}" for k in spec.key)
-                    message = f"conflicts with the {spec.name} at {where} for the same {what}"
+                    message = (
+                        f"{what} is given twice (first at {where})"
+                        if spec.unique
+                        else f"conflicts with the {spec.name} at {where} for the same {what}"
+                    )
                     r.problem(items, index, f"{key}[{index}]", message)
                 continue
             seen[identity] = (fact, index)
@@ -268,6 +272,7 @@ class _ItemReader:
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
 
             def number(v: Any) -> Any:
+                v = plain(v) if v.__class__ is float else v  # 40.0 is 40, as JSON has it
                 if not is_number(v, whole):
                     return _INVALID
                 if (low is not None and v < low) or (high is not None and v > high):
@@ -329,6 +334,7 @@ class _ItemReader:
             return value if isinstance(value, bool) else bad(f"must be true or false (got {got(value)})")
         if kind in ("integer", "number", "year"):
             whole = kind in ("integer", "year")
+            value = plain(value) if value.__class__ is float else value
             if not is_number(value, whole):
                 return bad(f"must be {'a whole number' if whole else 'a number'} (got {got(value)})")
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
