@@ -8,11 +8,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import civpolicy
 from civpolicy.cli import main
+from civpolicy.errors import CivpolicyError, ParameterError, UnknownRuleError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "county-2022.yaml")
@@ -180,6 +182,34 @@ def test_bad_param_exits_2(capsys: pytest.CaptureFixture[str], param: str, messa
 
 
 @pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("x=1", "params must be a mapping of parameter names to values (got 'x=1')"),
+        ([("year_withhold_streak", 2)], "params must be a mapping of parameter names to values (got [('year_"),
+        (5, "params must be a mapping of parameter names to values (got 5)"),
+        ({1: 2}, "params: a parameter name must be text (got 1)"),
+    ],
+    ids=["text", "pairs", "number", "name-not-text"],
+)
+def test_params_not_a_mapping_of_names_is_a_parameter_error(params: Any, message: str) -> None:
+    """From Python, as from ``--param``: a ParameterError that says what params must be, not an AttributeError."""
+    with pytest.raises(ParameterError) as refused:
+        civpolicy.load_policy(params=params)
+    assert str(refused.value).startswith(message)
+
+
+def test_an_unknown_rule_is_a_civpolicy_error_and_a_key_error() -> None:
+    policy = civpolicy.load_policy(engine="native")
+    known = policy.model.all_rules()[0].id
+    with pytest.raises(UnknownRuleError) as refused:
+        policy.rule(known + "x")
+    assert f"no rule '{known}x' in the policy (did you mean '{known}'?)" == str(refused.value)
+    assert isinstance(refused.value, CivpolicyError)
+    with pytest.raises(KeyError):
+        policy.rule("nope")
+
+
+@pytest.mark.parametrize(
     ("text", "where", "message"),
     [
         ("units:\n  - {id: a, civilized_unit: maybe}\n", "2:29", "units[0].civilized_unit: must be true or false"),
@@ -276,6 +306,20 @@ def test_module_exit_codes_end_to_end(tmp_path: Path, args: list[str], code: int
     done = subprocess.run([sys.executable, "-m", "civpolicy", *argv], capture_output=True, text=True, check=False)
     assert (code, False) == (done.returncode, "Traceback" in done.stderr)
     assert (code == 0) == bool(done.stdout)
+
+
+def test_batch_end_to_end_tells_unreadable_inputs_and_outputs_without_a_traceback(tmp_path: Path) -> None:
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(b"\xff\n")
+    command = [sys.executable, "-m", "civpolicy", "batch", str(binary), str(tmp_path / "none.yaml"), EXAMPLE]
+    done = subprocess.run([*command, "--jobs", "1"], capture_output=True, text=True, check=False)
+    assert (2, "") == (done.returncode, done.stderr)
+    inputs = [json.loads(line)["input"] for line in done.stdout.splitlines()]
+    assert [f"{binary}:1", str(tmp_path / "none.yaml"), EXAMPLE] == inputs
+    target = tmp_path / "no-folder" / "out.jsonl"
+    done = subprocess.run([*command, "--output", str(target)], capture_output=True, text=True, check=False)
+    expected = (2, "", f"civpolicy: cannot write {target}: No such file or directory\n")
+    assert expected == (done.returncode, done.stdout, done.stderr)
 
 
 def test_console_script_end_to_end(example_json: str) -> None:

@@ -21,8 +21,7 @@ from typing import IO, Any
 
 import attrs
 
-from civpolicy._yaml import read_json
-from civpolicy.errors import CivpolicyError, LocatedError, Problem
+from civpolicy.errors import CivpolicyError, FactsError, LocatedError, Problem
 
 
 @attrs.frozen
@@ -33,19 +32,40 @@ class Document:
     text: str
     file: str
     line: int
+    unreadable: str = ""
+    """Why the file or line could not be read (its text is then empty)."""
 
 
 def documents(paths: Iterable[str | Path]) -> Iterator[Document]:
-    """Each county's facts: every non-blank line of a ``.jsonl`` file, or a whole other file."""
+    """Each county's facts: every non-blank line of a ``.jsonl`` file, or a whole other file.
+
+    A file or line that cannot be read is a document too, which tells why, as a facts file would.
+    """
     for path in paths:
         name = str(path)
-        if name.endswith(".jsonl"):
-            with Path(path).open(encoding="utf-8") as stream:
-                for number, line in enumerate(stream, start=1):
-                    if line.strip():
-                        yield Document(f"{name}:{number}", line, name, number)
-        else:
-            yield Document(name, Path(path).read_text(encoding="utf-8"), name, 0)
+        try:
+            if name.endswith(".jsonl"):
+                yield from _lines(name)
+            else:
+                yield Document(name, Path(name).read_text(encoding="utf-8"), name, 0)
+        except FileNotFoundError:
+            yield Document(name, "", name, 0, "no such facts file")
+        except (OSError, UnicodeDecodeError) as error:
+            yield Document(name, "", name, 0, f"cannot read the facts file: {error}")
+
+
+def _lines(name: str) -> Iterator[Document]:
+    """The non-blank lines of a JSON Lines file, each decoded on its own (a bad byte spoils one line)."""
+    with Path(name).open("rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            origin = f"{name}:{number}"
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield Document(origin, "", name, number, f"cannot read the facts file: {error}")
+                continue
+            if text.strip():
+                yield Document(origin, text, name, number)
 
 
 _WORKER_POLICY: Any = None
@@ -61,17 +81,14 @@ def _start_worker(spec: tuple[str | None, dict[str, Any], str | None]) -> None:
 
 def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
     """One county's decision as a JSON line (or its errors, located), and whether it failed."""
-    from civpolicy.facts import load_facts, load_facts_text
+    from civpolicy.facts import load_facts_text
 
-    inputs, vocabularies = policy.model.inputs, policy.model.vocabularies
     try:
-        if document.line:
-            data, problems = read_json(document.text, document.file)
-            if problems:
-                raise LocatedError(problems)
-            facts = load_facts(data, inputs, vocabularies)
-        else:
-            facts = load_facts_text(document.text, document.file, inputs, vocabularies)
+        if document.unreadable:
+            raise FactsError([Problem(document.file, max(document.line, 1), 1, document.unreadable)])
+        # A line is read as a .json file is: fast, and again with columns only if it has problems.
+        name = f"{document.file}.json" if document.line else document.file
+        facts = load_facts_text(document.text, name, policy.model.inputs, policy.model.vocabularies)
         result: dict[str, Any] = {"input": document.origin, **policy.evaluate(facts).to_dict()}
     except LocatedError as error:
         problems = [_relocate(p, document) for p in error.problems]
@@ -82,6 +99,7 @@ def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
 
 
 def _relocate(problem: Problem, document: Document) -> Problem:
+    """A problem of a line, read as a document of its own (line 1), put at its line of the file."""
     if not document.line:
         return problem
     return Problem(document.file, document.line, problem.column, problem.message, problem.path)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -18,7 +18,7 @@ from civpolicy.cli_diff import add_diff_command
 from civpolicy.cli_sample import add_sample_command
 from civpolicy.cli_test import add_test_command
 from civpolicy.engines import ENGINES
-from civpolicy.errors import CivpolicyError, LocatedError, ParameterError, Problem
+from civpolicy.errors import CivpolicyError, LocatedError, ParameterError
 from civpolicy.load import load_model
 from civpolicy.policy import Policy, load_policy, shipped_policy_dir
 from civpolicy.render import decision_table, explain
@@ -124,27 +124,41 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from civpolicy import batch
 
-    missing = [name for name in args.inputs if not Path(name).is_file()]
-    if missing:
-        raise LocatedError([Problem(name, 1, 1, "no such input file") for name in missing])
     policy = _policy(args)
-    jobs = args.jobs or batch.default_jobs()
-    progress = batch.Progress()
-    target = Path(args.output) if args.output else None
-    partial = target.with_name(target.name + ".partial") if target else None
-    out = partial.open("w", encoding="utf-8") if partial else sys.stdout
+    lines = batch.run(policy, batch.documents(args.inputs), args.jobs or batch.default_jobs())
+    if not args.output:
+        return _write_batch(lines, sys.stdout)
+    target = Path(args.output)
+    partial = target.with_name(target.name + ".partial")
+    if target.is_dir():
+        raise CivpolicyError(f"cannot write {target}: it is a folder")
+    try:
+        out = partial.open("w", encoding="utf-8")
+    except OSError as error:  # before any county is read: nothing is written
+        raise CivpolicyError(f"cannot write {target}: {error.strerror or error}") from None
+    try:
+        with out:
+            code = _write_batch(lines, out)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # the whole file or nothing
+        raise
+    return code
+
+
+def _write_batch(lines: Iterator[tuple[str, bool]], out: IO[str]) -> int:
+    """Write each county's line, counting on stderr; the exit code: 2 if any county failed."""
+    from civpolicy.batch import Progress
+
+    progress = Progress()
     failed = False
     try:
-        for line, error in batch.run(policy, batch.documents(args.inputs), jobs):
+        for line, error in lines:
             failed |= error
             progress.step(error)
             out.write(line + "\n")
     finally:
         progress.close()
-        if partial:
-            out.close()
-    if partial and target:
-        partial.replace(target)
     return BAD_INPUT if failed else 0
 
 

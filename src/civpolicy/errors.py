@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 
@@ -32,6 +34,10 @@ class LocatedError(CivpolicyError, ValueError):
         self.problems = tuple(sorted(problems, key=lambda p: (p.file, p.line, p.column, p.message)))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as its problems (the message is made from them), e.g. back from a worker process."""
+        return (self.__class__, (self.problems,), self.__dict__)
+
 
 class PolicyError(LocatedError):
     """The policy files are not a valid policy."""
@@ -43,6 +49,13 @@ class FactsError(LocatedError):
 
 class ParameterError(CivpolicyError, ValueError):
     """A parameter override names no parameter or gives a value of the wrong kind."""
+
+
+class UnknownRuleError(CivpolicyError, KeyError):
+    """A rule id the policy does not have (a KeyError too, as a missing key of a mapping)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class EngineError(CivpolicyError, RuntimeError):

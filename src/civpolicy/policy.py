@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from civpolicy import model as m
-from civpolicy._reader import is_number
+from civpolicy._reader import got, is_number
 from civpolicy.compile import CompiledPolicy, compile_policy
 from civpolicy.decision import Decision
 from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
-from civpolicy.errors import ParameterError
+from civpolicy.errors import ParameterError, UnknownRuleError
 from civpolicy.expressions import did_you_mean
 from civpolicy.facts import Facts, load_facts
 from civpolicy.load import load_model
@@ -41,11 +41,24 @@ def load_policy(
     directory: str | Path | None = None, params: Mapping[str, Any] | None = None, engine: str | None = None
 ) -> Policy:
     """Load and validate a policy folder (the shipped one by default), with parameter overrides."""
+    overrides = _overrides(params)
     folder = Path(directory) if directory is not None else shipped_policy_dir()
     model = load_model(folder)
-    policy = Policy(model, resolve_params(model, params or {}), engine)
-    policy.origin = (str(folder.resolve()), dict(params or {}), engine)
+    policy = Policy(model, resolve_params(model, overrides), engine)
+    policy.origin = (str(folder.resolve()), overrides, engine)
     return policy
+
+
+def _overrides(params: object) -> dict[str, Any]:
+    """The parameter overrides given to load_policy, checked to be a mapping of names to values."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise ParameterError(f"params must be a mapping of parameter names to values (got {got(params)})")
+    for name in params:
+        if not isinstance(name, str):
+            raise ParameterError(f"params: a parameter name must be text (got {got(name)})")
+    return dict(params)
 
 
 def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,8 +142,11 @@ class Policy:
         yield from evaluate_many(self, facts, jobs)
 
     def rule(self, rule_id: str) -> m.Rule:
-        """A rule of the policy by id."""
-        return self._rules[rule_id]
+        """A rule of the policy by id (UnknownRuleError, a KeyError too, if it has none)."""
+        try:
+            return self._rules[rule_id]
+        except KeyError:
+            raise UnknownRuleError(f"no rule {rule_id!r} in the policy{did_you_mean(rule_id, self._rules)}") from None
 
 
 @contextlib.contextmanager
