@@ -276,3 +276,11 @@ def test_a_dask_bag_gives_the_same_decisions_as_one_process(policy: civpolicy.Po
     bag = bag_module.from_sequence(COUNTIES, npartitions=3)
     got = bag.map_partitions(evaluate_partition).compute(scheduler="processes", num_workers=2)
     assert [policy.evaluate(facts).to_dict() for facts in COUNTIES] == got
+
+
+def test_a_conflict_within_a_line_is_told_by_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "counties.jsonl"
+    source.write_text(json.dumps(COUNTIES[0]) + '\n{"units": [{"id": "a"}, {"id": "a"}]}\n', encoding="utf-8")
+    assert 2 == main(["batch", str(source), "--jobs", "1", "--engine", "native"])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [f"{source}:2:25: units[1]: unit a is given twice (first at column 12)"] == out[1]["errors"]

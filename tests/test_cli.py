@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import civpolicy
-from civpolicy.cli import main
+from civpolicy.cli import main, param_value
 from civpolicy.errors import CivpolicyError, ParameterError, UnknownRuleError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,6 +159,9 @@ def test_param_changes_the_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert (expected, True) == (changed, default_digest != changed_digest)
 
 
+WHOLE = "civpolicy: parameter year_withhold_streak must be a whole number (got {})\n"
+
+
 @pytest.mark.parametrize(
     ("param", "message"),
     [
@@ -173,9 +176,23 @@ def test_param_changes_the_output(capsys: pytest.CaptureFixture[str]) -> None:
         ("year_withhold_streak=0", "civpolicy: parameter year_withhold_streak must be at least 1 (got 0)\n"),
         ("year_withhold_streak", "civpolicy: --param takes NAME=VALUE (got 'year_withhold_streak')\n"),
         ("=2", "civpolicy: --param takes NAME=VALUE (got '=2')\n"),
-        ("year_withhold_streak=[", "civpolicy: --param year_withhold_streak: not a value: '['\n"),
+        ("year_withhold_streak=[", "civpolicy: parameter year_withhold_streak must be a whole number (got '[')\n"),
+        ("year_withhold_streak=1:30", WHOLE.format("'1:30'")),
+        ("year_withhold_streak=0x2", WHOLE.format("'0x2'")),
     ],
-    ids=["unknown", "misspelt", "text", "fraction", "boolean", "below-minimum", "no-equals", "no-name", "not-yaml"],
+    ids=[
+        "unknown",
+        "misspelt",
+        "text",
+        "fraction",
+        "boolean",
+        "below-minimum",
+        "no-equals",
+        "no-name",
+        "bracket",
+        "base-60",
+        "hexadecimal",
+    ],
 )
 def test_bad_param_exits_2(capsys: pytest.CaptureFixture[str], param: str, message: str) -> None:
     assert (2, "", message) == run(capsys, "evaluate", EXAMPLE, "--param", param)
@@ -328,3 +345,26 @@ def test_console_script_end_to_end(example_json: str) -> None:
         pytest.skip("the civpolicy console script is not installed beside this Python")
     done = subprocess.run([script, "evaluate", EXAMPLE], capture_output=True, text=True, check=False)
     assert (0, example_json, "") == (done.returncode, done.stdout, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("012", 12),
+        ("-3", -3),
+        ("2.5", 2.5),
+        ("1e3", 1000.0),
+        ("true", True),
+        ("false", False),
+        (" 7 ", 7),
+        ("yes", "yes"),
+    ],
+)
+def test_a_param_value_reads_as_one_writes_a_number(text: str, value: Any) -> None:
+    """Not YAML 1.1's reading, where 012 is 10 and yes is true."""
+    read = param_value(text)
+    assert (value, value.__class__) == (read, read.__class__)
+
+
+def test_a_whole_number_written_with_a_point_is_a_whole_number_parameter() -> None:
+    assert 3 == civpolicy.load_policy(params={"year_withhold_streak": 3.0}).params["year_withhold_streak"]

@@ -573,3 +573,9 @@ def test_a_period_field_not_called_period_holds_its_label(tmp_path: Path) -> Non
 
 def test_an_empty_list_of_units_is_no_units(policy: civpolicy.Policy, tmp_path: Path) -> None:
     assert () == policy.evaluate(write(tmp_path, "units: []\nevaluations:\n")).consequences
+
+
+def test_a_conflict_on_one_line_names_the_first_item_by_its_column(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    """As a JSON Lines line is: "at line 1" would point at the file's first line."""
+    (problem,) = problems_of(policy, write(tmp_path, "units: [{id: a}, {id: a}]\n"))
+    assert (1, 18, "unit a is given twice (first at column 9)") == (problem.line, problem.column, problem.message)

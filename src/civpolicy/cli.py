@@ -7,12 +7,11 @@ Exit codes (contract section 6): ``check`` 0 or 1; ``evaluate`` and ``explain`` 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
-
-import yaml
 
 from civpolicy.cli_diff import add_diff_command
 from civpolicy.cli_sample import add_sample_command
@@ -94,11 +93,27 @@ def _params(pairs: list[str]) -> dict[str, Any]:
         name, sep, text = pair.partition("=")
         if not sep or not name:
             raise ParameterError(f"--param takes NAME=VALUE (got {pair!r})")
-        try:
-            values[name.strip()] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise ParameterError(f"--param {name}: not a value: {text!r}") from None
+        values[name.strip()] = param_value(text)
     return values
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def param_value(text: str) -> Any:
+    """A --param value as one writes a number: ``012`` is 12, ``1e3`` is 1000.0, ``true``/``false``; else text.
+
+    Not YAML's reading, where ``012`` is 10 (octal) and ``1:30`` is 90 (base 60).
+    """
+    text = text.strip()
+    if text in ("true", "false"):
+        return text == "true"
+    if _WHOLE.fullmatch(text):
+        return int(text)
+    if _DECIMAL.fullmatch(text):
+        return float(text)
+    return text
 
 
 def _policy(args: argparse.Namespace) -> Policy:

@@ -215,7 +215,7 @@ class _ItemReader:
                 first, first_index = seen[identity]
                 if spec.unique or canonical(first) != canonical(fact):
                     marked = isinstance(items, MarkedSeq)  # from a file; a mapping has no lines
-                    where = f"line {mark_of(items, first_index)[0]}" if marked else f"{key}[{first_index}]"
+                    where = _place(items, first_index, index) if marked else f"{key}[{first_index}]"
                     what = ", ".join(f"{k} {fact[k]}" for k in spec.key)
                     message = (
                         f"{what} is given twice (first at {where})"
@@ -358,6 +358,12 @@ class _ItemReader:
 
 
 _INVALID = object()
+
+
+def _place(items: Any, first: int, later: int) -> str:
+    """Where the first of two items stands, as seen from the later: its line, or its column on the same line."""
+    (line, column), (later_line, _) = mark_of(items, first), mark_of(items, later)
+    return f"column {column}" if line == later_line else f"line {line}"
 
 
 def value_problem(field: m.InputField, value: Any, vocabularies: Mapping[str, tuple[m.Term, ...]]) -> str | None:

@@ -64,10 +64,11 @@ def _overrides(params: object) -> dict[str, Any]:
 def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The policy's parameter values with the overrides applied and checked."""
     values = {name: p.value for name, p in model.parameters.items()}
-    for name, value in overrides.items():
+    for name, given in overrides.items():
         parameter = model.parameters.get(name)
         if parameter is None:
             raise ParameterError(f"no parameter {name!r}{did_you_mean(name, model.parameters)}")
+        value = int(given) if given.__class__ is float and given.is_integer() else given  # 3.0 is 3, as in facts
         if not is_number(value, whole=parameter.integer):
             kind = "a whole number" if parameter.integer else "a number"
             raise ParameterError(f"parameter {name} must be {kind} (got {value!r})")
