@@ -17,6 +17,7 @@ from civpolicy.errors import (
     ParameterError,
     PolicyError,
     Problem,
+    UnknownRuleError,
 )
 from civpolicy.policy import Policy, load_policy
 
@@ -33,5 +34,6 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Problem",
+    "UnknownRuleError",
     "load_policy",
 ]
