@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -368,3 +370,42 @@ def test_a_param_value_reads_as_one_writes_a_number(text: str, value: Any) -> No
 
 def test_a_whole_number_written_with_a_point_is_a_whole_number_parameter() -> None:
     assert 3 == civpolicy.load_policy(params={"year_withhold_streak": 3.0}).params["year_withhold_streak"]
+
+
+def _many_counties(folder: Path, count: int) -> Path:
+    from test_batch import county
+
+    source = folder / "counties.jsonl"
+    source.write_text("".join(json.dumps(county(seed, 30)) + "\n" for seed in range(count)), encoding="utf-8")
+    return source
+
+
+def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path: Path) -> None:
+    """`civpolicy batch … | head`: no BrokenPipeError traceback."""
+    command = [sys.executable, "-m", "civpolicy", "batch", str(_many_counties(tmp_path, 40)), "--jobs", "1"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()  # as head does after its lines
+        errors = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+    assert (1, "") == (code, errors)
+
+
+def test_a_terminated_batch_leaves_no_partial_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    partial = tmp_path / "out.jsonl.partial"
+    command = [sys.executable, "-m", "civpolicy", "batch", str(_many_counties(tmp_path, 150)), "--jobs", "1"]
+    with subprocess.Popen([*command, "--output", str(target)], stderr=subprocess.PIPE) as process:
+        deadline = time.monotonic() + 60
+        while not partial.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert partial.exists()
+        process.terminate()
+        code = process.wait(timeout=60)
+    assert (128 + signal.SIGTERM, False, False) == (code, partial.exists(), target.exists())
+
+
+def test_testing_a_folder_that_is_no_policy_says_so_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "nothing"
+    assert (2, "", f"{missing}:1:1: no such policy folder\n") == run(capsys, "test", str(missing))

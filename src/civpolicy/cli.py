@@ -7,7 +7,10 @@ Exit codes (contract section 6): ``check`` 0 or 1; ``evaluate`` and ``explain`` 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,12 +29,19 @@ BAD_INPUT = 2
 POLICY_INVALID = 1
 
 
+ENGINE_HELP = "rule engine: native (the default) or durable (only where durable-rules is installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args))
+        with _terminated_as_exit():
+            return int(args.run(args))
+    except BrokenPipeError:  # the reader went away (`civpolicy batch … | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except LocatedError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -39,6 +49,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CivpolicyError as error:
         print(f"civpolicy: {error}", file=sys.stderr)
         return POLICY_INVALID if args.command == "check" else BAD_INPUT
+
+
+@contextlib.contextmanager
+def _terminated_as_exit() -> Iterator[None]:
+    """SIGTERM ends the command as Ctrl-C would, so that cleanups run (``--output``'s partial file)."""
+
+    def stop(signum: int, _: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (a caller's thread): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--policy", help="policy folder (default: the shipped policy)")
     batch.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
-    batch.add_argument("--engine", choices=ENGINES, help="rule engine")
+    batch.add_argument("--engine", choices=ENGINES, help=ENGINE_HELP)
     batch.add_argument("--jobs", type=int, default=0, help="worker processes (default: every core)")
     batch.add_argument("--output", help="write the JSON Lines here (whole or not at all) instead of stdout")
     batch.set_defaults(run=_batch)
@@ -83,7 +111,7 @@ def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--policy", help="policy folder (default: the shipped policy)")
     command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
     command.add_argument(
-        "--engine", choices=ENGINES, help="rule engine (default: native; durable where durable-rules is installed)"
+        "--engine", choices=ENGINES, help=ENGINE_HELP
     )
 
 
