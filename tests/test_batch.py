@@ -284,3 +284,18 @@ def test_a_conflict_within_a_line_is_told_by_column(tmp_path: Path, capsys: pyte
     assert 2 == main(["batch", str(source), "--jobs", "1", "--engine", "native"])
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [f"{source}:2:25: units[1]: unit a is given twice (first at column 12)"] == out[1]["errors"]
+
+
+def test_a_worker_stops_on_sigterm_as_a_worker_does() -> None:
+    """A forked worker inherits the command's SIGTERM handler (which raises SystemExit); it must not keep it."""
+    import signal
+
+    from civpolicy import batch
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        batch._start_worker((None, {}, "native"))
+        assert signal.SIG_DFL == signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        batch._WORKER_POLICY = None

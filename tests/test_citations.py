@@ -167,3 +167,9 @@ def test_a_misquote_is_shown_beside_the_place_it_resembles_most() -> None:
         "the document has '差”的单位停发奖金。垂直', the quote '中”的单位停发奖金。'"
     )
     assert [(4, "rules[0].text", expected)] == messages(cite("二（三）", "考评“中”的单位停发奖金。"))
+
+
+def test_a_longer_number_is_not_taken_for_a_part_of_a_shorter_one() -> None:
+    """二（三）12 is not inside 二（三）1: its parent is 二（三）."""
+    expected = "no clause '二（三）12' in the document (二（三） has 二（三）1, 二（三）2, 二（三） 最后一段)"
+    assert [(3, "rules[0].source", expected)] == messages(cite("二（三）12", "停发奖金"))

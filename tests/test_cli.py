@@ -409,3 +409,8 @@ def test_a_terminated_batch_leaves_no_partial_file(tmp_path: Path) -> None:
 def test_testing_a_folder_that_is_no_policy_says_so_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     missing = tmp_path / "nothing"
     assert (2, "", f"{missing}:1:1: no such policy folder\n") == run(capsys, "test", str(missing))
+
+
+def test_a_param_of_more_digits_than_python_reads_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "evaluate", EXAMPLE, "--param", "year_withhold_streak=" + "9" * 5000)
+    assert (2, "", "civpolicy: --param value of 5000 characters is not a number that can be read\n") == (code, out, err)

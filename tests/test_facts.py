@@ -579,3 +579,37 @@ def test_a_conflict_on_one_line_names_the_first_item_by_its_column(policy: civpo
     """As a JSON Lines line is: "at line 1" would point at the file's first line."""
     (problem,) = problems_of(policy, write(tmp_path, "units: [{id: a}, {id: a}]\n"))
     assert (1, 18, "unit a is given twice (first at column 9)") == (problem.line, problem.column, problem.message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"units": [{"id": "a", "name": "x\x7f"}],\n"evaluations": [{"unit": "a", "period": "2022", "grade": "bad"}]}',
+        '{"units": [{"id": "a", "name": "x\x85y"}],\n"evaluations": [\n'
+        '{"unit": "a", "period": "2022", "grade": "bad"}]}',
+        '{"units": [{"id": "a\x85b"}],\n"evaluations": [{"unit": "a\\u0085b", "period": "2022", "grade": "bad"}]}',
+    ],
+    ids=["delete-character", "next-line-in-a-name", "next-line-in-an-id"],
+)
+def test_a_json_file_is_told_its_own_problems_where_yaml_would_read_it_otherwise(
+    policy: civpolicy.Policy, tmp_path: Path, text: str
+) -> None:
+    """The json module's problems, placed by field path: not YAML's reading's (NEL is a line break there)."""
+    problems = problems_of(policy, write(tmp_path, text, "facts.json"))
+    at = text.index('"bad"')
+    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    expected = [(line, column, "evaluations[0].grade", "must be one of good, medium, poor (got 'bad')")]
+    assert expected == [(p.line, p.column, p.path, p.message) for p in problems]
+
+
+def test_a_duplicate_key_beside_a_character_yaml_refuses_is_still_a_duplicate_key(
+    policy: civpolicy.Policy, tmp_path: Path
+) -> None:
+    problems = problems_of(policy, write(tmp_path, '{"units": [{"id": "a", "id": "b", "name": "\x7f"}]}', "f.json"))
+    assert ["units[0].id: duplicate key (first at column 13)"] == [f"{p.path}: {p.message}" for p in problems]
+
+
+def test_tuples_give_the_same_problems_as_lists(policy: civpolicy.Policy) -> None:
+    as_lists = {"units": [{"id": "a", "category": "bogus"}], "evaluations": [{"unit": "a", "period": "2022"}]}
+    as_tuples = {"units": ({"id": "a", "category": "bogus"},), "evaluations": ({"unit": "a", "period": "2022"},)}
+    assert problems_of(policy, as_lists) == problems_of(policy, as_tuples)

@@ -277,3 +277,8 @@ def test_no_text_makes_the_loader_raise(value: Any, as_json: bool, edits: list[t
     data, problems = load_yaml(text, "f.json" if as_json else "f.yaml")
     assert all(p.line >= 1 and p.column >= 1 and p.file == ("f.json" if as_json else "f.yaml") for p in problems)
     assert data is None or not any(p.message.startswith("not valid") for p in problems)
+
+
+def test_a_constant_after_a_byte_order_mark_is_located_as_an_editor_counts() -> None:
+    _, problems = load_yaml('\ufeff{"units": NaN}', "f.json")
+    assert [(1, 11)] == [(p.line, p.column) for p in problems]

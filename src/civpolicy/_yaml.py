@@ -159,6 +159,9 @@ _StrictLoader.add_constructor(
 )
 _StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_text)
 
+_JSON_AS_YAML = re.compile("[\t\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+"""Characters valid JSON may hold that YAML reads otherwise: tabs, controls, line and paragraph separators."""
+
 SURROGATE = re.compile("[\ud800-\udfff]")
 """A UTF-16 surrogate: in text only as half of a pair that was not joined."""
 
@@ -184,8 +187,10 @@ def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[An
         _, problem = _parse_json(text, filename, None)
         if problem is not None:
             return None, [problem]
-        # Valid JSON has tabs only between tokens, where YAML wants spaces: same columns.
-        text, loader_class = text.replace("\t", " "), _JsonLoader
+        # Valid JSON has tabs only between tokens, where YAML wants spaces, and in strings it may
+        # hold characters YAML refuses or takes for line breaks: each becomes one space, so that
+        # every line and column stays where it is (the values are the json module's anyway).
+        text, loader_class = _JSON_AS_YAML.sub(" ", text), _JsonLoader
     loader = None
     try:
         loader = loader_class(text, filename)
@@ -246,8 +251,11 @@ def read_json(text: str, filename: str) -> tuple[Any, list[Problem]]:
     """
     try:
         data, problem = _parse_json(text, filename, _unique_object)
-    except _DuplicateKey:
-        return None, load_yaml(text, filename, as_json=True)[1]
+    except _DuplicateKey as duplicate:
+        located = load_yaml(text, filename, as_json=True)[1]
+        if located and all(p.message.startswith("duplicate key") for p in located):
+            return None, located
+        return None, [Problem(filename, 1, 1, f"duplicate key {duplicate.args[0]!r}")]
     return (None, [problem]) if problem is not None else (data, [])
 
 
@@ -279,7 +287,11 @@ def _where_constant(text: str, name: str) -> Mark:
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise _DuplicateKey
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return result
 
 
@@ -291,12 +303,11 @@ def _parse_json(
     ``NaN``, ``Infinity`` and ``-Infinity``, which the json module reads but JSON has not,
     are syntax errors.
     """
+    document = text.removeprefix("\ufeff")  # a byte-order mark (Windows editors write one) is not content
     try:
-        # A byte-order mark (Windows editors write one) is not part of the document.
-        document = text.removeprefix("\ufeff")
         return json.loads(document, object_pairs_hook=object_pairs_hook, parse_constant=_no_constant), None
     except _NotJson as error:
-        line, column = _where_constant(text, error.args[0])
+        line, column = _where_constant(document, error.args[0])
         return None, Problem(filename, line, column, f"not valid JSON: {error.args[0]} is not a JSON value")
     except json.JSONDecodeError as error:
         return None, Problem(filename, error.lineno, error.colno, f"not valid JSON: {error.msg.removesuffix(' at')}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from collections import deque
@@ -74,6 +75,8 @@ _WORKER_POLICY: Any = None
 def _start_worker(spec: tuple[str | None, dict[str, Any], str | None]) -> None:
     """Load the policy once in a worker process."""
     global _WORKER_POLICY  # noqa: PLW0603 - one policy per worker process, loaded once
+    # A forked worker inherits the command's SIGTERM handler; it should just stop, as a worker does.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from civpolicy.policy import load_policy
 
     _WORKER_POLICY = load_policy(spec[0], params=spec[1], engine=spec[2])

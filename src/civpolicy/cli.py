@@ -137,10 +137,13 @@ def param_value(text: str) -> Any:
     text = text.strip()
     if text in ("true", "false"):
         return text == "true"
-    if _WHOLE.fullmatch(text):
-        return int(text)
-    if _DECIMAL.fullmatch(text):
-        return float(text)
+    try:
+        if _WHOLE.fullmatch(text):
+            return int(text)
+        if _DECIMAL.fullmatch(text):
+            return float(text)
+    except ValueError:  # more digits than Python reads
+        raise ParameterError(f"--param value of {len(text)} characters is not a number that can be read") from None
     return text
 
 

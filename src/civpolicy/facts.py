@@ -9,6 +9,7 @@ collected and raised together as one :class:`~civpolicy.errors.FactsError`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -63,13 +64,56 @@ def load_facts_text(
         try:
             return validate_facts(data, inputs, vocabularies, name)
         except FactsError as unlocated:
-            marked, _ = load_yaml(text, name)
-            validate_facts(marked, inputs, vocabularies, name)  # raises the same problems, located
-            raise unlocated from None  # (not reached unless the two readings differ)
+            raise FactsError(_located(unlocated.problems, text, name, inputs, vocabularies)) from None
     data, problems = load_yaml(text, name)
     if data is None:
         raise FactsError(problems or [Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")])
     return validate_facts(data, inputs, vocabularies, name, problems)
+
+
+def _located(
+    problems: tuple[Problem, ...],
+    text: str,
+    name: str,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+) -> list[Problem]:
+    """The json module's reading's problems, with lines and columns from a reading that has them.
+
+    Checked again on the marked reading, the same fields' problems come back located (and a
+    conflict names the first item's line); where the two readings could differ (a character YAML reads
+    otherwise), each problem is placed by its field path instead, so the problems stay the
+    json module's.
+    """
+    marked, _ = load_yaml(text, name)
+    if marked is None:
+        return list(problems)
+    try:
+        validate_facts(marked, inputs, vocabularies, name)
+    except FactsError as error:
+        # The same fields found wrong (a conflict's words differ: "at line 8", not "at evaluations[0]").
+        if sorted(p.path for p in error.problems) == sorted(p.path for p in problems):
+            return list(error.problems)
+    placed = []
+    for problem in problems:
+        line, column = _at_path(marked, problem.path)
+        placed.append(attrs.evolve(problem, line=line, column=column))
+    return placed
+
+
+_STEP = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def _at_path(data: Any, path: str) -> tuple[int, int]:
+    """Where a field path (``units[0].category``, ``$``) stands in marked data: its value's line and column."""
+    steps = [int(index) if index else key for index, key in _STEP.findall(path.removeprefix("$"))]
+    container: Any = data
+    for step in steps[:-1]:
+        try:
+            container = container[step]
+        except (KeyError, IndexError, TypeError):
+            return mark_of(container)
+    return mark_of(container, steps[-1]) if steps else mark_of(container)
 
 
 def validate_facts(
@@ -114,9 +158,9 @@ def validate_facts(
 def _named_units(items: Any, register: m.InputFact) -> set[str]:
     """Unit ids written in the register, valid or not: a broken unit is reported once, not per fact."""
     id_field = next((f.name for f in register.fields if f.target == "unit"), "unit")
-    if not isinstance(items, list):
+    if not isinstance(items, (list, tuple)):
         return set()
-    return {item[id_field] for item in items if isinstance(item, dict) and isinstance(item.get(id_field), str)}
+    return {item[id_field] for item in items if isinstance(item, Mapping) and isinstance(item.get(id_field), str)}
 
 
 def _group(facts: list[Fact], units: list[str], inputs: Mapping[str, m.InputFact]) -> Facts:
