@@ -115,7 +115,7 @@ class _StrictLoader(yaml.SafeLoader):
                 message = f"duplicate key (first at {first})"
                 self.problems.append(Problem(self.filename, line, column, message, self._where(key)))
                 continue
-            result[key] = self._value(key, value_node)
+            result[key] = self._at(f".{key}" if self.path else str(key), value_node)
             result.key_marks[key] = _mark(key_node)
             result.value_marks[key] = _mark(value_node)
         return result
@@ -124,22 +124,16 @@ class _StrictLoader(yaml.SafeLoader):
         """The field path of ``key`` in the mapping being constructed (``units[0].category``)."""
         return "".join(self.path) + (f".{key}" if self.path else str(key))
 
-    def _value(self, key: Any, node: yaml.Node) -> Any:
-        self.path.append(f".{key}" if self.path else str(key))
-        try:
-            return self.construct_object(node, deep=True)
-        finally:
-            self.path.pop()
-
-    def _item(self, index: int, node: yaml.Node) -> Any:
-        self.path.append(f"[{index}]")
+    def _at(self, step: str, node: yaml.Node) -> Any:
+        """Construct ``node`` with ``step`` (``.category``, ``[0]``) added to the path."""
+        self.path.append(step)
         try:
             return self.construct_object(node, deep=True)
         finally:
             self.path.pop()
 
     def construct_marked_seq(self, node: yaml.SequenceNode) -> MarkedSeq:
-        result = MarkedSeq(self._item(index, child) for index, child in enumerate(node.value))
+        result = MarkedSeq(self._at(f"[{index}]", child) for index, child in enumerate(node.value))
         result.mark = _mark(node)
         result.item_marks = [_mark(child) for child in node.value]
         return result
@@ -201,8 +195,7 @@ def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[An
         message = f"not valid YAML: {error.problem or error.context}{syntax_hint(str(error.problem or ''))}"
         return None, [Problem(filename, line, column, message)]
     except yaml.reader.ReaderError as error:
-        line = text.count("\n", 0, error.position) + 1
-        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        line, column = _line_column(text, error.position)
         message = f"not valid YAML: character {error.character:#06x} is not allowed in a YAML file"
         return None, [Problem(filename, line, column, message)]
     except yaml.YAMLError as error:
@@ -279,8 +272,7 @@ def _where_constant(text: str, name: str) -> Mark:
     """The line and column of the first ``name`` outside strings (where the json module stopped)."""
     for match in _JSON_TOKEN.finditer(text):
         if match.group(1) == name:
-            start = match.start(1)
-            return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+            return _line_column(text, match.start(1))
     return 1, 1  # pragma: no cover - the json module found it, so it is there
 
 
@@ -315,6 +307,10 @@ def _parse_json(
         return None, Problem(filename, 1, 1, f"not valid JSON: {error}")
     except RecursionError:
         return None, Problem(filename, 1, 1, "not valid JSON: nested too deeply")
+
+
+def _line_column(text: str, position: int) -> Mark:
+    return text.count("\n", 0, position) + 1, position - text.rfind("\n", 0, position)
 
 
 def _short(value: Any) -> str:

@@ -23,6 +23,7 @@ from typing import IO, Any
 import attrs
 
 from civpolicy.errors import CivpolicyError, FactsError, LocatedError, Problem
+from civpolicy.facts import load_facts_text, unreadable
 
 
 @attrs.frozen
@@ -49,10 +50,8 @@ def documents(paths: Iterable[str | Path]) -> Iterator[Document]:
                 yield from _lines(name)
             else:
                 yield Document(name, Path(name).read_text(encoding="utf-8"), name, 0)
-        except FileNotFoundError:
-            yield Document(name, "", name, 0, "no such facts file")
         except (OSError, UnicodeDecodeError) as error:
-            yield Document(name, "", name, 0, f"cannot read the facts file: {error}")
+            yield Document(name, "", name, 0, unreadable(error))
 
 
 def _lines(name: str) -> Iterator[Document]:
@@ -63,7 +62,7 @@ def _lines(name: str) -> Iterator[Document]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                yield Document(origin, "", name, number, f"cannot read the facts file: {error}")
+                yield Document(origin, "", name, number, unreadable(error))
                 continue
             if text.strip():
                 yield Document(origin, text, name, number)
@@ -84,8 +83,6 @@ def _start_worker(spec: tuple[str | None, dict[str, Any], str | None]) -> None:
 
 def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
     """One county's decision as a JSON line (or its errors, located), and whether it failed."""
-    from civpolicy.facts import load_facts_text
-
     try:
         if document.unreadable:
             raise FactsError([Problem(document.file, max(document.line, 1), 1, document.unreadable)])

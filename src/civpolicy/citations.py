@@ -127,7 +127,7 @@ def _ref_hint(ref: str, clauses: dict[str, Clause]) -> str:
     if full_width in clauses:
         return f" (did you mean {clauses[full_width].ref!r}? the document's brackets are full-width: （）)"
     key = squash(ref)
-    parents = [c for k, c in clauses.items() if _encloses(k, key) and not k.endswith(LAST_PARAGRAPH)]
+    parents = [c for k, c in clauses.items() if encloses(k, key) and not k.endswith(LAST_PARAGRAPH)]
     if parents:
         parent = max(parents, key=lambda c: c.level)
         inside = sorted((c.ref for c in clauses.values() if _directly_in(c, parent, clauses)), key=_last_paragraph_last)
@@ -140,7 +140,7 @@ def _ref_hint(ref: str, clauses: dict[str, Clause]) -> str:
     return f" (a reference is the document's numbering, as in {', '.join(e for e in examples if e)})"
 
 
-def _encloses(outer: str, inner: str) -> bool:
+def encloses(outer: str, inner: str) -> bool:
     """Whether squashed reference ``outer`` is around ``inner`` (``一（二）1`` is not around ``一（二）12``)."""
     if not inner.startswith(outer) or inner == outer:
         return False

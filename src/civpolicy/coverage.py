@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
 import attrs
 
 from civpolicy import model as m
+from civpolicy.citations import encloses, squash
 from civpolicy.decision import Decision, Evidence
-
-
-def _squash(ref: str) -> str:
-    return re.sub(r"\s+", "", ref)
 
 
 def cites(source: str, clause: m.Clause) -> bool:
     """Whether a citation names the clause or a clause inside it."""
-    return _squash(source).startswith(_squash(clause.ref))
+    cited, ref = squash(source), squash(clause.ref)
+    return cited == ref or encloses(ref, cited)
 
 
 def fired_rules(decision: Decision) -> set[str]:

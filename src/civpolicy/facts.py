@@ -60,15 +60,24 @@ def load_facts_text(
         if problems:
             raise FactsError(problems)
         if data is None:
-            raise FactsError([Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")])
+            raise FactsError([_empty(name)])
         try:
             return validate_facts(data, inputs, vocabularies, name)
         except FactsError as unlocated:
             raise FactsError(_located(unlocated.problems, text, name, inputs, vocabularies)) from None
     data, problems = load_yaml(text, name)
     if data is None:
-        raise FactsError(problems or [Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")])
+        raise FactsError(problems or [_empty(name)])
     return validate_facts(data, inputs, vocabularies, name, problems)
+
+
+def _empty(name: str) -> Problem:
+    return Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")
+
+
+def unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why a facts file could not be read, as a problem says it."""
+    return "no such facts file" if isinstance(error, FileNotFoundError) else f"cannot read the facts file: {error}"
 
 
 def _located(
@@ -316,7 +325,7 @@ class _ItemReader:
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
 
             def number(v: Any) -> Any:
-                v = plain(v) if v.__class__ is float else v  # 40.0 is 40, as JSON has it
+                v = plain(v)  # 40.0 is 40, as JSON has it
                 if not is_number(v, whole):
                     return _INVALID
                 if (low is not None and v < low) or (high is not None and v > high):
@@ -378,7 +387,7 @@ class _ItemReader:
             return value if isinstance(value, bool) else bad(f"must be true or false (got {got(value)})")
         if kind in ("integer", "number", "year"):
             whole = kind in ("integer", "year")
-            value = plain(value) if value.__class__ is float else value
+            value = plain(value)
             if not is_number(value, whole):
                 return bad(f"must be {'a whole number' if whole else 'a number'} (got {got(value)})")
             low, high = (1000, 9999) if kind == "year" else (field.minimum, field.maximum)
@@ -417,8 +426,8 @@ def value_problem(field: m.InputField, value: Any, vocabularies: Mapping[str, tu
     return reader.r.problems[0].message if reader.r.problems else None
 
 
-def plain(number: int | float) -> int | float:
-    """A number as facts hold it: a whole number as an int (``50.0`` is ``50``)."""
+def plain(number: Any) -> Any:
+    """A number as facts hold it: a whole number as an int (``50.0`` is ``50``); anything else as it is."""
     return int(number) if number.__class__ is float and number.is_integer() else number
 
 
@@ -450,9 +459,7 @@ def load_facts(
         name = str(source)
         try:
             text = Path(source).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FactsError([Problem(name, 1, 1, "no such facts file")]) from None
         except (OSError, UnicodeDecodeError) as error:
-            raise FactsError([Problem(name, 1, 1, f"cannot read the facts file: {error}")]) from None
+            raise FactsError([Problem(name, 1, 1, unreadable(error))]) from None
         return load_facts_text(text, name, inputs, vocabularies)
     return validate_facts(source, inputs, vocabularies)

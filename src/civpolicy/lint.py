@@ -98,8 +98,9 @@ def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
                     continue
                 wanted = set(test.value.value) if test.op == "in" else {test.value.value} if test.op == "eq" else None
                 if wanted is not None and not wanted & values:
-                    shown = ", ".join(sorted(map(str, values)))
-                    hint = did_you_mean(str(test.value.value), sorted(map(str, values))) if test.op == "eq" else ""
+                    names = sorted(map(str, values))
+                    shown = ", ".join(names)
+                    hint = did_you_mean(str(test.value.value), names) if test.op == "eq" else ""
                     message = (
                         f"rule {rule.id} can never fire: {pattern.fact_type}.{test.field} is never "
                         f"{test.value.value!r} (it is one of {shown}){hint}"
