@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
+from civpolicy._yaml import load_yaml
 from civpolicy.coverage import coverage, fired_rules
-from civpolicy.errors import CivpolicyError
+from civpolicy.errors import CivpolicyError, ParameterError
 from civpolicy.policy import Policy, load_policy, shipped_policy_dir
 from civpolicy.scenarios import read_scenarios, report, run_scenario, scenario_files
 
@@ -40,6 +41,8 @@ def run_tests(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CivpolicyError(f"no such scenario file or folder: {', '.join(missing)}")
+    if args.examples < 1:
+        raise ParameterError(f"--examples must be a whole number of at least 1 (got {args.examples})")
 
     @functools.lru_cache(maxsize=32)
     def policy_with(params: tuple[tuple[str, Any], ...]) -> Policy:
@@ -72,8 +75,8 @@ def _holds_scenarios(path: Path) -> bool:
     files = [path] if path.is_file() else sorted(path.glob("*.yaml"))
     for file in files:
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+            data, _ = load_yaml(file.read_text(encoding="utf-8"), str(file))
+        except (OSError, UnicodeDecodeError):
             continue
         if isinstance(data, dict) and "tests" in data:
             return True
@@ -82,9 +85,13 @@ def _holds_scenarios(path: Path) -> bool:
 
 def _invariants(policy: Policy, examples: int) -> int:
     try:
+        import hypothesis  # noqa: F401 - a dependency; missing only where installed without them
+
         from civpolicy.invariants import check_invariants
     except ImportError as error:  # pragma: no cover - hypothesis missing
-        raise CivpolicyError("the invariants need hypothesis: pip install 'civpolicy[test]'") from error
+        raise CivpolicyError("the invariants need hypothesis: pip install hypothesis") from error
+    if not policy.model.invariants:
+        print("invariants: the policy declares none (invariants: in its files), so none was checked")
     broken = 0
     for result in check_invariants(policy, examples):
         invariant = result.invariant
