@@ -414,3 +414,23 @@ def test_testing_a_folder_that_is_no_policy_says_so_once(capsys: pytest.CaptureF
 def test_a_param_of_more_digits_than_python_reads_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "evaluate", EXAMPLE, "--param", "year_withhold_streak=" + "9" * 5000)
     assert (2, "", "civpolicy: --param value of 5000 characters is not a number that can be read\n") == (code, out, err)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'a: "\\U00110000"\n', "not valid YAML: cannot read the text here"),
+        (b"a: \xff\n", "not UTF-8 text"),
+    ],
+    ids=["escape-past-unicode", "not-utf-8"],
+)
+def test_testing_a_policy_folder_with_an_unreadable_file_names_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, message: str
+) -> None:
+    """Telling a policy folder from a folder of scenarios reads every file: none may raise."""
+    folder = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", folder)
+    (folder / "extra.yaml").write_bytes(content)
+    code, out, err = run(capsys, "test", str(folder))
+    assert (2, "") == (code, out)
+    assert err.startswith(f"{folder / 'extra.yaml'}:1:") and message in err

@@ -351,6 +351,41 @@ def test_a_whole_number_written_with_a_point_fills_an_integer_field(policy: civp
     assert (40, int) == (unit["headcount"], unit["headcount"].__class__)
 
 
+def test_a_yaml_facts_file_reads_decimal_numbers_and_words_as_words(policy: civpolicy.Policy, tmp_path: Path) -> None:
+    """YAML 1.1 read headcount 010 as 8, base_quota 1:30 as 90 and the unit id on as true, silently."""
+    text = "units:\n  - {id: on, headcount: 010}\n  - {id: b, base_quota: 1:30, vertically_managed: yes}\n"
+    expected = [
+        (3, "units[1].base_quota", "must be a number (got '1:30')"),
+        (3, "units[1].vertically_managed", "must be true or false (got 'yes')"),
+    ]
+    assert expected == [(p.line, p.path, p.message) for p in problems_of(policy, write(tmp_path, text))]
+    unit = policy.read_facts(write(tmp_path, "units:\n  - {id: on, headcount: 010}\n")).by_unit["on"][0]
+    assert (10, int) == (unit["headcount"], unit["headcount"].__class__)
+
+
+@pytest.mark.parametrize(
+    ("unit_id", "message"),
+    [
+        ("  ", "must be non-empty text"),
+        ("\u00a0", "must be non-empty text"),
+        ("\u200b", "must show a character, not only spaces and invisible ones"),
+        (" \ufeff\u2060 ", "must show a character, not only spaces and invisible ones"),
+        ("\x00", "must show a character, not only spaces and invisible ones"),
+        ("a\ud800", "must be text without a lone UTF-16 surrogate"),
+    ],
+    ids=["spaces", "no-break-space", "zero-width-space", "invisible-mix", "nul", "lone-surrogate"],
+)
+def test_a_unit_id_must_show_something(policy: civpolicy.Policy, unit_id: str, message: str) -> None:
+    """An id of invisible characters names a unit that looks like no unit in every report."""
+    (problem,) = problems_of(policy, {"units": [{"id": unit_id}]})
+    assert ("units[0].id", f"{message} (got {unit_id!r})") == (problem.path, problem.message)
+
+
+@pytest.mark.parametrize("unit_id", ["社旗县财政局", "a b", "a\u200db", "\U0001f3db"])
+def test_a_unit_id_that_shows_something_is_an_id(policy: civpolicy.Policy, unit_id: str) -> None:
+    assert [unit_id] == list(policy.read_facts({"units": [{"id": unit_id}]}).by_unit)
+
+
 def test_an_integer_field_still_refuses_a_fraction(policy: civpolicy.Policy) -> None:
     (problem,) = problems_of(policy, {"units": [{"id": "a", "headcount": 40.5}]})
     assert ("units[0].headcount", "must be a whole number (got 40.5)") == (problem.path, problem.message)

@@ -152,6 +152,81 @@ def test_other_scalars_keep_their_safe_types() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("010", 10),
+        ("-007", -7),
+        ("+3", 3),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+        ("2.", 2.0),
+        ("-1.5E-1", -0.15),
+        (".inf", float("inf")),
+        ("-.Inf", float("-inf")),
+        ("True", True),
+        ("FALSE", False),
+        ("~", None),
+        ("Null", None),
+        ("", None),
+        ("yes", "yes"),
+        ("no", "no"),
+        ("on", "on"),
+        ("Off", "Off"),
+        ("y", "y"),
+        ("1:30", "1:30"),
+        ("0x1F", "0x1F"),
+        ("0o17", "0o17"),
+        ("0b101", "0b101"),
+        ("1_000", "1_000"),
+        ("1.5.2", "1.5.2"),
+        ("2022-Q1", "2022-Q1"),
+    ],
+)
+def test_plain_scalars_read_as_yaml_1_2_core_schema(text: str, value: Any) -> None:
+    """Not YAML 1.1's readings, where 010 is 8, 1:30 is 90, 1_000 is 1000 and yes, no, on, off are booleans.
+
+    A number is written in decimal, and a field that wants a number says so of anything else.
+    """
+    loaded, problems = load_yaml(f"a: {text}\n", "f.yaml")
+    assert [] == problems
+    assert (value, value.__class__) == (loaded["a"], loaded["a"].__class__)
+
+
+@pytest.mark.parametrize("text", ["!!int 0x1F", "!!int 1_000", "!!float 1:30", "!!int 1.5"])
+def test_a_tagged_number_is_written_in_decimal_too(text: str) -> None:
+    _, problems = load_yaml(f"a: {text}\n", "f.yaml")
+    assert [(1, 4)] == [(p.line, p.column) for p in problems]
+    assert problems[0].message.startswith("not valid YAML: cannot read")
+
+
+_PRINTABLE = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), max_size=8)
+"""Text YAML reads as JSON does (no control characters, which a YAML file may not hold)."""
+
+
+@given(
+    value=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _PRINTABLE,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_PRINTABLE, inner, max_size=3),
+        max_leaves=12,
+    )
+)
+def test_a_json_document_read_as_yaml_means_what_it_means_in_json(value: Any) -> None:
+    """JSON is YAML 1.2: the same text in a .yaml file gives the same values and types (1e+16 is a number)."""
+    text = json.dumps(value, ensure_ascii=False)
+    loaded, problems = load_yaml(text, "f.yaml")
+    assert [] == problems
+    assert _typed(json.loads(text)) == _typed(loaded)
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (value.__class__, value)
+
+
+@pytest.mark.parametrize(
     ("text", "tag"),
     [
         ("a: !!python/object/apply:os.system ['true']\n", "tag:yaml.org,2002:python/object/apply:os.system"),

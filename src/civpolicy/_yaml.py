@@ -3,10 +3,11 @@ r"""Strict safe YAML loading that keeps line marks and rejects duplicate keys.
 Mappings load as :class:`MarkedMap` and sequences as :class:`MarkedSeq`: plain ``dict``
 and ``list`` subclasses that remember where each key and item stood, so that every
 later check can name the file, line and column of what it rejects.
-Dates stay strings (``2022-03-06`` is not turned into a date), and nothing but the
-safe YAML tags is constructed. A file named ``*.json`` is read as JSON: it must be valid
-JSON (checked first by the ``json`` module, whose line and column a syntax error names),
-and its numbers with exponents are numbers, its tabs whitespace. An escaped pair of UTF-16
+Plain scalars are read by YAML 1.2's core schema, not YAML 1.1's: ``010`` is ten, ``1e3``
+a number, ``yes`` and ``1:30`` text; dates stay strings (``2022-03-06`` is not turned into
+a date), and nothing but the safe YAML tags is constructed. A file named ``*.json`` is
+read as JSON: it must be valid JSON (checked first by the ``json`` module, whose line and
+column a syntax error names), and its tabs are whitespace. An escaped pair of UTF-16
 surrogates (``\ud83d\ude00``) is the one character it stands for.
 """
 
@@ -139,10 +140,52 @@ class _StrictLoader(yaml.SafeLoader):
         return result
 
 
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+WHOLE = re.compile(r"[-+]?[0-9]+")
+"""A whole number as written in a civpolicy file: decimal digits (``010`` is ten)."""
+
+DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?")
+"""A number as written in a civpolicy file: ``1.5``, ``.5``, ``1e3`` (and whole numbers)."""
+
+_CORE_SCALARS = (
+    # YAML 1.2's core schema, not YAML 1.1's: yes/no/on/off are text, 010 is ten, 1:30 and
+    # 0x1F are text (a field that wants a number says so, with its line), 1e3 is a number.
+    ("bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    ("null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+    ("int", re.compile(f"^{WHOLE.pattern}$"), "-+0123456789"),
+    (
+        "float",
+        re.compile(rf"^(?:{DECIMAL.pattern}|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),  # after int: 12 is whole
+        "-+.0123456789",
+    ),
+)
+
+_StrictLoader.yaml_implicit_resolvers = {}
+for _name, _pattern, _firsts in _CORE_SCALARS:
+    _StrictLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_name}", _pattern, list(_firsts))
+for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+    for _tag, _pattern in _resolvers:
+        if _tag.rsplit(":", 1)[1] in ("merge", "value", "yaml"):
+            _StrictLoader.add_implicit_resolver(_tag, _pattern, [_first])
+
+
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if not WHOLE.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _construct_float(loader: _StrictLoader, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node))
+    if text.lower().lstrip("+-") in (".inf", ".nan"):
+        return float(text.lower().replace(".", ""))
+    if not DECIMAL.fullmatch(text):
+        raise ValueError(text)
+    return float(text)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _StrictLoader.add_constructor(
     "tag:yaml.org,2002:map",
     _StrictLoader.construct_marked_map,
@@ -160,23 +203,11 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 """A UTF-16 surrogate: in text only as half of a pair that was not joined."""
 
 
-class _JsonLoader(_StrictLoader):
-    """The strict loader for a JSON document: ``1e2`` and ``1.5E-1`` are numbers, as in JSON."""
-
-
-_JsonLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+$"),
-    list("-0123456789"),
-)
-
-
 def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[Any, list[Problem]]:
     """Parse one YAML (or, for ``*.json`` or ``as_json``, JSON) document; return the data and the problems found.
 
     A syntax error is returned as a single problem with ``None`` as data.
     """
-    loader_class = _StrictLoader
     if as_json or (as_json is None and filename.lower().endswith(".json")):
         _, problem = _parse_json(text, filename, None)
         if problem is not None:
@@ -184,10 +215,10 @@ def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[An
         # Valid JSON has tabs only between tokens, where YAML wants spaces, and in strings it may
         # hold characters YAML refuses or takes for line breaks: each becomes one space, so that
         # every line and column stays where it is (the values are the json module's anyway).
-        text, loader_class = _JSON_AS_YAML.sub(" ", text), _JsonLoader
+        text = _JSON_AS_YAML.sub(" ", text)
     loader = None
     try:
-        loader = loader_class(text, filename)
+        loader = _StrictLoader(text, filename)
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from civpolicy._yaml import DECIMAL, WHOLE
 from civpolicy.cli_diff import add_diff_command
 from civpolicy.cli_sample import add_sample_command
 from civpolicy.cli_test import add_test_command
@@ -125,22 +125,19 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     return values
 
 
-_WHOLE = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
 def param_value(text: str) -> Any:
     """A --param value as one writes a number: ``012`` is 12, ``1e3`` is 1000.0, ``true``/``false``; else text.
 
-    Not YAML's reading, where ``012`` is 10 (octal) and ``1:30`` is 90 (base 60).
+    The numbers a policy or facts file reads (``_yaml.WHOLE``, ``_yaml.DECIMAL``): not YAML 1.1's
+    reading, where ``012`` is 10 (octal) and ``1:30`` is 90 (base 60).
     """
     text = text.strip()
     if text in ("true", "false"):
         return text == "true"
     try:
-        if _WHOLE.fullmatch(text):
+        if WHOLE.fullmatch(text):
             return int(text)
-        if _DECIMAL.fullmatch(text):
+        if DECIMAL.fullmatch(text):
             return float(text)
     except ValueError:  # more digits than Python reads
         raise ParameterError(f"--param value of {len(text)} characters is not a number that can be read") from None

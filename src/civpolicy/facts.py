@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -317,7 +318,7 @@ class _ItemReader:
             units = known_units
             return lambda v: v if isinstance(v, str) and v in units else _INVALID
         if kind in ("text", "unit"):
-            return lambda v: v if isinstance(v, str) and v.strip() and SURROGATE.search(v) is None else _INVALID
+            return lambda v: v if isinstance(v, str) and not text_problem(v) else _INVALID
         if kind == "boolean":
             return lambda v: v if v is True or v is False else _INVALID
         if kind in ("integer", "number", "year"):
@@ -376,10 +377,9 @@ class _ItemReader:
             return _INVALID
 
         if kind in ("text", "unit"):
-            if not isinstance(value, str) or not value.strip():
-                return bad(f"must be non-empty text (got {got(value)})")
-            if SURROGATE.search(value) is not None:
-                return bad(f"must be text without a lone UTF-16 surrogate (got {got(value)})")
+            problem = text_problem(value) if isinstance(value, str) else "must be non-empty text"
+            if problem:
+                return bad(f"{problem} (got {got(value)})")
             if kind == "unit" and known_units is not None and value not in known_units:
                 return bad(f"no unit {got(value)} in units{did_you_mean(value, known_units)}")
             return value
@@ -411,6 +411,23 @@ class _ItemReader:
 
 
 _INVALID = object()
+
+
+def text_problem(text: str) -> str:
+    """What is wrong with a text field's value (nothing: empty): it must show something, and be text.
+
+    A text of nothing but spaces and invisible characters (a zero-width space, a
+    byte-order mark) would name a unit that looks like none, or like another.
+    """
+    if not text.strip():
+        return "must be non-empty text"
+    if text.isprintable():
+        return ""
+    if SURROGATE.search(text) is not None:
+        return "must be text without a lone UTF-16 surrogate"
+    if all(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in text):
+        return "must show a character, not only spaces and invisible ones"
+    return ""
 
 
 def _place(items: Any, first: int, later: int) -> str:
