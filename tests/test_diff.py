@@ -14,6 +14,7 @@ from civpolicy import cli
 from civpolicy.decision import Consequence, Decision, ReportRow
 from civpolicy.diff import Change, GradeChange, diff_decisions, diff_policies, generate_facts
 from civpolicy.errors import ParameterError, PolicyError
+from policy_copies import set_parameter
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county-2022.yaml"
@@ -83,7 +84,7 @@ def new(tmp_path: Path) -> Path:
 @pytest.fixture
 def streak2(new: Path) -> Path:
     """The new copy with year_withhold_streak 3 → 2."""
-    edit(new, "  year_withhold_streak:\n    value: 3\n", "  year_withhold_streak:\n    value: 2\n")
+    set_parameter(new, "year_withhold_streak", 2)
     return new
 
 
@@ -153,7 +154,7 @@ def test_identical_policies_change_nothing(old: Path, new: Path) -> None:
 
 
 def test_changed_params_are_lost_and_gained_and_marked(old: Path, new: Path) -> None:
-    edit(new, "  quota_delta_poor:\n    value: -10\n", "  quota_delta_poor:\n    value: -5\n")
+    set_parameter(new, "quota_delta_poor", -5)
     result = diff_policies(old, new, EXAMPLE)
     assert [k.kind for k in result.kinds] == ["excellence_quota.adjust"]
     for unit in result.units:
@@ -164,7 +165,11 @@ def test_changed_params_are_lost_and_gained_and_marked(old: Path, new: Path) -> 
         assert (lost.params["delta"], gained.params["delta"]) == (-10, -5)
         assert lost.rule == gained.rule == "excellence_quota.adjust.poor"
     kind = result.kinds[0]
-    assert kind.changed == kind.gained == kind.lost == kind.units_gaining == kind.units_losing == len(result.units)
+    # Every unit still gets the kind for that year: none gains or loses it, each has it changed.
+    counts = (kind.changed, kind.gained, kind.lost, kind.units_gaining, kind.units_losing)
+    assert (len(result.units), 0, 0, 0, 0) == counts
+    expected = ["parameter quota_delta_poor: -10 → -5", "parameter quota_delta_poor: set by document → headquarters"]
+    assert expected == list(result.policy_changes)
     assert "lost (changed)" in result.to_table()
     assert "params changed" in result.to_markdown()
 
@@ -234,7 +239,7 @@ def test_diff_decisions_is_generic_over_kinds_and_compares_grades() -> None:
         GradeChange("z", "2022", "medium", None),
     ] == list(result.grade_changes)
     assert [(k.kind, k.units_gaining, k.units_losing, k.gained, k.lost, k.changed) for k in result.kinds] == [
-        ("k.one", 1, 1, 1, 1, 1),
+        ("k.one", 0, 0, 0, 0, 1),
         ("k.two", 0, 1, 0, 1, 0),
     ]
     table = result.to_table()
@@ -301,7 +306,10 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
     again = diff_policies(old, streak2, FACTS)
     data = result.to_dict()
     assert json.dumps(data, ensure_ascii=False) == json.dumps(again.to_dict(), ensure_ascii=False)
-    assert list(data) == ["old", "new", "facts", "units_evaluated", "changed", "summary", "units"]
+    assert list(data) == ["old", "new", "facts", "units_evaluated", "changed", "policy_changes", "summary", "units"]
+    changes = ["parameter year_withhold_streak: 3 → 2"]
+    changes.append("parameter year_withhold_streak: set by document → headquarters")
+    assert changes == data["policy_changes"]
     assert data["old"] == {"policy": str(old), "digest": result.old_digest}
     assert data["changed"] is True
     assert [u["unit"] for u in data["units"]] == ["a", "c"]
@@ -326,11 +334,14 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
         "gained": 2,
         "lost": 0,
         "changed": 0,
+        "recited": 0,
     }
 
     table = result.to_table()
     assert table == again.to_table()
     lines = table.splitlines()
+    assert lines[:4] == ["policy changes:", *(f"- {change}" for change in changes), ""]
+    lines = lines[4:]
     assert lines[0].split() == ["unit", "change", "period", "consequence", "params", "rule", "clause"]
     assert lines[2].split() == ["a", "gained", "2022", WITHHOLD, WITHHOLD, "二（四）2"]
     assert lines[3].split() == ["a", "lost", "2022-Q2", SUSPEND, SUSPEND, "二（四）2"]
@@ -423,3 +434,37 @@ def test_diff_command_bad_input(capsys: pytest.CaptureFixture[str], old: Path, n
     code, out, err = run(capsys, "diff", old, new, "--units", "0")
     assert (code, out) == (2, "")
     assert err.startswith("civpolicy: the number of units")
+
+
+def test_a_consequence_given_by_another_rule_is_recited_not_unchanged(old: Path, new: Path) -> None:
+    """The rule and clause are part of the decision (contract section 2): "no change" would hide that."""
+    edit(new, "  - id: accountability.admonishment\n", "  - id: accountability.admonishment_again\n")
+    result = diff_policies(old, new, EXAMPLE)
+    assert result.changed
+    recited = [c for unit in result.units for c in unit.recited]
+    assert recited and all(c.kind == "accountability.admonishment" for c in recited)
+    assert {("accountability.admonishment_again", "accountability.admonishment")} == {
+        (c.rule, c.was[0] if c.was else "") for c in recited
+    }
+    assert all(not unit.lost and not unit.gained for unit in result.units)
+    (kind,) = result.kinds
+    assert (0, 0, len(recited)) == (kind.gained, kind.lost, kind.recited)
+    assert "accountability.admonishment_again (was accountability.admonishment)" in result.to_table()
+    assert ["rule accountability.admonishment removed", "rule accountability.admonishment_again added"] == list(
+        result.policy_changes
+    )
+
+
+def test_a_policy_change_that_changes_nothing_for_these_facts_says_what_changed(old: Path, new: Path) -> None:
+    edit(new, "period_kind: {one_of: [quarter, year]}", "period_kind: {one_of: [quarter, half, year]}")
+    result = diff_policies(old, new, EXAMPLE)
+    assert not result.changed
+    assert ("rule promotion.freeze changed",) == result.policy_changes
+    assert result.to_table().startswith("policy changes:\n- rule promotion.freeze changed\n\nno change: ")
+    assert "## What changed in the policy\n\n- rule promotion.freeze changed\n" in result.to_markdown()
+
+
+def test_identical_policies_have_no_policy_changes(old: Path, new: Path) -> None:
+    result = diff_policies(old, new, EXAMPLE)
+    assert ((), False) == (result.policy_changes, result.changed)
+    assert result.to_table().startswith("no change: ")

@@ -3,8 +3,10 @@
 :func:`diff_decisions` compares consequences by :meth:`Consequence.identity` (unit, kind,
 period, params): one only the old decision gives is *lost*, one only the new gives is
 *gained*. A consequence whose params changed is lost and gained, both marked ``changed``
-(the other side has the same unit, kind and period). The ``grades`` report, when the
-decisions carry it, is compared too. Nothing here knows a rule or a kind.
+(the other side has the same unit, kind and period). A consequence both give, but by
+another rule or clause, is *recited* (the rule and clause are part of the decision). The
+``grades`` report, when the decisions carry it, is compared too. Nothing here knows a
+rule or a kind.
 
 :func:`diff_policies` loads two policy folders and evaluates both on a facts file, a
 mapping, or a population made by :func:`generate_facts` (seeded, without hypothesis).
@@ -20,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from civpolicy import model as m
 from civpolicy.decision import Consequence, Decision, canonical_json
 from civpolicy.errors import ParameterError, PolicyError, Problem
 from civpolicy.expressions import show
@@ -36,6 +39,7 @@ __all__ = [
     "diff_decisions",
     "diff_policies",
     "generate_facts",
+    "policy_changes",
 ]
 
 GRADES_REPORT = "grades"
@@ -45,6 +49,7 @@ GENERATED = "generated:"
 """How the facts label of a generated population begins."""
 LOST = "lost"
 GAINED = "gained"
+RECITED = "same, other rule"
 
 
 @attrs.frozen
@@ -60,12 +65,22 @@ class Change:
     because: tuple[str, ...]
     changed: bool = False
     """The other policy gives the same unit, kind and period with other params."""
+    was: tuple[str, str] | None = None
+    """For a recited consequence: the rule and clause the old policy gave it by."""
 
     @classmethod
     def of(cls, consequence: Consequence, changed: bool) -> Change:
         """The change for one consequence of one side."""
         c = consequence
         return cls(c.unit, c.kind, c.period, dict(c.params), c.rule, c.source, c.because, changed)
+
+    def rule_text(self) -> str:
+        """The rule, and for a recited consequence the rule it was given by."""
+        return self.rule if self.was is None else f"{self.rule} (was {self.was[0]})"
+
+    def source_text(self) -> str:
+        """The clause, and for a recited consequence the clause it cited before, when that differs."""
+        return self.source if self.was is None or self.was[1] == self.source else f"{self.source} (was {self.was[1]})"
 
     def params_text(self) -> str:
         """Params as ``name=value`` pairs."""
@@ -81,6 +96,7 @@ class Change:
             "rule": self.rule,
             "source": self.source,
             "because": list(self.because),
+            **({} if self.was is None else {"was": {"rule": self.was[0], "source": self.was[1]}}),
         }
 
 
@@ -106,6 +122,8 @@ class UnitDiff:
     lost: tuple[Change, ...] = ()
     gained: tuple[Change, ...] = ()
     grades: tuple[GradeChange, ...] = ()
+    recited: tuple[Change, ...] = ()
+    """Consequences both policies give, the new one by another rule or clause (as the new one gives them)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The unit's changes as JSON data."""
@@ -113,6 +131,7 @@ class UnitDiff:
             "unit": self.unit,
             "lost": [c.to_dict() for c in self.lost],
             "gained": [c.to_dict() for c in self.gained],
+            "recited": [c.to_dict() for c in self.recited],
             "grades": [g.to_dict() for g in self.grades],
         }
 
@@ -123,15 +142,17 @@ class KindSummary:
 
     kind: str
     units_gaining: int
-    """Units with at least one consequence of the kind gained."""
+    """Units that get a consequence of the kind for a period they did not get it for (params changes aside)."""
     units_losing: int
-    """Units with at least one consequence of the kind lost."""
+    """Units that no longer get a consequence of the kind for a period they got it for (params changes aside)."""
     gained: int
-    """Consequences of the kind that appear."""
+    """Consequences of the kind that appear, for a unit and period that had none of the kind."""
     lost: int
-    """Consequences of the kind that disappear."""
+    """Consequences of the kind that disappear, leaving their unit and period none of the kind."""
     changed: int
     """(unit, period) pairs whose consequence of the kind only changed its params."""
+    recited: int = 0
+    """Consequences of the kind both give, the new policy by another rule or clause."""
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON data."""
@@ -155,6 +176,8 @@ class PolicyDiff:
     """The facts evaluated: a path, ``<facts>`` for a mapping, or ``generated: N units, seed S``."""
     evaluated: int | None = None
     """How many units the facts hold, when known."""
+    policy_changes: tuple[str, ...] = ()
+    """What differs between the two policy folders, in words: parameters, rules added, removed, changed."""
 
     @property
     def changed(self) -> bool:
@@ -174,6 +197,7 @@ class PolicyDiff:
             "facts": self.facts or None,
             "units_evaluated": self.evaluated,
             "changed": self.changed,
+            "policy_changes": list(self.policy_changes),
             "summary": {
                 "units_changed": len(self.units),
                 "units_with_grade_changes": sum(1 for u in self.units if u.grades),
@@ -198,28 +222,36 @@ class PolicyDiff:
     def _no_change(self) -> str:
         return f"no change: {self._context()} (same consequences and grades)\n"
 
+    def _policy_lines(self) -> list[str]:
+        """What changed in the policy, as list items (nothing when the two policies are alike)."""
+        return [f"- {change}" for change in self.policy_changes]
+
     def to_table(self) -> str:
         """Aligned plain text: the changes, the grade changes, the summary per kind."""
+        policy = ["policy changes:", *self._policy_lines(), ""] if self.policy_changes else []
         if not self.changed:
-            return self._no_change()
+            return "\n".join([*policy, self._no_change()])
         header = ("unit", "change", "period", "consequence", "params", "rule", "clause")
         rows = [header]
         for unit in self.units:
             for status, change in _in_order(unit):
                 shown = status + (" (changed)" if change.changed else "")
                 rows.append(
-                    (unit.unit, shown, change.period, change.kind, change.params_text(), change.rule, change.source)
+                    (unit.unit, shown, change.period, change.kind, change.params_text(), change.rule_text(),
+                     change.source_text())
                 )
-        parts = [table(rows)] if len(rows) > 1 else []
+        parts = ["\n".join(policy)] if policy else []
+        parts += [table(rows)] if len(rows) > 1 else []
         grades = [(g.unit, g.period, show(g.old), show(g.new)) for g in self.grade_changes]
         if grades:
             parts.append(table([("unit", "period", "old grade", "new grade"), *grades]))
         summary = [
-            (k.kind, *map(str, (k.units_gaining, k.units_losing, k.gained, k.lost, k.changed))) for k in self.kinds
+            (k.kind, *map(str, (k.units_gaining, k.units_losing, k.gained, k.lost, k.changed, k.recited)))
+            for k in self.kinds
         ]
         if summary:
             head = ("consequence", "units gaining", "units losing", "appear", "disappear", "params changed")
-            parts.append(table([head, *summary]))
+            parts.append(table([(*head, "rule changed"), *summary]))
         footer = (
             f"{len(self.units)} unit(s) changed: {self._context()}\n"
             f"old policy {self.old_digest}\nnew policy {self.new_digest}\n"
@@ -233,18 +265,21 @@ class PolicyDiff:
         lines.append(f"- new policy: `{self.new_policy or '?'}` ({self.new_digest})")
         lines.append(f"- facts: {self._facts_text()}")
         lines.append("")
+        if self.policy_changes:
+            lines += ["## What changed in the policy", "", *self._policy_lines(), ""]
         if not self.changed:
             return "\n".join([*lines, self._no_change()])
         with_grades = sum(1 for u in self.units if u.grades)
         lines.append(f"{len(self.units)} unit(s) changed; {with_grades} of them with a changed grade.")
         lines.append("")
         if self.kinds:
-            lines.append("| consequence | units gaining | units losing | appear | disappear | params changed |")
-            lines.append("|---|---:|---:|---:|---:|---:|")
+            lines.append(
+                "| consequence | units gaining | units losing | appear | disappear | params changed | rule changed |"
+            )
+            lines.append("|---|---:|---:|---:|---:|---:|---:|")
             for k in self.kinds:
-                lines.append(
-                    f"| `{k.kind}` | {k.units_gaining} | {k.units_losing} | {k.gained} | {k.lost} | {k.changed} |"
-                )
+                counts = (k.units_gaining, k.units_losing, k.gained, k.lost, k.changed, k.recited)
+                lines.append(f"| `{k.kind}` | " + " | ".join(map(str, counts)) + " |")
             lines.append("")
         for unit in self.units:
             lines.append(f"## {unit.unit}")
@@ -252,9 +287,10 @@ class PolicyDiff:
             for status, change in _in_order(unit):
                 params = f" ({change.params_text()})" if change.params else ""
                 changed = ", params changed" if change.changed else ""
+                was = "" if change.was is None else f" (was `{change.was[0]}`, clause {change.was[1]})"
                 lines.append(
                     f"- **{status}** `{change.kind}` {change.period}{params}{changed}: "
-                    f"rule `{change.rule}`, clause {change.source}"
+                    f"rule `{change.rule}`, clause {change.source}{was}"
                 )
                 if change.because:
                     lines.append(f"  - because: {'; '.join(change.because)}")
@@ -266,11 +302,11 @@ class PolicyDiff:
 
 def _in_order(unit: UnitDiff) -> list[tuple[str, Change]]:
     """A unit's lost and gained consequences, tagged, by period, kind, then lost before gained."""
-    tagged = [(LOST, c) for c in unit.lost] + [(GAINED, c) for c in unit.gained]
+    tagged = [(LOST, c) for c in unit.lost] + [(GAINED, c) for c in unit.gained] + [(RECITED, c) for c in unit.recited]
 
     def key(item: tuple[str, Change]) -> tuple[Any, ...]:
         status, c = item
-        return (*_period_key(c.period), c.kind, status != LOST, canonical_json(c.params))
+        return (*_period_key(c.period), c.kind, (LOST, GAINED, RECITED).index(status), canonical_json(c.params))
 
     return sorted(tagged, key=key)
 
@@ -286,38 +322,81 @@ def diff_decisions(old: Decision, new: Decision) -> PolicyDiff:
     changed_slots = lost_slots & gained_slots
     lost = [Change.of(c, (c.unit, c.kind, c.period) in changed_slots) for c in lost_c]
     gained = [Change.of(c, (c.unit, c.kind, c.period) in changed_slots) for c in gained_c]
+    before = {c.identity(): c for c in old.consequences}
+    recited = [
+        attrs.evolve(Change.of(c, False), was=(was.rule, was.source))
+        for c in new.consequences
+        if (was := before.get(c.identity())) is not None and (was.rule, was.source) != (c.rule, c.source)
+    ]
     grades = _grade_changes(old, new)
 
-    by_unit: dict[str, dict[str, list[Any]]] = defaultdict(lambda: {LOST: [], GAINED: [], "grades": []})
-    for change in lost:
-        by_unit[change.unit][LOST].append(change)
-    for change in gained:
-        by_unit[change.unit][GAINED].append(change)
+    by_unit: dict[str, dict[str, list[Any]]] = defaultdict(lambda: {LOST: [], GAINED: [], RECITED: [], "grades": []})
+    for status, changes in ((LOST, lost), (GAINED, gained), (RECITED, recited)):
+        for change in changes:
+            by_unit[change.unit][status].append(change)
     for grade in grades:
         by_unit[grade.unit]["grades"].append(grade)
     units = tuple(
-        UnitDiff(unit, tuple(parts[LOST]), tuple(parts[GAINED]), tuple(parts["grades"]))
+        UnitDiff(unit, tuple(parts[LOST]), tuple(parts[GAINED]), tuple(parts["grades"]), tuple(parts[RECITED]))
         for unit, parts in sorted(by_unit.items())
     )
-    return PolicyDiff(old.policy_digest, new.policy_digest, units, _kind_summaries(lost, gained, changed_slots))
+    summaries = _kind_summaries(lost, gained, recited, changed_slots)
+    return PolicyDiff(old.policy_digest, new.policy_digest, units, summaries)
 
 
 def _kind_summaries(
-    lost: list[Change], gained: list[Change], changed_slots: set[tuple[str, str, str]]
+    lost: list[Change], gained: list[Change], recited: list[Change], changed_slots: set[tuple[str, str, str]]
 ) -> tuple[KindSummary, ...]:
-    """Per kind: units gaining and losing, consequences appearing and disappearing."""
-    kinds = sorted({c.kind for c in lost} | {c.kind for c in gained})
+    """Per kind: units gaining and losing, consequences appearing, disappearing, changing params or rule.
+
+    A consequence whose params alone changed is counted as changed, not as lost and gained:
+    its unit still gets the kind for that period.
+    """
+    appeared = [c for c in gained if not c.changed]
+    gone = [c for c in lost if not c.changed]
+    kinds = sorted({c.kind for c in (*lost, *gained, *recited)})
     return tuple(
         KindSummary(
             kind=kind,
-            units_gaining=len({c.unit for c in gained if c.kind == kind}),
-            units_losing=len({c.unit for c in lost if c.kind == kind}),
-            gained=sum(1 for c in gained if c.kind == kind),
-            lost=sum(1 for c in lost if c.kind == kind),
+            units_gaining=len({c.unit for c in appeared if c.kind == kind}),
+            units_losing=len({c.unit for c in gone if c.kind == kind}),
+            gained=sum(1 for c in appeared if c.kind == kind),
+            lost=sum(1 for c in gone if c.kind == kind),
             changed=sum(1 for slot in changed_slots if slot[1] == kind),
+            recited=sum(1 for c in recited if c.kind == kind),
         )
         for kind in kinds
     )
+
+
+def policy_changes(old: m.PolicyModel, new: m.PolicyModel) -> tuple[str, ...]:
+    """What differs between two policies, in words: parameters, rules, constraints (not where they stand)."""
+    found = []
+    for name in sorted(old.parameters.keys() | new.parameters.keys()):
+        before, after = old.parameters.get(name), new.parameters.get(name)
+        if before is None or after is None:
+            found.append(f"parameter {name} {'added' if before is None else 'removed'}")
+            continue
+        if before.value != after.value or type(before.value) is not type(after.value):
+            found.append(f"parameter {name}: {before.value} → {after.value}")
+        if before.set_by != after.set_by:
+            found.append(f"parameter {name}: set by {before.set_by} → {after.set_by}")
+    for what, olds, news in (
+        ("rule", {r.id: r for r in old.all_rules()}, {r.id: r for r in new.all_rules()}),
+        ("constraint", {c.id: c for c in old.constraints}, {c.id: c for c in new.constraints}),
+    ):
+        for name in sorted(olds.keys() | news.keys()):
+            if name not in news or name not in olds:
+                found.append(f"{what} {name} {'removed' if name not in news else 'added'}")
+            elif _as_written(olds[name]) != _as_written(news[name]):
+                found.append(f"{what} {name} changed")
+    return tuple(found)
+
+
+def _as_written(definition: Any) -> str:
+    """A rule's or constraint's content, without where it stands in its file."""
+    content = attrs.asdict(definition, filter=lambda field, _: field.name not in ("file", "line", "lines"))
+    return canonical_json(content)
 
 
 def _grades(decision: Decision) -> dict[tuple[str, str], str]:
@@ -372,7 +451,12 @@ def diff_policies(
     new_facts = new_policy.read_facts(document)
     result = diff_decisions(old_policy.evaluate(old_facts), new_policy.evaluate(new_facts))
     return attrs.evolve(
-        result, old_policy=str(old_dir), new_policy=str(new_dir), facts=label, evaluated=len(old_facts.units)
+        result,
+        old_policy=str(old_dir),
+        new_policy=str(new_dir),
+        facts=label,
+        evaluated=len(old_facts.units),
+        policy_changes=policy_changes(old_policy.model, new_policy.model),
     )
 
 
