@@ -134,6 +134,13 @@ def policy_with(tmp_path: Path, text: str, engine: str) -> civpolicy.Policy:
     return civpolicy.load_policy(folder, engine=engine)
 
 
+def line_of(tmp_path: Path, text: str) -> int:
+    """The line of the added policy file where ``text`` stands (the rule, or the derived fact, that fails)."""
+    lines = (tmp_path / "policy" / "determinism.yaml").read_text(encoding="utf-8").splitlines()
+    (number,) = [n for n, line in enumerate(lines, 1) if line.strip() == text]
+    return number
+
+
 def rows(decision: civpolicy.Decision, report: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = decision.to_dict()[report]
     return found
@@ -184,7 +191,8 @@ def test_of_several_failing_firings_the_first_is_told(engine: str, units: list[s
     """When a rule's output fails for several facts, the error is the one of the earliest facts."""
     policy = policy_with(tmp_path, FAILING, engine)
     message = "rule failing.add: v: add needs numbers (got ['a', 1])"
-    with pytest.raises(civpolicy.EngineError, match=f"^{re.escape(message)}$"):
+    where = f"{tmp_path / 'policy' / 'determinism.yaml'}:{line_of(tmp_path, '- id: failing.add')}: "
+    with pytest.raises(civpolicy.EngineError, match=f"^{re.escape(where + message)}$"):
         policy.evaluate({"units": [{"id": unit} for unit in units]})
 
 
@@ -269,5 +277,7 @@ def test_an_aggregate_that_cannot_add_or_order_its_group_is_an_engine_error(
     text = ITEMS + CLAUSE + '    says: "{unit}: {total}"\n' + aggregate
     policy = policy_with(tmp_path, text, engine)
     facts = {"units": [{"id": "a"}], "items": [{"unit": "a", "n": 1}, {"unit": "a", "n": 2, "tag": "x"}]}
-    with pytest.raises(civpolicy.EngineError, match=f"^{re.escape(message)}$"):
+    # A derived fact stands at the first line of its entry, below its name (as `civpolicy check` tells it).
+    where = f"{tmp_path / 'policy' / 'determinism.yaml'}:{line_of(tmp_path, 'probe:') + 1}: "
+    with pytest.raises(civpolicy.EngineError, match=f"^{re.escape(where + message)}$"):
         policy.evaluate(facts)

@@ -12,7 +12,7 @@ from civpolicy.cli import main
 from civpolicy.errors import PolicyError
 from civpolicy.invariants import check_invariants
 from civpolicy.load import load_model
-from policy_copies import copy_policy, edit
+from policy_copies import copy_policy, edit, set_parameter
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "scenarios"
@@ -141,18 +141,30 @@ def test_civpolicy_test_passes_on_the_shipped_policy(capsys: pytest.CaptureFixtu
 def test_civpolicy_test_names_file_test_expected_got_and_the_clause(
     policy_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    edit(
-        policy_dir,
-        "linkages.yaml",
-        "  year_withhold_streak:\n    value: 3",
-        "  year_withhold_streak:\n    value: 2",
-    )
+    set_parameter(policy_dir, "year_withhold_streak", 2)
     code = main(["test", str(policy_dir), str(SCENARIOS / "bonus_streaks.yaml"), "--no-invariants"])
     out = capsys.readouterr().out
     assert 1 == code
     assert f"{SCENARIOS / 'bonus_streaks.yaml'}:" in out
     assert "expected, not given:" in out and "given, not expected:" in out
     assert "二（四）2: 「连续三个季度考评被评定为“差”的文明单位，扣发一年度文明单位奖金。」" in out
+
+
+def test_a_consequence_given_with_other_params_is_told_as_the_difference_with_its_own_rule(
+    policy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "expected, not given" beside "given, not expected" with the clauses of every rule of the kind."""
+    set_parameter(policy_dir, "quota_delta_poor", -8)
+    code = main(["test", str(policy_dir), str(SCENARIOS / "city_bonus.yaml"), "--no-invariants"])
+    out = capsys.readouterr().out
+    assert 1 == code
+    expected = (
+        '  expected a excellence_quota.adjust 2022 {"delta":-10,"quota":5,"slots":1}, '
+        'given {"delta":-8,"quota":7,"slots":1} instead (rule excellence_quota.adjust.poor, 二（四）3)\n'
+        "      二（四）3: 「年度综合考评被评定为“差”的单位，领导班子不得确定为优秀班子，单位年度优秀指标下浮10%。」\n"
+    )
+    assert expected in out
+    assert [] == [text for text in ("expected, not given", "given, not expected", "上浮5%") if text in out]
 
 
 def test_coverage_names_the_clauses_no_rule_encodes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,6 +23,8 @@ _TYPE_NAMES = {
 def type_name(kind: type | tuple[type, ...]) -> str:
     """How a Python type is named in messages."""
     kinds = kind if isinstance(kind, tuple) else (kind,)
+    if int in kinds and float in kinds:  # a whole number is a number
+        kinds = tuple(k for k in kinds if k is not int)
     return " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
 
 

@@ -47,6 +47,7 @@ def cross_check(policy: m.PolicyModel, problems: list[Problem]) -> None:
     for rule in policy.rules:
         checker.check_rule(rule)
     checker.check_reports()
+    checker.check_constraints()
     checker.check_strata()
 
 
@@ -312,6 +313,27 @@ class _Checker:
                 if field not in self.fields[report.fact_type]:
                     message = f"{report.fact_type} has no field {field!r}"
                     self.report(report.file, report.line, f"{path}.fields", message)
+
+    def check_constraints(self) -> None:
+        """Each constraint adds up parameters the policy has, and their values keep it."""
+        parameters = self.policy.parameters
+        seen: set[str] = set()
+        for index, constraint in enumerate(self.policy.constraints):
+            path = f"constraints[{index}]"
+            if constraint.id in seen:
+                message = f"constraint {constraint.id!r} is given twice"
+                self.report(constraint.file, constraint.line, f"{path}.id", message)
+            seen.add(constraint.id)
+            unknown = [name for name in constraint.total if name not in parameters]
+            for name in unknown:
+                message = f"no parameter {name!r}{did_you_mean(name, parameters)}"
+                self.report(constraint.file, constraint.line, f"{path}.total", message)
+            if unknown:
+                continue
+            broken = constraint.broken_by({name: parameters[name].value for name in constraint.total})
+            if broken:
+                message = f"the parameters' values break constraint {constraint.id}: {broken}"
+                self.report(constraint.file, constraint.line, path, message)
 
     def check_strata(self) -> None:
         from civpolicy.compile import StratificationError, strata

@@ -59,4 +59,12 @@ class UnknownRuleError(CivpolicyError, KeyError):
 
 
 class EngineError(CivpolicyError, RuntimeError):
-    """The rule engine refused or failed on facts it should have taken."""
+    """The rule engine refused or failed on facts it should have taken.
+
+    ``rule`` names the rule (or aggregate) whose output could not be given, when one did;
+    :meth:`civpolicy.Policy.evaluate` then tells where it stands in the policy files.
+    """
+
+    def __init__(self, message: str, rule: str = "") -> None:
+        super().__init__(message)
+        self.rule = rule

@@ -9,7 +9,8 @@ An invariant is declared in the policy (``invariants:``) with one of four checks
   ``never_gained`` ones never appear;
 - ``at_most_once``: a consequence kind appears at most once per the ``per`` fields;
 - ``within``: params of a kind stay within ``bounds`` (numbers or ``$params.name``);
-- ``contiguous``: per the ``per`` fields, a counter param of a kind runs 0, 1, 2... with no gap.
+- ``contiguous``: per the ``per`` fields, a counter param of a kind runs 0, 1, 2... with no gap,
+  and with ``order`` ({param: [its values in order]}) that param moves forward along the list.
 
 Populations come from :mod:`civpolicy.testing` (hypothesis). When one breaks an
 invariant, it is shrunk here by dropping units and records one at a time while the
@@ -83,14 +84,38 @@ def _within(spec: Mapping[str, Any], found: list[Consequence], params: Mapping[s
 
 
 def _contiguous(spec: Mapping[str, Any], found: list[Consequence], params: Mapping[str, Any]) -> list[str]:
-    counters: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    counters: dict[tuple[Any, ...], list[Consequence]] = defaultdict(list)
     for consequence in found:
-        counters[_key(consequence, spec["per"])].append(consequence.params.get(spec["counter"]))
-    return [
-        f"{spec['consequence']} {key}: {spec['counter']} runs {sorted(values)}, not 0, 1, 2..."
-        for key, values in sorted(counters.items())
-        if sorted(values) != list(range(len(values)))
-    ]
+        counters[_key(consequence, spec["per"])].append(consequence)
+    problems = []
+    for key, group in sorted(counters.items()):
+        group.sort(key=lambda c: _counter_order(c.params.get(spec["counter"])))
+        values = [c.params.get(spec["counter"]) for c in group]
+        if values != list(range(len(values))):
+            problems.append(f"{spec['consequence']} {key}: {spec['counter']} runs {values}, not 0, 1, 2...")
+            continue
+        problems += _out_of_order(spec, key, group)
+    return problems
+
+
+def _counter_order(value: Any) -> tuple[int, Any]:
+    """Whole numbers in order, then anything else (a counter that is not one is told as such)."""
+    return (0, value) if isinstance(value, int) and not isinstance(value, bool) else (1, repr(value))
+
+
+def _out_of_order(spec: Mapping[str, Any], key: tuple[Any, ...], steps: list[Consequence]) -> list[str]:
+    """With ``order`` ({param: [values in order]}), each later step's value comes later in the list."""
+    problems = []
+    for name, order in (spec.get("order") or {}).items():
+        given = [c.params.get(name) for c in steps]
+        places = [order.index(value) if value in order else -1 for value in given]
+        if -1 in places or places != sorted(set(places)):
+            counter = spec["counter"]
+            shown = ", ".join(f"{c.params.get(counter)}: {value}" for c, value in zip(steps, given, strict=True))
+            problems.append(
+                f"{spec['consequence']} {key}: {name} goes {shown}, not in the order {', '.join(map(str, order))}"
+            )
+    return problems
 
 
 def worse_problems(invariant: m.Invariant, before: Decision, after: Decision) -> list[str]:

@@ -4,12 +4,15 @@
   outside a vocabulary, a table's rows, or the constants every rule giving the fact writes);
 - two rules that give the same consequence for the same facts (double counting);
 - a parameter that no rule uses;
+- a parameter ``set_by: document`` whose value is no number its quote gives (the county's
+  number claimed as the document's);
 - an invariant or report that names a consequence kind, parameter or fact that does not exist.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +25,49 @@ from civpolicy.periods import KINDS
 
 def lint(policy: m.PolicyModel) -> list[Problem]:
     """Every static problem of a policy, located."""
-    return [*never_fire(policy), *_double_counting(policy), *_unused_parameters(policy), *_invariant_names(policy)]
+    return [
+        *never_fire(policy),
+        *_double_counting(policy),
+        *_unused_parameters(policy),
+        *_not_the_document_s_number(policy),
+        *_invariant_names(policy),
+    ]
+
+
+_NUMERALS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|[零一二两三四五六七八九十百]+")
+
+
+def quoted_numbers(text: str) -> list[int | float]:
+    """The numbers a quote gives, in figures (``扣5分``) or in Chinese numerals (``连续三个季度``, ``二十``)."""
+    found: list[int | float] = []
+    for word in _NUMBER.findall(text):
+        if word[0].isdigit():
+            found.append(float(word) if "." in word else int(word))
+            continue
+        total, digit = 0, None
+        for char in word:
+            if char in ("十", "百"):
+                total += (1 if digit is None else digit) * (10 if char == "十" else 100)
+                digit = None
+            else:
+                digit = _NUMERALS[char] if digit is None else digit * 10 + _NUMERALS[char]
+        found.append(total + (digit or 0))
+    return found
+
+
+def _not_the_document_s_number(policy: m.PolicyModel) -> Iterator[Problem]:
+    for name, parameter in policy.parameters.items():
+        if parameter.set_by != "document" or parameter.citation is None:
+            continue
+        numbers = quoted_numbers(parameter.citation.text)
+        if abs(parameter.value) not in numbers:
+            gives = f"it gives {', '.join(map(str, dict.fromkeys(numbers)))}" if numbers else "it gives none"
+            message = (
+                f"parameter {name} is set_by: document, but its value {parameter.value} is no number its quote "
+                f"gives ({gives}); a number the county sets is set_by: headquarters"
+            )
+            yield Problem(parameter.file, parameter.line, 1, message, f"parameters.{name}.value")
 
 
 def _known_values(policy: m.PolicyModel) -> dict[tuple[str, str], set[Any]]:
@@ -87,7 +132,7 @@ def _derived_values(derived: m.DerivedFact, known: dict[tuple[str, str], set[Any
 
 def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
     """Rules that ask a field for a value it never takes: each rule is judged on its own."""
-    known = _known_values(policy)
+    known, labels = _known_values(policy), _labels(policy)
     for rule in policy.all_rules():
         for pattern in rule.when:
             if pattern.negated:
@@ -99,13 +144,33 @@ def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
                 wanted = set(test.value.value) if test.op == "in" else {test.value.value} if test.op == "eq" else None
                 if wanted is not None and not wanted & values:
                     names = sorted(map(str, values))
-                    shown = ", ".join(names)
-                    hint = did_you_mean(str(test.value.value), names) if test.op == "eq" else ""
+                    asked = " or ".join(repr(value) for value in sorted(wanted, key=str))
                     message = (
                         f"rule {rule.id} can never fire: {pattern.fact_type}.{test.field} is never "
-                        f"{test.value.value!r} (it is one of {shown}){hint}"
+                        f"{asked} (it is one of {', '.join(names)}){_hint(wanted, names, labels)}"
                     )
                     yield Problem(rule.file, pattern.line or rule.line, 1, message, f"{rule.id}.when")
+
+
+def _labels(policy: m.PolicyModel) -> dict[str, str]:
+    """Each vocabulary term's Chinese label, and the id a rule writes for it."""
+    return {term.zh: term.id for terms in policy.vocabularies.values() for term in terms if term.zh}
+
+
+def _hint(wanted: set[Any], names: list[str], labels: dict[str, str]) -> str:
+    """Why a value a rule asks for is never taken, when a likely cause is known."""
+    texts = [value for value in wanted if isinstance(value, str)]
+    if any(mark in text for text in texts for mark in "，、；"):
+        return " (a full-width comma '，' or '、' does not separate items in YAML: write ', ')"
+    for text in texts:
+        terms = sorted((zh, term) for zh, term in labels.items() if term in names)
+        exact = [term for zh, term in terms if zh == text]
+        holding = [term for zh, term in terms if zh in text]  # the label and more
+        held = [term for zh, term in terms if text and text in zh]  # a part of the label
+        ids = exact or holding or held
+        if ids:
+            return f" ('{text}' is written {ids[0]!r}: a rule names a term by its id)"
+    return did_you_mean(texts[0], names) if len(texts) == 1 else ""
 
 
 def _canonical(rule: m.Rule) -> str:
@@ -176,7 +241,7 @@ def _invariant_names(policy: m.PolicyModel) -> Iterator[Problem]:
             if kind not in policy.kinds:
                 hint = did_you_mean(str(kind), policy.kinds)
                 yield Problem(invariant.file, invariant.line, 1, f"no consequence kind {kind!r}{hint}", invariant.id)
-        for name in spec.get("bounds") or {}:
+        for name in [*(spec.get("bounds") or {}), *(spec.get("order") or {})]:
             params = policy.kinds[spec["consequence"]].params if spec.get("consequence") in policy.kinds else ()
             if name not in params:
                 yield Problem(

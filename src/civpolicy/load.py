@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from civpolicy import model as m
-from civpolicy._reader import Reader
+from civpolicy._reader import Reader, got
 from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml
 from civpolicy.citations import Cited, check_citations
 from civpolicy.crossref import cross_check
@@ -33,8 +33,12 @@ SECTIONS = (
     "reports",
     "invariants",
     "clauses",
+    "constraints",
 )
 """The top-level sections a policy file may hold."""
+
+COMPARISONS = ("equals", "at_most", "at_least")
+"""How a constraint compares its parameters' total with its bound."""
 
 FIELD_TYPES = ("text", "boolean", "integer", "number", "period", "year", "unit", "choice")
 """The types an input field may have."""
@@ -54,7 +58,7 @@ INVARIANT_SETTINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "worse_grade": (("change",), ("covered", "kept", "not_earlier", "never_gained")),
     "at_most_once": (("consequence", "per"), ()),
     "within": (("consequence", "bounds"), ()),
-    "contiguous": (("consequence", "per", "counter"), ()),
+    "contiguous": (("consequence", "per", "counter"), ("order",)),
 }
 """Each invariant check: its required and optional settings."""
 
@@ -158,6 +162,7 @@ class _Builder:
         self.reports: dict[str, m.Report] = {}
         self.invariants: list[m.Invariant] = []
         self.clauses: list[m.Clause] = []
+        self.constraints: list[m.Constraint] = []
         self.defined: dict[tuple[str, str], str] = {}
 
     def add_file(self, filename: str, data: Any) -> None:
@@ -179,6 +184,7 @@ class _Builder:
             "reports": self._reports,
             "invariants": self._invariants,
             "clauses": self._clauses,
+            "constraints": self._constraints,
         }
         for section, read in readers.items():
             if section in top:
@@ -201,6 +207,8 @@ class _Builder:
             reports=self.reports,
             invariants=tuple(self.invariants),
             clauses=tuple(self.clauses),
+            constraints=tuple(self.constraints),
+            document=self.document_text or "",
         )
 
     # -- helpers -------------------------------------------------------------------
@@ -302,19 +310,28 @@ class _Builder:
             # Kept even with a misspelt or missing field (already reported), so that the rules
             # that use it are not also told "no parameter".
             r.keys(data, path, allowed, ("value", "description", "set_by"))
-            value = r.get(data, "value", path, (int, float), 0)
+            given = r.get(data, "value", path, (int, float))
+            value = 0 if given is None else given
             set_by = r.get(data, "set_by", path, str, "document")
             if set_by not in ("document", "headquarters"):
                 r.problem(data, "set_by", f"{path}.set_by", "must be 'document' or 'headquarters'")
             citation = self._citation(r, data, path, required=set_by == "document")
+            minimum = r.get(data, "minimum", path, (int, float))
+            maximum = r.get(data, "maximum", path, (int, float))
+            if minimum is not None and maximum is not None and minimum > maximum:
+                r.problem(data, "maximum", f"{path}.maximum", f"must be at least the minimum {minimum} (got {maximum})")
+            elif given is not None and minimum is not None and given < minimum:
+                r.problem(data, "value", f"{path}.value", f"must be at least its minimum {minimum} (got {value})")
+            elif given is not None and maximum is not None and given > maximum:
+                r.problem(data, "value", f"{path}.value", f"must be at most its maximum {maximum} (got {value})")
             self.parameters[name] = m.Parameter(
                 name=name,
                 value=value,
                 description=self._text(r, data, "description", path),
                 citation=citation,
                 set_by=set_by,
-                minimum=r.get(data, "minimum", path, (int, float)),
-                maximum=r.get(data, "maximum", path, (int, float)),
+                minimum=minimum,
+                maximum=maximum,
                 integer=isinstance(value, int),
                 file=r.filename,
                 line=data.mark[0],
@@ -490,6 +507,37 @@ class _Builder:
                     source=str(r.get(data, "source", path, str, "")),
                     check=str(check),
                     spec=_plain({key: data[key] for key in (*required, *optional) if key in data}),
+                    file=r.filename,
+                    line=data.mark[0],
+                )
+            )
+
+    def _constraints(self, r: Reader, top: MarkedMap, section: str) -> None:
+        required = ("id", "says", "source", "text", "total")
+        for data, path in self._listed(r, top, section, "constraints"):
+            if not r.keys(data, path, (*required, "interpretation", *COMPARISONS), required):
+                continue
+            compared = [word for word in COMPARISONS if word in data]
+            if len(compared) != 1:
+                r.problem(data, None, path, f"needs one of {', '.join(COMPARISONS)} (got {len(compared)})")
+                continue
+            bound = r.get(data, compared[0], path, (int, float))
+            names = data["total"]
+            if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
+                message = f"must be a list of two or more parameter names (got {got(names)})"
+                r.problem(data, "total", f"{path}.total", message)
+                continue
+            if bound is None:
+                continue
+            self.constraints.append(
+                m.Constraint(
+                    id=str(r.get(data, "id", path, str, "")),
+                    says=self._text(r, data, "says", path),
+                    citation=self._citation(r, data, path, required=True),
+                    total=tuple(names),
+                    compare=compared[0],
+                    bound=bound,
+                    interpretation=r.get(data, "interpretation", path, str, ""),
                     file=r.filename,
                     line=data.mark[0],
                 )
@@ -749,6 +797,9 @@ class _Builder:
         return m.Pattern(fact_type=match["type"], alias=alias, tests=tuple(tests), negated=negated, line=line)
 
     def _test(self, r: Reader, where: Any, field: Any, condition: Any, path: str) -> m.Test | None:
+        if condition is None and isinstance(field, str) and (glued := _glued(field)):
+            r.problem_at_key(where, field, path, f"{field!r} is read as one name with no value: {glued}")
+            return None
         if isinstance(condition, dict) and len(condition) == 1 and next(iter(condition)) in CONDITIONS:
             ((word, value),) = condition.items()
             op = CONDITIONS[word]
@@ -772,3 +823,12 @@ class _Builder:
         except ExpressionError as error:
             r.problem(where, field, path, str(error))
             return None
+
+
+def _glued(name: str) -> str:
+    """Why a condition's name holds its value too (``field:$a.field``, ``field：value``), and what to write."""
+    for colon, why in (("：", "a full-width colon '：' is not YAML's ':'"), (":", "YAML needs a space after ':'")):
+        field, found, value = name.partition(colon)
+        if found and field.strip() and value.strip():
+            return f"{why} (write '{field.strip()}: {value.strip()}')"
+    return ""

@@ -7,6 +7,8 @@ consequence kinds and rules. Expressions stay as data (:mod:`civpolicy.expressio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -259,6 +261,35 @@ class Invariant:
 
 
 @attrs.frozen
+class Constraint:
+    """A relation the parameters' values must keep, whoever sets them (weights that add up to 1)."""
+
+    id: str
+    says: Text
+    citation: Citation | None
+    total: tuple[str, ...]
+    """The parameters whose values are added up."""
+    compare: str
+    """``equals``, ``at_most`` or ``at_least``."""
+    bound: int | float
+    interpretation: str = ""
+    file: str = ""
+    line: int = 0
+
+    def broken_by(self, values: Mapping[str, Any]) -> str:
+        """What is wrong with these parameter values, in words (nothing: they keep the constraint)."""
+        total = sum((Fraction(str(values[name])) for name in self.total), Fraction(0))  # exactly: 0.7 + 0.3 is 1
+        bound = Fraction(str(self.bound))
+        kept = {"equals": total == bound, "at_most": total <= bound, "at_least": total >= bound}[self.compare]
+        if kept:
+            return ""
+        terms = " + ".join(f"{name} {values[name]}" for name in self.total)
+        shown = int(total) if total.denominator == 1 else float(total)
+        must = {"equals": "must equal", "at_most": "must be at most", "at_least": "must be at least"}[self.compare]
+        return f"{terms} = {shown}, {must} {self.bound}"
+
+
+@attrs.frozen
 class Clause:
     """A clause of the document that rules should encode, for coverage."""
 
@@ -287,10 +318,21 @@ class PolicyModel:
     reports: dict[str, Report] = attrs.field(factory=dict)
     invariants: tuple[Invariant, ...] = ()
     clauses: tuple[Clause, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    document: str = attrs.field(default="", eq=False, repr=False)
+    """The text of the document the policy encodes (its ``document.file``), when it has one."""
 
     def fact_types(self) -> set[str]:
         """Every fact type a pattern may name."""
         return set(self.inputs) | set(self.derived) | set(self.tables)
+
+    def place_of(self, rule_id: str) -> tuple[str, int] | None:
+        """The file and line of a rule, or of a derived fact's aggregate (named as the fact), if the policy has it."""
+        for rule in self.all_rules():
+            if rule.id == rule_id:
+                return rule.file, rule.line
+        derived = self.derived.get(rule_id)
+        return (derived.file, derived.line) if derived is not None else None
 
     def all_rules(self) -> tuple[Rule, ...]:
         """Consequence rules and derivation rules, in file order."""

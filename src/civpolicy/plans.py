@@ -235,7 +235,7 @@ class OutputPlan:
         except ExpressionError as error:
             from civpolicy.errors import EngineError
 
-            raise EngineError(f"rule {rule_id}: {name}: {error}") from None
+            raise EngineError(f"rule {rule_id}: {name}: {error}", rule_id) from None
         return values
 
 

@@ -16,7 +16,7 @@ from civpolicy._reader import got, is_number
 from civpolicy.compile import CompiledPolicy, compile_policy
 from civpolicy.decision import Decision
 from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
-from civpolicy.errors import ParameterError, UnknownRuleError
+from civpolicy.errors import EngineError, ParameterError, UnknownRuleError
 from civpolicy.expressions import did_you_mean
 from civpolicy.facts import Facts, load_facts
 from civpolicy.load import load_model
@@ -77,6 +77,11 @@ def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[s
         if parameter.maximum is not None and value > parameter.maximum:
             raise ParameterError(f"parameter {name} must be at most {parameter.maximum} (got {value})")
         values[name] = value
+    for constraint in model.constraints:
+        broken = constraint.broken_by(values)
+        if broken:
+            source = f", {constraint.citation.source}" if constraint.citation else ""
+            raise ParameterError(f"parameters: {broken} ({constraint.says.en}: constraint {constraint.id}{source})")
     return values
 
 
@@ -127,8 +132,15 @@ class Policy:
         else:
             sessions = [checked.by_unit[unit] for unit in checked.units]
         builder = DecisionBuilder(self.model, self.digest)
-        for facts_of_session in sessions:
-            builder.add(self.engine.run(facts_of_session))
+        try:
+            for facts_of_session in sessions:
+                builder.add(self.engine.run(facts_of_session))
+        except EngineError as error:
+            place = self.model.place_of(error.rule) if error.rule else None
+            if place is None:
+                raise
+            # A rule whose output cannot be given for these facts: told where the rule stands.
+            raise EngineError(f"{place[0]}:{place[1]}: {error}", error.rule) from None
         return builder.decision()
 
     def evaluate_many(

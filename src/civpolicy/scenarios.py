@@ -5,10 +5,14 @@ A scenario file (see tests/scenarios/ and docs/policy-guide.en.md) holds a ``tit
 (``says``), optional ``params``, the ``facts`` and at least one of ``expect`` (exactly
 these consequences), ``expect_includes`` and ``expect_excludes``. An expected
 consequence names ``unit``, ``kind`` and ``period``; its ``params`` are compared when given.
+A test that could not fail is a failing test: its ``says`` and ``clause`` must be the
+document's, and what it expects must name a kind of the policy, a unit of its facts and a
+period.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,8 +21,11 @@ import attrs
 
 from civpolicy._reader import Reader
 from civpolicy._yaml import MarkedMap, load_yaml
+from civpolicy.citations import outline, squash
 from civpolicy.decision import Consequence, Decision, canonical_json
 from civpolicy.errors import CivpolicyError, FactsError, PolicyError, Problem
+from civpolicy.expressions import did_you_mean
+from civpolicy.periods import PeriodSyntaxError, parse_period
 from civpolicy.policy import Policy
 
 TEST_KEYS = ("name", "says", "params", "facts", "expect", "expect_includes", "expect_excludes")
@@ -33,6 +40,8 @@ class Expected:
     kind: str
     period: str
     params: dict[str, Any] | None
+    line: int = attrs.field(default=0, eq=False)
+    """Where the expectation stands in its scenario file."""
 
     def matches(self, consequence: Consequence) -> bool:
         """Whether a consequence is this one (params only when given)."""
@@ -58,6 +67,8 @@ class Scenario:
     expect: tuple[Expected, ...] | None
     includes: tuple[Expected, ...]
     excludes: tuple[Expected, ...]
+    clause: str = ""
+    """The clause (or clauses, joined by 、) the file's tests check."""
 
 
 @attrs.frozen
@@ -103,6 +114,7 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
                     expect=_expected(r, test, "expect", path_text) if "expect" in test else None,
                     includes=_expected(r, test, "expect_includes", path_text),
                     excludes=_expected(r, test, "expect_excludes", path_text),
+                    clause=str(top.get("clause", "")),
                 )
             )
     if problems:
@@ -121,7 +133,7 @@ def _expected(r: Reader, test: MarkedMap, key: str, path: str) -> tuple[Expected
         ):
             continue
         params = data.get("params")
-        found.append(Expected(str(data["unit"]), str(data["kind"]), str(data["period"]), params))
+        found.append(Expected(str(data["unit"]), str(data["kind"]), str(data["period"]), params, data.mark[0]))
     return tuple(found)
 
 
@@ -131,19 +143,64 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
         policy: Policy = policy_for(scenario.params)
         decision = policy.evaluate(scenario.facts)
     except (FactsError, PolicyError) as error:
-        return Outcome(scenario, tuple(str(p) for p in error.problems))
+        # The facts are a part of the scenario file: their lines and columns are that file's.
+        problems = (attrs.evolve(p, file=scenario.file) if p.file == "<facts>" else p for p in error.problems)
+        return Outcome(scenario, tuple(map(str, problems)))
     except CivpolicyError as error:
         return Outcome(scenario, (str(error),))
+    wrong = _cannot_fail(scenario, policy)
     got = decision.consequences
     missing = [e for e in (scenario.expect or ()) + scenario.includes if not any(e.matches(c) for c in got)]
     unexpected = []
     if scenario.expect is not None:
         unexpected = [c for c in got if not any(e.matches(c) for e in scenario.expect)]
     excluded = [c for c in got if any(e.matches(c) for e in scenario.excludes)]
-    failures = [f"expected, not given: {e}{_words_of_kind(policy, e.kind)}" for e in missing]
+    failures = list(wrong)
+    for e in missing:
+        # Given for the same unit, kind and period, with other params: one failure, told as the difference.
+        instead = [c for c in got if (c.unit, c.kind, c.period) == (e.unit, e.kind, e.period)]
+        if instead:
+            failures += [
+                f"expected {e}, given {canonical_json(c.params)} instead (rule {c.rule}, {c.source})"
+                f"{_words_of_rule(policy, c.rule)}"
+                for c in instead
+            ]
+            unexpected = [c for c in unexpected if c not in instead]
+        else:
+            failures.append(f"expected, not given: {e}{_words_of_kind(policy, e.kind)}")
     failures += [f"given, not expected: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in unexpected]
     failures += [f"given, though excluded: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in excluded]
     return Outcome(scenario, tuple(failures), decision)
+
+
+def _cannot_fail(scenario: Scenario, policy: Policy) -> list[str]:
+    """What is wrong with the test itself: words the document does not have, expectations no decision can meet.
+
+    An ``expect_excludes`` of a kind the policy does not have, of a unit the facts do not
+    name or of a period that is none would pass whatever the policy does.
+    """
+    wrong = []
+    document = policy.model.document
+    if document:
+        clauses, text = outline(document), squash(document)
+        for ref in filter(None, (part.strip() for part in scenario.clause.split("、"))):
+            if squash(ref) not in clauses:
+                wrong.append(f"clause: the document has no clause {ref!r}")
+        parts = [part for part in re.split(r"……|\s+", scenario.says) if squash(part)]
+        wrong += [f"says: these words are not in the document: {part!r}" for part in parts if squash(part) not in text]
+    units = {str(unit.get("id")) for unit in scenario.facts.get("units") or () if isinstance(unit, Mapping)}
+    for expected in (*(scenario.expect or ()), *scenario.includes, *scenario.excludes):
+        where = f"line {expected.line}: {expected}"
+        if expected.kind not in policy.model.kinds:
+            hint = did_you_mean(expected.kind, policy.model.kinds)
+            wrong.append(f"{where}: the policy has no consequence kind {expected.kind!r}{hint}")
+        if expected.unit not in units:
+            wrong.append(f"{where}: the facts have no unit {expected.unit!r}{did_you_mean(expected.unit, units)}")
+        try:
+            parse_period(expected.period)
+        except PeriodSyntaxError as error:
+            wrong.append(f"{where}: {error}")
+    return wrong
 
 
 def _words_of_rule(policy: Policy, rule_id: str) -> str:

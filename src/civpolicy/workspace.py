@@ -209,7 +209,8 @@ class Workspace:
         try:
             best = min(key for key, _ in keyed)
         except TypeError:
-            raise EngineError(f"rule {plan.aggregate.id}: order_by: cannot order text and numbers together") from None
+            message = f"rule {plan.aggregate.id}: order_by: cannot order text and numbers together"
+            raise EngineError(message, plan.aggregate.id) from None
         tied = [fact for key, fact in keyed if key == best]
         return tied[0] if len(tied) == 1 else min(tied, key=self.order_key)
 
@@ -303,10 +304,10 @@ def _totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact])
     try:
         known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
     except ExpressionError as error:
-        raise EngineError(f"rule {rule_id}: value: {error}") from None
+        raise EngineError(f"rule {rule_id}: value: {error}", rule_id) from None
     wrong = [v for v in known if not is_number(v, whole=False)]
     if wrong:
-        raise EngineError(f"rule {rule_id}: value: a sum needs numbers (got {wrong[0]!r})")
+        raise EngineError(f"rule {rule_id}: value: a sum needs numbers (got {wrong[0]!r})", rule_id)
     total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
     totals["sum"] = plain_number(total)
     totals["mean"] = plain_number(total / len(known)) if known else None
@@ -359,10 +360,10 @@ def _label(value: Any, rule_id: str) -> str:
             else parse_period(value).label
         )
     except PeriodSyntaxError as error:
-        raise EngineError(f"rule {rule_id} gives a period that is not one: {error}") from None
+        raise EngineError(f"rule {rule_id} gives a period that is not one: {error}", rule_id) from None
 
 
 def _text(value: Any, rule_id: str, name: str) -> str:
     if not isinstance(value, str) or not value:
-        raise EngineError(f"rule {rule_id} gives no {name} (got {value!r})")
+        raise EngineError(f"rule {rule_id} gives no {name} (got {value!r})", rule_id)
     return value

@@ -1,0 +1,278 @@
+"""What a policy author meets when a change or a scenario test is wrong: each mistake told, where it is.
+
+A scenario test that could not fail, a parameter that claims the document's authority
+for a number the document does not give, a value outside the parameter's own bounds,
+Chinese punctuation where YAML wants its own, a Chinese word where a rule wants a term's id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import civpolicy
+from civpolicy.cli import main
+from civpolicy.errors import PolicyError
+from civpolicy.invariants import check_invariant
+from civpolicy.lint import quoted_numbers
+from civpolicy.load import load_model
+from policy_copies import copy_policy, edit, set_parameter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCENARIO = """\
+title: a scenario with mistakes in it
+clause: {clause}
+tests:
+  - name: one test
+    says: {says}
+    facts:
+      units:
+        - {{id: a, civilized_unit: true}}
+      evaluations:
+        - {{unit: a, period: 2022, grade: poor}}
+    expect_excludes:
+      - {{unit: {unit}, kind: {kind}, period: {period}}}
+"""
+GOOD = {
+    "clause": "二（四）2",
+    "says": "年终总评成绩被评定为“差”的文明单位，停发文明城市奖金",
+    "unit": "a",
+    "kind": "accountability.interview",
+    "period": 2022,
+}
+
+
+def run_test(capsys: pytest.CaptureFixture[str], tmp_path: Path, **changed: object) -> tuple[int, list[str]]:
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO.format(**{**GOOD, **changed}), encoding="utf-8")
+    code = main(["test", str(ROOT / "policy"), str(scenario), "--no-invariants"])
+    lines = capsys.readouterr().out.splitlines()
+    return code, [line.strip() for line in lines if line.startswith("  ") and "the document says" not in line]
+
+
+def test_a_scenario_written_right_passes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert (0, []) == run_test(capsys, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("changed", "failure"),
+    [
+        ({"clause": "九（九）"}, "clause: the document has no clause '九（九）'"),
+        ({"says": "这句话不在文件里"}, "says: these words are not in the document: '这句话不在文件里'"),
+        (
+            {"says": "年终总评成绩被评定为“差”的文明单位，停发文明城市奖金。"},
+            "says: these words are not in the document: '年终总评成绩被评定为“差”的文明单位，停发文明城市奖金。'",
+        ),
+        (
+            {"kind": "accountabilty.interview"},
+            "line 12: a accountabilty.interview 2022: the policy has no consequence kind "
+            "'accountabilty.interview' (did you mean 'accountability.interview'?)",
+        ),
+        ({"unit": "b"}, "line 12: b accountability.interview 2022: the facts have no unit 'b'"),
+        (
+            {"period": "2022Q2"},
+            "line 12: a accountability.interview 2022Q2: not a period: '2022Q2' (expected 2022, 2022-H1, 2022-Q3 or "
+            "2022-05)",
+        ),
+    ],
+    ids=["no-such-clause", "words-not-in-the-document", "a-full-stop-the-document-has-not", "misspelt-kind",
+         "unit-not-in-the-facts", "not-a-period"],
+)
+def test_an_expectation_that_could_never_fail_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, changed: dict[str, object], failure: str
+) -> None:
+    """An expect_excludes of a misspelt kind passed whatever the policy did: a test that cannot fail."""
+    assert (1, [failure]) == run_test(capsys, tmp_path, **changed)
+
+
+def test_says_may_join_the_document_s_sentences_with_spaces_and_ellipses(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    says = "'季度考评被评定为“差”的文明单位…… 年终总评成绩被评定为“差”的文明单位，停发文明城市奖金'"
+    assert (0, []) == run_test(capsys, tmp_path, says=says)
+
+
+def test_a_facts_problem_in_a_scenario_names_the_scenario_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    scenario = tmp_path / "scenario.yaml"
+    text = SCENARIO.format(**GOOD).replace("{id: a, civilized_unit: true}", "{id: a, civilized_unit: maybe}")
+    scenario.write_text(text, encoding="utf-8")
+    assert 1 == main(["test", str(ROOT / "policy"), str(scenario), "--no-invariants"])
+    expected = f"  {scenario}:8:35: units[0].civilized_unit: must be true or false (got 'maybe')"
+    assert expected in capsys.readouterr().out.splitlines()
+
+
+def test_examples_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    scenarios = ROOT / "tests" / "scenarios" / "city_bonus.yaml"
+    code = main(["test", str(ROOT / "policy"), str(scenarios), "--examples", "0"])
+    expected = (2, "civpolicy: --examples must be a whole number of at least 1 (got 0)\n")
+    assert expected == (code, capsys.readouterr().err)
+
+
+# -- parameters -----------------------------------------------------------------------------
+
+
+def problems_of(folder: Path) -> list[tuple[str, str]]:
+    with pytest.raises(PolicyError) as caught:
+        load_model(folder)
+    return [(p.path, p.message) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("连续三个季度考评被评定为“差”", [3]),
+        ("在文明单位年度复查中扣5分", [5]),
+        ("单位年度优秀指标下浮10%。", [10]),
+        ("连续两次被通报批评的", [2]),
+        ("二十个单位、十五个社区、一百零五户", [20, 15, 105]),
+        ("占比0.5", [0.5]),
+        ("评出“好、中、差”三个档次", [3]),
+    ],
+)
+def test_the_numbers_a_quote_gives(text: str, numbers: list[float]) -> None:
+    assert numbers == quoted_numbers(text)
+
+
+def test_a_number_the_document_does_not_give_is_not_set_by_the_document(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    old, new = "  review_deduction_points:\n    value: 5", "  review_deduction_points:\n    value: 3"
+    edit(folder, "linkages.yaml", old, new)
+    message = (
+        "parameter review_deduction_points is set_by: document, but its value 3 is no number its quote gives "
+        "(it gives 5); a number the county sets is set_by: headquarters"
+    )
+    assert [("parameters.review_deduction_points.value", message)] == problems_of(folder)
+
+
+def test_the_county_s_own_number_is_set_by_headquarters(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    set_parameter(folder, "review_deduction_points", 3)
+    assert 3 == load_model(folder).parameters["review_deduction_points"].value
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "message"),
+    [
+        (0, "parameters.year_withhold_streak.value", "must be at least its minimum 1 (got 0)"),
+        (-2, "parameters.year_withhold_streak.value", "must be at least its minimum 1 (got -2)"),
+    ],
+)
+def test_a_parameter_s_own_value_keeps_its_bounds(tmp_path: Path, value: int, path: str, message: str) -> None:
+    """--param year_withhold_streak=0 was refused while value: 0 in the file was taken."""
+    folder = copy_policy(tmp_path / "policy")
+    set_parameter(folder, "year_withhold_streak", value)
+    assert [(path, message)] == problems_of(folder)
+
+
+def test_a_maximum_below_the_minimum_is_refused(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "scoring.yaml", "  good_share:\n    value: 0.3\n    minimum: 0\n    maximum: 1",
+         "  good_share:\n    value: 0.3\n    minimum: 0.5\n    maximum: 0.4")
+    assert [("parameters.good_share.maximum", "must be at least the minimum 0.5 (got 0.4)")] == problems_of(folder)
+
+
+# -- Chinese punctuation and words where a rule wants YAML's and an id ------------------------
+
+
+RULE = (
+    "      - grade as e: {unit: $u.unit, period_kind: year, grade: poor}\n"
+    "    then:\n"
+    "      consequence: civilized_unit.review_deduction"
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "path", "message"),
+    [
+        (
+            "{unit:$u.unit, period_kind: year, grade: poor}",
+            "rules[1].when[1].unit:$u.unit",
+            "'unit:$u.unit' is read as one name with no value: YAML needs a space after ':' (write 'unit: $u.unit')",
+        ),
+        (
+            "{unit: $u.unit, period_kind：year, grade: poor}",
+            "rules[1].when[1].period_kind：year",
+            "'period_kind：year' is read as one name with no value: a full-width colon '：' is not YAML's ':' "
+            "(write 'period_kind: year')",
+        ),
+        (
+            "{unit: $u.unit, period_kind: year, grade: 差}",
+            "civilized_unit.review_deduction.when",
+            "rule civilized_unit.review_deduction can never fire: grade.grade is never '差' (it is one of good, "
+            "medium, poor) ('差' is written 'poor': a rule names a term by its id)",
+        ),
+        (
+            "{unit: $u.unit, period_kind: 季度, grade: poor}",
+            "civilized_unit.review_deduction.when",
+            "rule civilized_unit.review_deduction can never fire: grade.period_kind is never '季度' (it is one of "
+            "half, month, quarter, year) ('季度' is written 'quarter': a rule names a term by its id)",
+        ),
+        (
+            "{unit: $u.unit, period_kind: {one_of: [quarter，year]}, grade: poor}",
+            "civilized_unit.review_deduction.when",
+            "rule civilized_unit.review_deduction can never fire: grade.period_kind is never 'quarter，year' (it is "
+            "one of half, month, quarter, year) (a full-width comma '，' or '、' does not separate items in YAML: "
+            "write ', ')",
+        ),
+    ],
+    ids=["no-space-after-colon", "full-width-colon", "chinese-grade", "chinese-period-kind", "full-width-comma"],
+)
+def test_chinese_punctuation_and_words_in_a_rule_are_told_as_such(
+    tmp_path: Path, written: str, path: str, message: str
+) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "linkages.yaml", RULE, RULE.replace("{unit: $u.unit, period_kind: year, grade: poor}", written))
+    assert [(path, message)] == problems_of(folder)
+
+
+# -- invariants -------------------------------------------------------------------------------
+
+
+def test_a_ladder_whose_steps_are_swapped_breaks_its_invariant(tmp_path: Path) -> None:
+    """The counter still runs 0, 1, 2; the steps no longer follow the document's order."""
+    folder = copy_policy(tmp_path / "policy")
+    edit(
+        folder,
+        "linkages.yaml",
+        "      - {failed_rectifications: 1, step: warning}\n      - {failed_rectifications: 2, step: revoke}\n",
+        "      - {failed_rectifications: 1, step: revoke}\n      - {failed_rectifications: 2, step: warning}\n",
+    )
+    policy = civpolicy.load_policy(folder)
+    (invariant,) = [i for i in policy.model.invariants if i.id == "sanction_ladder_moves_forward"]
+    result = check_invariant(policy, invariant, examples=200)
+    assert not result.holds
+    assert any("step goes 0: notice_and_rectify, 1: revoke" in problem for problem in result.problems)
+    assert check_invariant(civpolicy.load_policy(), invariant, examples=200).holds
+
+
+def test_an_order_naming_no_param_of_the_kind_is_refused(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "invariants.yaml", "order: {step: [", "order: {stpe: [")
+    assert [("sanction_ladder_moves_forward", "civilized_unit.sanction has no param 'stpe'")] == problems_of(folder)
+
+
+def test_a_rule_whose_output_cannot_be_given_is_told_where_it_stands(tmp_path: Path) -> None:
+    """`check` cannot know that a grade is no period; the evaluation that finds it names the rule's line."""
+    folder = copy_policy(tmp_path / "policy")
+    old = "      consequence: accountability.admonishment\n      unit: $e.unit\n      period: $e.period\n"
+    edit(folder, "linkages.yaml", old, old.replace("$e.period", "$e.grade"))
+    lines = (folder / "linkages.yaml").read_text(encoding="utf-8").splitlines()
+    (at,) = [n for n, line in enumerate(lines, 1) if line == "  - id: accountability.admonishment"]
+    with pytest.raises(civpolicy.EngineError) as caught:
+        civpolicy.load_policy(folder).evaluate(ROOT / "examples" / "county-2022.yaml")
+    assert str(caught.value).startswith(
+        f"{folder / 'linkages.yaml'}:{at}: rule accountability.admonishment gives a period that is not one"
+    )
+
+
+def test_a_policy_without_invariants_is_told_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Deleting invariants.yaml from a copy weakens `civpolicy test`: it says so instead of passing quietly."""
+    folder = copy_policy(tmp_path / "policy")
+    (folder / "invariants.yaml").unlink()
+    assert 0 == main(["test", str(folder), str(ROOT / "tests" / "scenarios" / "city_bonus.yaml")])
+    out = capsys.readouterr().out
+    assert "invariants: the policy declares none (invariants: in its files), so none was checked\n" in out
