@@ -294,7 +294,7 @@ def test_a_worker_stops_on_sigterm_as_a_worker_does() -> None:
 
     previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        batch._start_worker((None, {}, "native"))
+        batch._start_worker((None, {}, "native", "en"))
         assert signal.SIG_DFL == signal.getsignal(signal.SIGTERM)
     finally:
         signal.signal(signal.SIGTERM, previous)

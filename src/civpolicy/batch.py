@@ -71,14 +71,19 @@ def _lines(name: str) -> Iterator[Document]:
 _WORKER_POLICY: Any = None
 
 
-def _start_worker(spec: tuple[str | None, dict[str, Any], str | None]) -> None:
+Spec = tuple[str | None, dict[str, Any], str | None, str]
+"""How a worker loads the policy: folder, parameter overrides, engine, language."""
+
+
+def _start_worker(spec: Spec) -> None:
     """Load the policy once in a worker process."""
     global _WORKER_POLICY  # noqa: PLW0603 - one policy per worker process, loaded once
     # A forked worker inherits the command's SIGTERM handler; it should just stop, as a worker does.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from civpolicy.policy import load_policy
 
-    _WORKER_POLICY = load_policy(spec[0], params=spec[1], engine=spec[2])
+    folder, params, engine, language = spec
+    _WORKER_POLICY = load_policy(folder, params=params, engine=engine, language=language)
 
 
 def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
@@ -113,8 +118,6 @@ def _facts_in_worker(facts: Any) -> Any:
     return _WORKER_POLICY.evaluate(facts)
 
 
-Spec = tuple[str | None, dict[str, Any], str | None]
-"""How a worker loads the policy: folder, parameter overrides, engine."""
 
 
 def ordered_map(task: Callable[[Any], Any], items: Iterable[Any], jobs: int, spec: Spec) -> Iterator[Any]:

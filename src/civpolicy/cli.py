@@ -21,6 +21,7 @@ from civpolicy.cli_sample import add_sample_command
 from civpolicy.cli_test import add_test_command
 from civpolicy.engines import ENGINES
 from civpolicy.errors import CivpolicyError, LocatedError, ParameterError
+from civpolicy.expressions import LANGUAGES
 from civpolicy.load import load_model
 from civpolicy.policy import Policy, load_policy, shipped_policy_dir
 from civpolicy.render import decision_table, explain
@@ -30,6 +31,7 @@ POLICY_INVALID = 1
 
 
 ENGINE_HELP = "rule engine: native (the default) or durable (only where durable-rules is installed)"
+LANGUAGE_HELP = "language of the reasons: en (the default) or zh (中文, where the policy's sentences have it)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--policy", help="policy folder (default: the shipped policy)")
     batch.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
     batch.add_argument("--engine", choices=ENGINES, help=ENGINE_HELP)
+    batch.add_argument("--language", choices=LANGUAGES, default="en", help=LANGUAGE_HELP)
     batch.add_argument("--jobs", type=int, default=0, help="worker processes (default: every core)")
     batch.add_argument("--output", help="write the JSON Lines here (whole or not at all) instead of stdout")
     batch.set_defaults(run=_batch)
@@ -110,9 +113,8 @@ def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("facts", help="facts file, YAML or JSON (contract section 1)")
     command.add_argument("--policy", help="policy folder (default: the shipped policy)")
     command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
-    command.add_argument(
-        "--engine", choices=ENGINES, help=ENGINE_HELP
-    )
+    command.add_argument("--engine", choices=ENGINES, help=ENGINE_HELP)
+    command.add_argument("--language", choices=LANGUAGES, default="en", help=LANGUAGE_HELP)
 
 
 def _params(pairs: list[str]) -> dict[str, Any]:
@@ -145,7 +147,7 @@ def param_value(text: str) -> Any:
 
 
 def _policy(args: argparse.Namespace) -> Policy:
-    return load_policy(args.policy, params=_params(args.param), engine=args.engine)
+    return load_policy(args.policy, params=_params(args.param), engine=args.engine, language=args.language)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -146,6 +146,10 @@ class _Checker:
         for name in template.names():
             if name not in fields:
                 self.report(file, line, path, f"says {{{name}}}, which is not a field{did_you_mean(name, fields)}")
+        for vocabulary in template.vocabularies():
+            if vocabulary not in self.policy.vocabularies:
+                hint = did_you_mean(vocabulary, self.policy.vocabularies)
+                self.report(file, line, path, f"says a term of {vocabulary!r}, which is no vocabulary{hint}")
 
     def check_pattern(
         self, pattern: m.Pattern, aliases: dict[str, str], file: str, path: str, equality_only: bool

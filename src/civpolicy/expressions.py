@@ -189,41 +189,94 @@ def did_you_mean(name: str, known: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
+_PLACEHOLDER = re.compile(
+    r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)(?::([A-Za-z_][A-Za-z0-9_]*))?\}"
+)
+"""``{field}``, ``{alias.field}``, or ``{field:vocabulary}`` (the value is a term of that vocabulary)."""
+
+
+LANGUAGES = ("en", "zh")
+"""The languages a policy's sentences (``says``) may be written in; English is required."""
+
+Labels = Mapping[str, Mapping[str, str]]
+"""Per vocabulary, each term's label in the language told in."""
+
+
+@attrs.frozen
+class _Form:
+    """One language's sentence, split once: placeholder names, their vocabularies, a format string."""
+
+    names: tuple[str, ...]
+    vocabularies: tuple[str | None, ...]
+    format: str
+    labelled: bool
+    """Whether a placeholder names a vocabulary."""
+
+
+def _compiled(text: str) -> _Form:
+    parts = _PLACEHOLDER.split(text)  # literal, name, vocabulary, literal, name, vocabulary, ..., literal
+    literal = [part.replace("{", "{{").replace("}", "}}") for part in parts[::3]]
+    vocabularies = tuple(parts[2::3])
+    return _Form(tuple(parts[1::3]), vocabularies, "{}".join(literal), any(vocabularies))
 
 
 @attrs.frozen
 class Template:
-    """A sentence with ``{field}`` or ``{alias.field}`` placeholders."""
+    """A sentence with ``{field}`` or ``{alias.field}`` placeholders, in English and optionally in Chinese.
+
+    ``{field:terms}`` says the value is a term of the vocabulary ``terms``: told by its
+    label in the language of the labels given.
+    """
 
     text: str
-    _parts: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
-    _format: str = attrs.field(init=False, eq=False, repr=False)
+    zh: str = ""
+    """The same sentence in Chinese (empty: told in English in every language)."""
+    _forms: dict[str, _Form] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        # Split once: even parts are literal text, odd parts placeholder names; the literal
-        # text becomes a format string with a positional slot for each placeholder.
-        parts = tuple(_PLACEHOLDER.split(self.text))
-        literal = [part.replace("{", "{{").replace("}", "}}") for part in parts[::2]]
-        object.__setattr__(self, "_parts", parts)
-        object.__setattr__(self, "_format", "{}".join(literal))
+        forms = {"en": _compiled(self.text)}
+        if self.zh:
+            forms["zh"] = _compiled(self.zh)
+        object.__setattr__(self, "_forms", forms)
 
     def names(self) -> list[str]:
-        """The placeholders, in order."""
-        return list(self._parts[1::2])
+        """The placeholders, in order (of the English sentence, then those only the Chinese one has)."""
+        english = list(self._forms["en"].names)
+        chinese = self._forms["zh"].names if "zh" in self._forms else ()
+        return english + [name for name in dict.fromkeys(chinese) if name not in english]
 
-    def render(self, lookup: Callable[[str], Any]) -> str:
-        """Fill the placeholders; yes/no for booleans, 'none' for null."""
-        values = [lookup(name) for name in self._parts[1::2]]
-        return self._format.format(
-            *(show(value) if value is None or value.__class__ is bool else value for value in values)
-        )
+    def vocabularies(self) -> list[str]:
+        """The vocabularies its placeholders name (``{field:terms}``), in either language."""
+        found = [v for form in self._forms.values() for v in form.vocabularies if v]
+        return list(dict.fromkeys(found))
+
+    def render(self, lookup: Callable[[str], Any], language: str = "en", labels: Labels | None = None) -> str:
+        """Fill the placeholders; yes/no (是/否) for booleans, none (无) for null, terms by their labels."""
+        told = language if language in self._forms else "en"
+        form = self._forms[told]
+        if labels is None or not form.labelled:  # the common case, per described fact
+            return form.format.format(
+                *(show(v, told) if v is None or v.__class__ is bool else v for v in map(lookup, form.names))
+            )
+        values = []
+        for name, vocabulary in zip(form.names, form.vocabularies, strict=True):
+            value = lookup(name)
+            if value is None or value.__class__ is bool:
+                value = show(value, told)
+            elif vocabulary and labels is not None:
+                value = labels.get(vocabulary, {}).get(value, value)
+            values.append(value)
+        return form.format.format(*values)
 
 
-def show(value: Any) -> str:
-    """A value as people read it."""
+_WORDS = {"en": ("none", "yes", "no"), "zh": ("无", "是", "否")}
+
+
+def show(value: Any, language: str = "en") -> str:
+    """A value as people read it (null and booleans in words of the language)."""
+    none, yes, no = _WORDS.get(language, _WORDS["en"])
     if value is None:
-        return "none"
+        return none
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes if value else no
     return str(value)

@@ -277,9 +277,18 @@ class _Builder:
         return m.Text(*pair) if pair else m.Text("", "")
 
     def _template(self, r: Reader, data: MarkedMap, key: str, path: str, default: str = "") -> Template:
-        text = r.get(data, key, path, str)
-        if text is None and key not in data and not default:
-            r.problem(data, None, path, f"missing required field {key!r}")
+        """A sentence: English text, or ``{en: ..., zh: ...}`` (the Chinese for ``--language zh``)."""
+        if key not in data:
+            if not default:
+                r.problem(data, None, path, f"missing required field {key!r}")
+            return Template(default)
+        if isinstance(data[key], MarkedMap):
+            sentences = data[key]
+            if not r.keys(sentences, f"{path}.{key}", ("en", "zh"), ("en",)):
+                return Template(default)
+            english = r.get(sentences, "en", f"{path}.{key}", str, default)
+            return Template(english, r.get(sentences, "zh", f"{path}.{key}", str, ""))
+        text = r.get(data, key, path, str)  # a wrong type is told by get
         return Template(text if text is not None else default)
 
     def _expr(self, r: Reader, container: Any, key: Any, path: str) -> Expr:
@@ -754,10 +763,8 @@ class _Builder:
         where = item[heads[0]]
         pattern = self._pattern(r, item, heads[0], where if where is not None else {}, path)
         if pattern is not None and "says" in item:
-            says = r.get(item, "says", path, str)
-            pattern = m.Pattern(
-                pattern.fact_type, pattern.alias, pattern.tests, pattern.negated, Template(says or ""), pattern.line
-            )
+            says = self._template(r, item, "says", path)
+            pattern = m.Pattern(pattern.fact_type, pattern.alias, pattern.tests, pattern.negated, says, pattern.line)
         return pattern
 
     def _pattern(self, r: Reader, container: Any, key: Any, where: Any, path: str) -> m.Pattern | None:

@@ -18,7 +18,17 @@ import attrs
 
 from civpolicy import model as m
 from civpolicy.compile import CompiledAggregate, CompiledPolicy, CompiledRule
-from civpolicy.expressions import OPERATIONS, TOTALS, Const, Expr, ExpressionError, Ref, Template, plain_number
+from civpolicy.expressions import (
+    OPERATIONS,
+    TOTALS,
+    Const,
+    Expr,
+    ExpressionError,
+    Labels,
+    Ref,
+    Template,
+    plain_number,
+)
 
 Fact = dict[str, Any]
 Env = Mapping[str, Fact | None]
@@ -281,6 +291,10 @@ class Plans:
     by_rule: Mapping[str, RulePlan]
     order_of: Mapping[str, int] = attrs.field(factory=dict)
     """Each rule's place in the policy, then each aggregate's after them (for ranking derivations)."""
+    language: str = "en"
+    """The language facts are described in (``says``: English, or Chinese where the policy has it)."""
+    labels: Labels | None = None
+    """Per vocabulary, each term's label in that language (None: terms are told by their ids)."""
 
     def rules_in(self, stratum: int) -> tuple[RulePlan, ...]:
         """The rule plans of one stratum."""
@@ -298,8 +312,8 @@ def _fields_of(exprs: tuple[Expr, ...], alias: str | None) -> tuple[str, ...] | 
     return None
 
 
-def make_plans(policy: CompiledPolicy) -> Plans:
-    """Plans for every rule and aggregate of a compiled policy."""
+def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | None = None) -> Plans:
+    """Plans for every rule and aggregate of a compiled policy, describing facts in ``language``."""
     rules = tuple(
         RulePlan(
             rule=rule,
@@ -325,7 +339,7 @@ def make_plans(policy: CompiledPolicy) -> Plans:
     order_of = {plan.rule.id: plan.rule.order for plan in rules}
     after = 1 + max(order_of.values(), default=-1)
     order_of.update({plan.aggregate.id: after + i for i, plan in enumerate(aggregates)})
-    return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules}, order_of)
+    return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules}, order_of, language, labels)
 
 
 __all__ = ["AggregatePlan", "PatternPlan", "Plans", "RulePlan", "keyed", "make_plans", "same", "value_of"]

@@ -17,7 +17,7 @@ from civpolicy.compile import CompiledPolicy, compile_policy
 from civpolicy.decision import Decision
 from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
 from civpolicy.errors import EngineError, ParameterError, UnknownRuleError
-from civpolicy.expressions import did_you_mean
+from civpolicy.expressions import LANGUAGES, did_you_mean
 from civpolicy.facts import Facts, load_facts
 from civpolicy.load import load_model
 from civpolicy.plans import make_plans
@@ -38,14 +38,23 @@ def shipped_policy_dir() -> Path:
 
 
 def load_policy(
-    directory: str | Path | None = None, params: Mapping[str, Any] | None = None, engine: str | None = None
+    directory: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    engine: str | None = None,
+    language: str = "en",
 ) -> Policy:
-    """Load and validate a policy folder (the shipped one by default), with parameter overrides."""
+    """Load and validate a policy folder (the shipped one by default), with parameter overrides.
+
+    ``language`` is the language of the reasons (``because``): ``en``, or ``zh`` for the
+    Chinese the policy's sentences have (English where one has none).
+    """
     overrides = _overrides(params)
+    if language not in LANGUAGES:
+        raise ParameterError(f"no language {language!r}; choose one of {', '.join(LANGUAGES)}")
     folder = Path(directory) if directory is not None else shipped_policy_dir()
     model = load_model(folder)
-    policy = Policy(model, resolve_params(model, overrides), engine)
-    policy.origin = (str(folder.resolve()), overrides, engine)
+    policy = Policy(model, resolve_params(model, overrides), engine, language)
+    policy.origin = (str(folder.resolve()), overrides, engine, language)
     return policy
 
 
@@ -88,25 +97,31 @@ def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[s
 class Policy:
     """A loaded policy with its parameter values, ready to evaluate facts."""
 
-    def __init__(self, model: m.PolicyModel, params: dict[str, Any], engine: str | None = None) -> None:
+    def __init__(
+        self, model: m.PolicyModel, params: dict[str, Any], engine: str | None = None, language: str = "en"
+    ) -> None:
         self.model = model
         self.params = params
+        self.language = language
         self.compiled: CompiledPolicy = compile_policy(model, params)
-        self.plans = make_plans(self.compiled)
+        labels = {
+            name: {term.id: term.zh if language == "zh" else term.en for term in terms}
+            for name, terms in model.vocabularies.items()
+        }
+        self.plans = make_plans(self.compiled, language, labels)
         payload = json.dumps({"files": model.source_digest, "params": params}, sort_keys=True)
         self.digest = "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
         self.engine_name = _available_engine(engine)
         self._engine: Engine | None = None
         self._rules = {rule.id: rule for rule in model.all_rules()}
-        self.origin: tuple[str | None, dict[str, Any], str | None] | None = None
-        """How to load this policy again (folder, overrides, engine): for worker processes."""
+        self.origin: tuple[str | None, dict[str, Any], str | None, str] | None = None
+        """How to load this policy again (folder, overrides, engine, language): for worker processes."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the way to load it again (a policy holds closures and an engine)."""
         if self.origin is None:
             raise TypeError("only a policy made by load_policy() can be sent to another process")
-        folder, params, engine = self.origin
-        return (load_policy, (folder, params, engine))
+        return (load_policy, self.origin)
 
     @property
     def engine(self) -> Engine:

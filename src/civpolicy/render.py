@@ -47,24 +47,45 @@ def decision_table(decision: Decision) -> str:
     return text
 
 
+_WORDS = {
+    "en": {
+        "count": "{unit}: {count} consequence(s) under policy {digest}",
+        "rule": "rule {rule}, clause {clause}:",
+        "reading": "reading: ",
+        "because": "because:",
+        "as above": "(as above)",
+    },
+    "zh": {
+        "count": "{unit}：{count} 项后果，政策 {digest}",
+        "rule": "规则 {rule}，条款 {clause}：",
+        "reading": "解读：",
+        "because": "理由：",
+        "as above": "（同上）",
+    },
+}
+"""The words of an explanation, per language (the policy's own sentences come from the policy)."""
+
+
 def explain(policy: Policy, decision: Decision, unit: str) -> str:
-    """Each consequence of a unit with its chain of reasons and the clause's words."""
+    """Each consequence of a unit with its chain of reasons and the clause's words (in the policy's language)."""
+    zh = policy.language == "zh"
+    words = _WORDS["zh" if zh else "en"]
     found = decision.for_unit(unit)
-    lines = [f"{unit}: {len(found)} consequence(s) under policy {decision.policy_digest}", ""]
+    lines = [words["count"].format(unit=unit, count=len(found), digest=decision.policy_digest), ""]
     for consequence in found:
         rule = policy.rule(consequence.rule)
         kind = policy.model.kinds[consequence.kind]
         params = params_text(consequence)
         lines.append(f"■ {consequence.kind}  {consequence.period}" + (f"  ({params})" if params else ""))
         lines.append(f"  {kind.description.zh} / {kind.description.en}")
-        lines.append(f"  rule {rule.id}, clause {rule.citation.source}:")
+        lines.append(f"  {words['rule'].format(rule=rule.id, clause=rule.citation.source)}")
         lines.append(f"    「{rule.citation.text}」")
         if rule.summary:
-            lines.append(f"    {rule.summary.en}")
+            lines.append(f"    {rule.summary.zh if zh else rule.summary.en}")
         if rule.interpretation:
-            lines.append(f"  reading: {' '.join(rule.interpretation.split())}")
-        lines.append("  because:")
-        lines.extend(_tree(consequence.evidence, depth=2, shown=set()))
+            lines.append(f"  {words['reading']}{' '.join(rule.interpretation.split())}")
+        lines.append(f"  {words['because']}")
+        lines.extend(_tree(consequence.evidence, depth=2, shown=set(), same=words["as above"]))
         lines.append("")
     for name, report in policy.model.reports.items():
         rows = decision.report_for_unit(name, unit)
@@ -75,22 +96,22 @@ def explain(policy: Policy, decision: Decision, unit: str) -> str:
         for row in rows:
             shown = " ".join(f"{k}={show(v)}" for k, v in row.values.items() if k != "unit")
             lines.append(f"■ {shown}")
-            lines.append("  because:")
-            lines.extend(_tree(row.evidence, depth=2, shown=set()))
+            lines.append(f"  {words['because']}")
+            lines.extend(_tree(row.evidence, depth=2, shown=set(), same=words["as above"]))
             lines.append("")
     return "\n".join(lines)
 
 
-def _tree(evidence: Sequence[Evidence], depth: int, shown: set[str]) -> Iterator[str]:
+def _tree(evidence: Sequence[Evidence], depth: int, shown: set[str], same: str) -> Iterator[str]:
     """The reasons as an indented tree; a derived fact's own reasons are shown once."""
     pad = "  " * depth
     for item in evidence:
         origin = f"   [{item.rule}, {item.source}]" if item.rule else ""
         if item.rule and item.text in shown:
-            yield f"{pad}- {item.text}   (as above)"
+            yield f"{pad}- {item.text}   {same}"
             continue
         shown.add(item.text)
         yield f"{pad}- {item.text}{origin}"
-        yield from _tree(item.premises, depth + 1, shown)
+        yield from _tree(item.premises, depth + 1, shown, same)
         for note in item.absent:
             yield f"{pad}  - {note}"

@@ -23,7 +23,7 @@ import attrs
 from civpolicy._reader import is_number
 from civpolicy.decision import Evidence
 from civpolicy.errors import EngineError
-from civpolicy.expressions import ExpressionError, plain_number, show
+from civpolicy.expressions import ExpressionError, Labels, plain_number, show
 from civpolicy.facts import Fact, canonical
 from civpolicy.periods import PeriodSyntaxError, parse_period, period_fields
 from civpolicy.plans import AggregatePlan, Plans, RulePlan, keyed
@@ -129,7 +129,8 @@ class Workspace:
             if key in self._fired:
                 return None
             self._fired.add(key)
-        derivation = Derivation(rule.id, premises, tuple(_notes(plan, env)) if plan.absent_notes else ())
+        notes = tuple(_notes(plan, env, self.plans.language, self.plans.labels)) if plan.absent_notes else ()
+        derivation = Derivation(rule.id, premises, notes)
         try:
             values = plan.output.values(env, None, rule.id)
             if rule.consequence is not None:
@@ -291,7 +292,9 @@ class Workspace:
         if fact_id not in self._described:
             fact = self.facts[fact_id]
             template = self.plans.policy.says.get(fact["type"])
-            self._described[fact_id] = template.render(fact.get) if template else show(fact)
+            language, labels = self.plans.language, self.plans.labels
+            described = template.render(fact.get, language, labels) if template else show(fact, language)
+            self._described[fact_id] = described
         return self._described[fact_id]
 
 
@@ -329,13 +332,17 @@ def _typed_key(fact: Fact) -> frozenset[tuple[str, Any]]:
     return frozenset((name, keyed(value)) for name, value in fact.items())
 
 
-def _notes(plan: RulePlan, env: Bindings) -> list[str]:
+def _notes(plan: RulePlan, env: Bindings, language: str, labels: Labels | None) -> list[str]:
     def lookup(name: str) -> Any:
         alias, _, field = name.partition(".")
         fact = env.get(alias)
         return None if fact is None else fact.get(field)
 
-    return [says.render(lookup) if says else f"no matching {fact_type}" for says, fact_type in plan.absent_notes]
+    missing = "没有相符的 {}" if language == "zh" else "no matching {}"
+    return [
+        says.render(lookup, language, labels) if says else missing.format(fact_type)
+        for says, fact_type in plan.absent_notes
+    ]
 
 
 @functools.lru_cache(maxsize=4096)
