@@ -143,7 +143,7 @@ def test_a_number_the_document_does_not_give_is_not_set_by_the_document(tmp_path
     edit(folder, "linkages.yaml", old, new)
     message = (
         "parameter review_deduction_points is set_by: document, but its value 3 is no number its quote gives "
-        "(it gives 5); a number the county sets is set_by: headquarters"
+        "(it gives 5); a number the document does not give is set_by: headquarters"
     )
     assert [("parameters.review_deduction_points.value", message)] == problems_of(folder)
 
@@ -265,7 +265,7 @@ def test_a_rule_whose_output_cannot_be_given_is_told_where_it_stands(tmp_path: P
     with pytest.raises(civpolicy.EngineError) as caught:
         civpolicy.load_policy(folder).evaluate(ROOT / "examples" / "county-2022.yaml")
     assert str(caught.value).startswith(
-        f"{folder / 'linkages.yaml'}:{at}: rule accountability.admonishment gives a period that is not one"
+        f"{folder / 'linkages.yaml'}:{at}:1: rule accountability.admonishment gives a period that is not one"
     )
 
 
@@ -276,3 +276,111 @@ def test_a_policy_without_invariants_is_told_so(capsys: pytest.CaptureFixture[st
     assert 0 == main(["test", str(folder), str(ROOT / "tests" / "scenarios" / "city_bonus.yaml")])
     out = capsys.readouterr().out
     assert "invariants: the policy declares none (invariants: in its files), so none was checked\n" in out
+
+
+# -- found by review: none of these may raise ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        ("  assessment_weight:\n    value: 0.7", "  assessment_weight:\n    value: .inf",
+         "parameters.assessment_weight.value", "must be a finite number (got inf)"),
+        ("  assessment_weight:\n    value: 0.7", "  assessment_weight:\n    value: 1e400",
+         "parameters.assessment_weight.value", "must be a finite number (got inf)"),
+        ("  good_share:\n    value: 0.3\n    minimum: 0", "  good_share:\n    value: 0.3\n    minimum: -.inf",
+         "parameters.good_share.minimum", "must be a finite number (got -inf)"),
+        ("    at_most: 1\n", "    at_most: .nan\n", "constraints[2].at_most", "must be a finite number (got nan)"),
+        ("total: [good_share, poor_share]", "total: [good_share, good_share]", "constraints[2].total",
+         "names a parameter twice (got ['good_share', 'good_share'])"),
+    ],
+    ids=["inf-value", "overflowing-value", "inf-minimum", "nan-bound", "parameter-twice"],
+)
+def test_numbers_of_parameters_and_constraints_are_finite(
+    tmp_path: Path, old: str, new: str, path: str, message: str
+) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "scoring.yaml", old, new)
+    assert [(path, message)] == problems_of(folder)
+
+
+def test_a_parameter_that_cannot_be_read_is_not_also_added_up(tmp_path: Path) -> None:
+    """Its constraint would add the 0 put in its place: a second, false problem."""
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "scoring.yaml", "  assessment_weight:\n    value: 0.7", "  assessment_weight:\n    value: 0,7")
+    assert [("parameters.assessment_weight.value", "must be a number (got '0,7')")] == problems_of(folder)
+
+
+@pytest.mark.parametrize(
+    ("order", "shown"),
+    [("5", "5"), ("[step]", "['step']"), ("{step: warning}", "{'step': 'warning'}"),
+     ("{step: [warning, warning]}", "{'step': ['warning', 'warning']}")],
+)
+def test_an_invariant_order_has_its_shape(tmp_path: Path, order: str, shown: str) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "invariants.yaml", "order: {step: [notice_and_rectify, warning, revoke]}", f"order: {order}")
+    message = f"must map a param to its values in order, as {{param: [first, second, ...]}} (got {shown})"
+    assert [("invariants[3].order", message)] == problems_of(folder)
+
+
+def test_a_hint_does_not_depend_on_the_order_of_a_set(tmp_path: Path) -> None:
+    """Two Chinese words in one list: the hint names the first in order, whatever the hash seed."""
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "linkages.yaml", "period_kind: {one_of: [quarter, year]}", "period_kind: {one_of: [季度, 年度]}")
+    (problem,) = problems_of(folder)
+    assert problem[1].endswith("('季度' is written 'quarter': a rule names a term by its id)")
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("period_kind: {one_of: [[quarter], year]}", "'one_of' takes a list of values, not of lists or mappings"),
+        ("period_kind: {1: a, b: c}", "an operation is a mapping with one key (got ['1', 'b'])"),
+    ],
+)
+def test_odd_conditions_are_problems_not_tracebacks(tmp_path: Path, written: str, message: str) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "linkages.yaml", "period_kind: {one_of: [quarter, year]}", written)
+    assert [message] == [m for _, m in problems_of(folder)]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("扣一千分", [1000]),
+        ("一千二百", [1200]),
+        ("三万五千", [35000]),
+        ("扣５分", [5]),
+        ("1,000", [1000]),
+        ("十二三个", [12, 13]),
+        ("二〇二二年", [2022]),
+        ("统一部署，进一步使用，十分重要", []),
+    ],
+)
+def test_the_numbers_a_quote_gives_written_otherwise(text: str, numbers: list[float]) -> None:
+    assert numbers == quoted_numbers(text)
+
+
+def test_a_scenario_s_facts_may_be_a_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.yaml"
+    example = ROOT / "examples" / "county-2022.yaml"
+    scenario.write_text(
+        "tests:\n  - name: the example county\n    says: 年终总评成绩被评定为“差”的文明单位，停发文明城市奖金\n"
+        f"    facts: {example}\n"
+        "    expect_excludes:\n      - {unit: agri-bank, kind: civilized_city_bonus.suspend, period: 2022}\n",
+        encoding="utf-8",
+    )
+    assert 0 == main(["test", str(ROOT / "policy"), str(scenario), "--no-invariants"])
+    assert capsys.readouterr().out.endswith("1 passed, 0 failed\n")
+
+
+@pytest.mark.parametrize("facts", ["null", "5", "[a]"])
+def test_scenario_facts_that_are_no_facts_are_located(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, facts: str
+) -> None:
+    scenario = tmp_path / "scenario.yaml"
+    text = "tests:\n  - name: t\n    facts: " + facts + "\n    expect: []\n"
+    scenario.write_text(text, encoding="utf-8")
+    assert 2 == main(["test", str(ROOT / "policy"), str(scenario), "--no-invariants"])
+    err = capsys.readouterr().err
+    assert err.startswith(f"{scenario}:3:12: tests[0].facts: must be the facts (a mapping) or the path of a facts file")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import civpolicy
 from civpolicy.errors import ParameterError, PolicyError, Problem
 from civpolicy.load import load_model
+from civpolicy.model import Constraint, Text
 from policy_copies import copy_policy, edit
 
 SCORING = "scoring.yaml"
@@ -130,3 +131,10 @@ def test_a_constraint_problem_names_file_line_and_column(tmp_path: Path) -> None
     (problem,) = caught.value.problems
     at = line_of(folder, "    total: good_share")
     assert Problem(str(folder / SCORING), at, 12, problem.message, "constraints[2].total") == problem
+
+
+def test_a_total_just_over_its_bound_is_told_as_written() -> None:
+    """Not '= 1.0, must be at most 1': the sum is shown exactly, as the numbers were written."""
+    constraint = Constraint("c", Text("", ""), None, ("a", "b"), "at_most", 1)
+    assert "a 1e-17 + b 1 = 1.00000000000000001, must be at most 1" == constraint.broken_by({"a": 1e-17, "b": 1})
+    assert "" == Constraint("c", Text("", ""), None, ("a", "b"), "equals", 0.3).broken_by({"a": 0.1, "b": 0.2})

@@ -191,7 +191,7 @@ def test_of_several_failing_firings_the_first_is_told(engine: str, units: list[s
     """When a rule's output fails for several facts, the error is the one of the earliest facts."""
     policy = policy_with(tmp_path, FAILING, engine)
     message = "rule failing.add: v: add needs numbers (got ['a', 1])"
-    where = f"{tmp_path / 'policy' / 'determinism.yaml'}:{line_of(tmp_path, '- id: failing.add')}: "
+    where = f"{tmp_path / 'policy' / 'determinism.yaml'}:{line_of(tmp_path, '- id: failing.add')}:1: "
     with pytest.raises(civpolicy.EngineError, match=f"^{re.escape(where + message)}$"):
         policy.evaluate({"units": [{"id": unit} for unit in units]})
 
@@ -278,6 +278,6 @@ def test_an_aggregate_that_cannot_add_or_order_its_group_is_an_engine_error(
     policy = policy_with(tmp_path, text, engine)
     facts = {"units": [{"id": "a"}], "items": [{"unit": "a", "n": 1}, {"unit": "a", "n": 2, "tag": "x"}]}
     # A derived fact stands at the first line of its entry, below its name (as `civpolicy check` tells it).
-    where = f"{tmp_path / 'policy' / 'determinism.yaml'}:{line_of(tmp_path, 'probe:') + 1}: "
+    where = f"{tmp_path / 'policy' / 'determinism.yaml'}:{line_of(tmp_path, 'probe:') + 1}:1: "
     with pytest.raises(civpolicy.EngineError, match=f"^{re.escape(where + message)}$"):
         policy.evaluate(facts)

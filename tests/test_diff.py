@@ -168,7 +168,7 @@ def test_changed_params_are_lost_and_gained_and_marked(old: Path, new: Path) -> 
     # Every unit still gets the kind for that year: none gains or loses it, each has it changed.
     counts = (kind.changed, kind.gained, kind.lost, kind.units_gaining, kind.units_losing)
     assert (len(result.units), 0, 0, 0, 0) == counts
-    expected = ["parameter quota_delta_poor: -10 → -5", "parameter quota_delta_poor: set by document → headquarters"]
+    expected = ["parameter quota_delta_poor: -10 → -5, set by document → headquarters"]
     assert expected == list(result.policy_changes)
     assert "lost (changed)" in result.to_table()
     assert "params changed" in result.to_markdown()
@@ -307,8 +307,7 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
     data = result.to_dict()
     assert json.dumps(data, ensure_ascii=False) == json.dumps(again.to_dict(), ensure_ascii=False)
     assert list(data) == ["old", "new", "facts", "units_evaluated", "changed", "policy_changes", "summary", "units"]
-    changes = ["parameter year_withhold_streak: 3 → 2"]
-    changes.append("parameter year_withhold_streak: set by document → headquarters")
+    changes = ["parameter year_withhold_streak: 3 → 2, set by document → headquarters"]
     assert changes == data["policy_changes"]
     assert data["old"] == {"policy": str(old), "digest": result.old_digest}
     assert data["changed"] is True
@@ -340,8 +339,8 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
     table = result.to_table()
     assert table == again.to_table()
     lines = table.splitlines()
-    assert lines[:4] == ["policy changes:", *(f"- {change}" for change in changes), ""]
-    lines = lines[4:]
+    assert lines[:3] == ["policy changes:", *(f"- {change}" for change in changes), ""]
+    lines = lines[3:]
     assert lines[0].split() == ["unit", "change", "period", "consequence", "params", "rule", "clause"]
     assert lines[2].split() == ["a", "gained", "2022", WITHHOLD, WITHHOLD, "二（四）2"]
     assert lines[3].split() == ["a", "lost", "2022-Q2", SUSPEND, SUSPEND, "二（四）2"]
@@ -468,3 +467,12 @@ def test_identical_policies_have_no_policy_changes(old: Path, new: Path) -> None
     result = diff_policies(old, new, EXAMPLE)
     assert ((), False) == (result.policy_changes, result.changed)
     assert result.to_table().startswith("no change: ")
+
+
+def test_a_table_change_is_a_policy_change(old: Path, new: Path) -> None:
+    edit(
+        new,
+        "      - {failed_rectifications: 1, step: warning}\n      - {failed_rectifications: 2, step: revoke}\n",
+        "      - {failed_rectifications: 1, step: revoke}\n      - {failed_rectifications: 2, step: warning}\n",
+    )
+    assert ("table sanction_ladder changed",) == diff_policies(old, new, EXAMPLE).policy_changes

@@ -159,13 +159,9 @@ _CORE_SCALARS = (
     ),
 )
 
-_StrictLoader.yaml_implicit_resolvers = {}
+_StrictLoader.yaml_implicit_resolvers = {}  # nor YAML 1.1's merge key (<<) and value (=): text, as in 1.2
 for _name, _pattern, _firsts in _CORE_SCALARS:
     _StrictLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_name}", _pattern, list(_firsts))
-for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
-    for _tag, _pattern in _resolvers:
-        if _tag.rsplit(":", 1)[1] in ("merge", "value", "yaml"):
-            _StrictLoader.add_implicit_resolver(_tag, _pattern, [_first])
 
 
 def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:

@@ -321,6 +321,8 @@ class _Checker:
     def check_constraints(self) -> None:
         """Each constraint adds up parameters the policy has, and their values keep it."""
         parameters = self.policy.parameters
+        # A parameter already told to be wrong has no value to add up: its constraints wait.
+        told = {p.path.split(".")[1] for p in self.problems if p.path.startswith("parameters.") and "." in p.path}
         seen: set[str] = set()
         for index, constraint in enumerate(self.policy.constraints):
             path = f"constraints[{index}]"
@@ -332,7 +334,7 @@ class _Checker:
             for name in unknown:
                 message = f"no parameter {name!r}{did_you_mean(name, parameters)}"
                 self.report(constraint.file, constraint.line, f"{path}.total", message)
-            if unknown:
+            if unknown or told.intersection(constraint.total):
                 continue
             broken = constraint.broken_by({name: parameters[name].value for name in constraint.total})
             if broken:

@@ -142,13 +142,13 @@ class KindSummary:
 
     kind: str
     units_gaining: int
-    """Units that get a consequence of the kind for a period they did not get it for (params changes aside)."""
+    """Units with a consequence of the kind gained, one whose params alone changed aside."""
     units_losing: int
-    """Units that no longer get a consequence of the kind for a period they got it for (params changes aside)."""
+    """Units with a consequence of the kind lost, one whose params alone changed aside."""
     gained: int
-    """Consequences of the kind that appear, for a unit and period that had none of the kind."""
+    """Consequences of the kind that appear, those whose params alone changed aside."""
     lost: int
-    """Consequences of the kind that disappear, leaving their unit and period none of the kind."""
+    """Consequences of the kind that disappear, those whose params alone changed aside."""
     changed: int
     """(unit, period) pairs whose consequence of the kind only changed its params."""
     recited: int = 0
@@ -349,8 +349,9 @@ def _kind_summaries(
 ) -> tuple[KindSummary, ...]:
     """Per kind: units gaining and losing, consequences appearing, disappearing, changing params or rule.
 
-    A consequence whose params alone changed is counted as changed, not as lost and gained:
-    its unit still gets the kind for that period.
+    A consequence whose params alone changed (the other policy gives the kind for the same
+    unit and period, and none like it that this one lacks) is counted as changed, not as
+    lost and gained.
     """
     appeared = [c for c in gained if not c.changed]
     gone = [c for c in lost if not c.changed]
@@ -370,20 +371,35 @@ def _kind_summaries(
 
 
 def policy_changes(old: m.PolicyModel, new: m.PolicyModel) -> tuple[str, ...]:
-    """What differs between two policies, in words: parameters, rules, constraints (not where they stand)."""
+    """What differs between two policies, in words: parameters, and every definition added, removed or changed.
+
+    Inputs, vocabularies, derived facts, tables, consequence kinds, rules, constraints and
+    invariants are compared by their content, not by where they stand in their files.
+    """
     found = []
     for name in sorted(old.parameters.keys() | new.parameters.keys()):
         before, after = old.parameters.get(name), new.parameters.get(name)
         if before is None or after is None:
             found.append(f"parameter {name} {'added' if before is None else 'removed'}")
             continue
+        changes = []
         if before.value != after.value or type(before.value) is not type(after.value):
-            found.append(f"parameter {name}: {before.value} → {after.value}")
+            changes.append(f"{before.value} → {after.value}")
         if before.set_by != after.set_by:
-            found.append(f"parameter {name}: set by {before.set_by} → {after.set_by}")
+            changes.append(f"set by {before.set_by} → {after.set_by}")
+        if (before.minimum, before.maximum) != (after.minimum, after.maximum):
+            changes.append(f"bounds {_bounds(before)} → {_bounds(after)}")
+        if changes:
+            found.append(f"parameter {name}: {', '.join(changes)}")
     for what, olds, news in (
+        ("input", old.inputs, new.inputs),
+        ("vocabulary", old.vocabularies, new.vocabularies),
+        ("derived fact", _without_rules(old), _without_rules(new)),
+        ("table", old.tables, new.tables),
+        ("consequence kind", old.kinds, new.kinds),
         ("rule", {r.id: r for r in old.all_rules()}, {r.id: r for r in new.all_rules()}),
         ("constraint", {c.id: c for c in old.constraints}, {c.id: c for c in new.constraints}),
+        ("invariant", {i.id: i for i in old.invariants}, {i.id: i for i in new.invariants}),
     ):
         for name in sorted(olds.keys() | news.keys()):
             if name not in news or name not in olds:
@@ -393,10 +409,24 @@ def policy_changes(old: m.PolicyModel, new: m.PolicyModel) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _bounds(parameter: m.Parameter) -> str:
+    return f"[{show(parameter.minimum)}, {show(parameter.maximum)}]"
+
+
+def _without_rules(policy: m.PolicyModel) -> dict[str, m.DerivedFact]:
+    """Derived facts without their rules (each rule is compared on its own)."""
+    return {name: attrs.evolve(fact, rules=()) for name, fact in policy.derived.items()}
+
+
 def _as_written(definition: Any) -> str:
-    """A rule's or constraint's content, without where it stands in its file."""
-    content = attrs.asdict(definition, filter=lambda field, _: field.name not in ("file", "line", "lines"))
-    return canonical_json(content)
+    """A definition's content (or a vocabulary's terms), without where it stands in its file."""
+
+    def content(value: Any) -> Any:
+        if attrs.has(type(value)):
+            return attrs.asdict(value, filter=lambda field, _: field.name not in ("file", "line", "lines"))
+        return [content(item) for item in value] if isinstance(value, tuple) else value
+
+    return canonical_json(content(definition))
 
 
 def _grades(decision: Decision) -> dict[tuple[str, str], str]:

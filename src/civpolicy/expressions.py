@@ -116,7 +116,7 @@ def parse_expr(raw: Any) -> Expr:
         return Ref(scope, name)
     if isinstance(raw, dict):
         if len(raw) != 1:
-            raise ExpressionError(f"an operation is a mapping with one key (got {sorted(raw)})")
+            raise ExpressionError(f"an operation is a mapping with one key (got {sorted(map(str, raw))})")
         ((op, args),) = raw.items()
         if op not in OPERATIONS:
             raise ExpressionError(f"unknown operation {op!r}{did_you_mean(str(op), OPERATIONS)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,26 +35,51 @@ def lint(policy: m.PolicyModel) -> list[Problem]:
     ]
 
 
-_NUMERALS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|[零一二两三四五六七八九十百]+")
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千万]+")
+_NOT_NUMBERS = re.compile(
+    "统一|进一步|一律|一般|一定|一致|一切|一起|一同|一道|一并|一旦|一体|一线|一贯|唯一|同一|逐一|万一|十分|千万"
+)
+"""Words written with numerals that are no numbers (统一, 进一步, 十分...)."""
 
 
 def quoted_numbers(text: str) -> list[int | float]:
-    """The numbers a quote gives, in figures (``扣5分``) or in Chinese numerals (``连续三个季度``, ``二十``)."""
+    """The numbers a quote gives, in figures (``扣5分``, ``５``, ``1,000``) or Chinese numerals (``三``, ``一千二百``).
+
+    Two numerals side by side are two numbers (``十二三``: 12 and 13); words that only
+    look like numbers (统一, 进一步, 十分) give none.
+    """
     found: list[int | float] = []
-    for word in _NUMBER.findall(text):
+    for word in _NUMBER.findall(_NOT_NUMBERS.sub(" ", unicodedata.normalize("NFKC", text))):
         if word[0].isdigit():
-            found.append(float(word) if "." in word else int(word))
-            continue
-        total, digit = 0, None
-        for char in word:
-            if char in ("十", "百"):
-                total += (1 if digit is None else digit) * (10 if char == "十" else 100)
-                digit = None
-            else:
-                digit = _NUMERALS[char] if digit is None else digit * 10 + _NUMERALS[char]
-        found.append(total + (digit or 0))
+            figures = word.replace(",", "")
+            found.append(float(figures) if "." in figures else int(figures))
+        else:
+            found.extend(_chinese_numbers(word))
     return found
+
+
+def _chinese_numbers(word: str) -> list[int]:
+    """The numbers a run of Chinese numerals writes (``一千二百`` 1200, ``十二三`` 12 and 13, ``二〇二二`` 2022)."""
+    if not any(char in _UNITS or char == "万" for char in word) and (len(word) > 2 or "〇" in word or "零" in word):
+        return [int("".join(str(_DIGITS[char]) for char in word))]  # digit by digit, as a year is written
+    numbers: list[int] = []
+    total = section = 0
+    digit: int | None = None
+    for char in word:
+        if char in _DIGITS:
+            if digit is not None and digit != 0 and _DIGITS[char] != 0:  # 十二三: twelve, thirteen
+                numbers.append(total + section + digit)
+            digit = _DIGITS[char]
+        elif char in _UNITS:
+            section += (1 if digit is None else digit) * _UNITS[char]
+            digit = None
+        else:  # 万
+            total = (total + section + (digit or 0)) * 10000
+            section, digit = 0, None
+    numbers.append(total + section + (digit or 0))
+    return numbers
 
 
 def _not_the_document_s_number(policy: m.PolicyModel) -> Iterator[Problem]:
@@ -65,7 +91,7 @@ def _not_the_document_s_number(policy: m.PolicyModel) -> Iterator[Problem]:
             gives = f"it gives {', '.join(map(str, dict.fromkeys(numbers)))}" if numbers else "it gives none"
             message = (
                 f"parameter {name} is set_by: document, but its value {parameter.value} is no number its quote "
-                f"gives ({gives}); a number the county sets is set_by: headquarters"
+                f"gives ({gives}); a number the document does not give is set_by: headquarters"
             )
             yield Problem(parameter.file, parameter.line, 1, message, f"parameters.{name}.value")
 
@@ -141,8 +167,13 @@ def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
                 values = known.get((pattern.fact_type, test.field))
                 if values is None or not isinstance(test.value, Const):
                     continue
-                wanted = set(test.value.value) if test.op == "in" else {test.value.value} if test.op == "eq" else None
-                if wanted is not None and not wanted & values:
+                if test.op not in ("in", "eq"):
+                    continue
+                try:
+                    wanted = set(test.value.value) if test.op == "in" else {test.value.value}
+                except TypeError:  # a list or mapping among the values: told as a bad value where it stands
+                    continue
+                if not wanted & values:
                     names = sorted(map(str, values))
                     asked = " or ".join(repr(value) for value in sorted(wanted, key=str))
                     message = (
@@ -159,7 +190,7 @@ def _labels(policy: m.PolicyModel) -> dict[str, str]:
 
 def _hint(wanted: set[Any], names: list[str], labels: dict[str, str]) -> str:
     """Why a value a rule asks for is never taken, when a likely cause is known."""
-    texts = [value for value in wanted if isinstance(value, str)]
+    texts = sorted(value for value in wanted if isinstance(value, str))
     if any(mark in text for text in texts for mark in "，、；"):
         return " (a full-width comma '，' or '、' does not separate items in YAML: write ', ')"
     for text in texts:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from civpolicy import model as m
-from civpolicy._reader import Reader, got
+from civpolicy._reader import Reader, got, is_number
 from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml
 from civpolicy.citations import Cited, check_citations
 from civpolicy.crossref import cross_check
@@ -319,14 +319,14 @@ class _Builder:
             # Kept even with a misspelt or missing field (already reported), so that the rules
             # that use it are not also told "no parameter".
             r.keys(data, path, allowed, ("value", "description", "set_by"))
-            given = r.get(data, "value", path, (int, float))
+            given = _number(r, data, "value", path)
             value = 0 if given is None else given
             set_by = r.get(data, "set_by", path, str, "document")
             if set_by not in ("document", "headquarters"):
                 r.problem(data, "set_by", f"{path}.set_by", "must be 'document' or 'headquarters'")
             citation = self._citation(r, data, path, required=set_by == "document")
-            minimum = r.get(data, "minimum", path, (int, float))
-            maximum = r.get(data, "maximum", path, (int, float))
+            minimum = _number(r, data, "minimum", path)
+            maximum = _number(r, data, "maximum", path)
             if minimum is not None and maximum is not None and minimum > maximum:
                 r.problem(data, "maximum", f"{path}.maximum", f"must be at least the minimum {minimum} (got {maximum})")
             elif given is not None and minimum is not None and given < minimum:
@@ -509,6 +509,11 @@ class _Builder:
             common = ("id", "says", "source", "check")
             if not r.keys(data, path, (*common, *required, *optional), (*common, *required)):
                 continue
+            if "order" in data and not _is_order(data["order"]):
+                example = "{param: [first, second, ...]}"
+                message = f"must map a param to its values in order, as {example} (got {got(data['order'])})"
+                r.problem(data, "order", f"{path}.order", message)
+                continue
             self.invariants.append(
                 m.Invariant(
                     id=str(r.get(data, "id", path, str, "")),
@@ -530,11 +535,14 @@ class _Builder:
             if len(compared) != 1:
                 r.problem(data, None, path, f"needs one of {', '.join(COMPARISONS)} (got {len(compared)})")
                 continue
-            bound = r.get(data, compared[0], path, (int, float))
+            bound = _number(r, data, compared[0], path)
             names = data["total"]
             if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
                 message = f"must be a list of two or more parameter names (got {got(names)})"
                 r.problem(data, "total", f"{path}.total", message)
+                continue
+            if len(set(names)) != len(names):
+                r.problem(data, "total", f"{path}.total", f"names a parameter twice (got {got(names)})")
                 continue
             if bound is None:
                 continue
@@ -814,6 +822,9 @@ class _Builder:
                 if not isinstance(value, list) or not value:
                     r.problem(where, field, path, f"'{word}' takes a list of values")
                     return None
+                if any(isinstance(item, (list, dict)) for item in value):
+                    r.problem(where, field, path, f"'{word}' takes a list of values, not of lists or mappings")
+                    return None
                 return m.Test(str(field), op, Const(tuple(value)))
             try:
                 return m.Test(str(field), op, parse_expr(value))
@@ -830,6 +841,31 @@ class _Builder:
         except ExpressionError as error:
             r.problem(where, field, path, str(error))
             return None
+
+
+def _is_order(value: Any) -> bool:
+    """An invariant's ``order``: each param (text) to a list of its values (text or numbers), none twice."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(
+            isinstance(name, str)
+            and isinstance(values, list)
+            and bool(values)
+            and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values)
+            and len(set(values)) == len(values)
+            for name, values in value.items()
+        )
+    )
+
+
+def _number(r: Reader, data: MarkedMap, key: str, path: str) -> int | float | None:
+    """A finite number at ``data[key]``, or None (with a problem if something else is there: ``.inf``, text)."""
+    value: int | float | None = r.get(data, key, path, (int, float))
+    if value is not None and not is_number(value, whole=False):
+        r.problem(data, key, f"{path}.{key}", f"must be a finite number (got {value})")
+        return None
+    return value
 
 
 def _glued(name: str) -> str:

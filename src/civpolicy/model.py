@@ -8,7 +8,7 @@ consequence kinds and rules. Expressions stay as data (:mod:`civpolicy.expressio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -278,15 +278,21 @@ class Constraint:
 
     def broken_by(self, values: Mapping[str, Any]) -> str:
         """What is wrong with these parameter values, in words (nothing: they keep the constraint)."""
-        total = sum((Fraction(str(values[name])) for name in self.total), Fraction(0))  # exactly: 0.7 + 0.3 is 1
-        bound = Fraction(str(self.bound))
+        # Added as written, exactly: 0.7 + 0.3 is 1, and 1e-17 + 1 is more than 1.
+        total = sum((Decimal(str(values[name])) for name in self.total), Decimal(0))
+        bound = Decimal(str(self.bound))
         kept = {"equals": total == bound, "at_most": total <= bound, "at_least": total >= bound}[self.compare]
         if kept:
             return ""
         terms = " + ".join(f"{name} {values[name]}" for name in self.total)
-        shown = int(total) if total.denominator == 1 else float(total)
         must = {"equals": "must equal", "at_most": "must be at most", "at_least": "must be at least"}[self.compare]
-        return f"{terms} = {shown}, {must} {self.bound}"
+        return f"{terms} = {_decimal(total)}, {must} {self.bound}"
+
+
+def _decimal(value: Decimal) -> str:
+    """A decimal as written by hand: no exponent, no trailing zeros (1.10 is 1.1, 1E+1 is 10)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @attrs.frozen

@@ -155,7 +155,7 @@ class Policy:
             if place is None:
                 raise
             # A rule whose output cannot be given for these facts: told where the rule stands.
-            raise EngineError(f"{place[0]}:{place[1]}: {error}", error.rule) from None
+            raise EngineError(f"{place[0]}:{place[1]}:1: {error}", error.rule) from None
         return builder.decision()
 
     def evaluate_many(

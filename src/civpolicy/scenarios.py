@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from civpolicy._reader import Reader
+from civpolicy._reader import Reader, got
 from civpolicy._yaml import MarkedMap, load_yaml
 from civpolicy.citations import outline, squash
 from civpolicy.decision import Consequence, Decision, canonical_json
@@ -102,6 +102,10 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
             if not any(key in test for key in EXPECT_KEYS):
                 r.problem(test, None, path_text, "a test needs expect, expect_includes or expect_excludes")
                 continue
+            if not isinstance(test["facts"], (Mapping, str)):
+                message = f"must be the facts (a mapping) or the path of a facts file (got {got(test['facts'])})"
+                r.problem(test, "facts", f"{path_text}.facts", message)
+                continue
             scenarios.append(
                 Scenario(
                     file=name,
@@ -141,14 +145,15 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
     """Evaluate a scenario with ``policy_for(params)`` and compare with what it expects."""
     try:
         policy: Policy = policy_for(scenario.params)
-        decision = policy.evaluate(scenario.facts)
+        facts = policy.read_facts(scenario.facts)
+        decision = policy.evaluate(facts)
     except (FactsError, PolicyError) as error:
         # The facts are a part of the scenario file: their lines and columns are that file's.
         problems = (attrs.evolve(p, file=scenario.file) if p.file == "<facts>" else p for p in error.problems)
         return Outcome(scenario, tuple(map(str, problems)))
     except CivpolicyError as error:
         return Outcome(scenario, (str(error),))
-    wrong = _cannot_fail(scenario, policy)
+    wrong = _cannot_fail(scenario, policy, set(facts.units))
     got = decision.consequences
     missing = [e for e in (scenario.expect or ()) + scenario.includes if not any(e.matches(c) for c in got)]
     unexpected = []
@@ -173,7 +178,7 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
     return Outcome(scenario, tuple(failures), decision)
 
 
-def _cannot_fail(scenario: Scenario, policy: Policy) -> list[str]:
+def _cannot_fail(scenario: Scenario, policy: Policy, units: set[str]) -> list[str]:
     """What is wrong with the test itself: words the document does not have, expectations no decision can meet.
 
     An ``expect_excludes`` of a kind the policy does not have, of a unit the facts do not
@@ -188,7 +193,6 @@ def _cannot_fail(scenario: Scenario, policy: Policy) -> list[str]:
                 wrong.append(f"clause: the document has no clause {ref!r}")
         parts = [part for part in re.split(r"……|\s+", scenario.says) if squash(part)]
         wrong += [f"says: these words are not in the document: {part!r}" for part in parts if squash(part) not in text]
-    units = {str(unit.get("id")) for unit in scenario.facts.get("units") or () if isinstance(unit, Mapping)}
     for expected in (*(scenario.expect or ()), *scenario.includes, *scenario.excludes):
         where = f"line {expected.line}: {expected}"
         if expected.kind not in policy.model.kinds:
