@@ -354,7 +354,12 @@ def test_odd_conditions_are_problems_not_tracebacks(tmp_path: Path, written: str
         ("1,000", [1000]),
         ("十二三个", [12, 13]),
         ("二〇二二年", [2022]),
-        ("统一部署，进一步使用，十分重要", []),
+        ("统一部署，进一步使用", []),
+        ("扣十分", [10]),
+        ("九十分以上", [90]),
+        ("一千万元", [10000000]),
+        ("十万一千", [101000]),
+        ("满分100，120分以上为好", [100, 120]),
     ],
 )
 def test_the_numbers_a_quote_gives_written_otherwise(text: str, numbers: list[float]) -> None:
@@ -384,3 +389,54 @@ def test_scenario_facts_that_are_no_facts_are_located(
     assert 2 == main(["test", str(ROOT / "policy"), str(scenario), "--no-invariants"])
     err = capsys.readouterr().err
     assert err.startswith(f"{scenario}:3:12: tests[0].facts: must be the facts (a mapping) or the path of a facts file")
+
+
+def test_a_scenario_s_facts_path_is_read_from_its_own_folder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "facts.yaml").write_text("units:\n  - {id: a}\n", encoding="utf-8")
+    (folder / "s.yaml").write_text(
+        "tests:\n  - name: t\n    facts: facts.yaml\n"
+        "    expect_excludes:\n      - {unit: a, kind: accountability.interview, period: 2022-05}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert 0 == main(["test", str(ROOT / "policy"), str(folder / "s.yaml"), "--no-invariants"])
+    assert capsys.readouterr().out.endswith("1 passed, 0 failed\n")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "path", "message"),
+    [
+        ("linkages.yaml", "处理为 {step:sanction_steps}", "处理为 {step:sanction_step}", "tables.sanction_ladder.says",
+         "says a term of 'sanction_step', which is no vocabulary (did you mean 'sanction_steps'?)"),
+        ("linkages.yaml", "处理为 {step:sanction_steps}", "处理为 {stepz:sanction_steps}",
+         "tables.sanction_ladder.says",
+         "says {stepz}, which is not a field (did you mean 'step'?)"),
+        ("linkages.yaml", "{u.unit} {e.year} 年", "{u.unit} {e.grade:nosuch} 年",
+         "civilized_city_bonus.suspend.when[2].says", "says a term of 'nosuch', which is no vocabulary"),
+        ("linkages.yaml", "{u.unit} {e.year} 年", "{u.unit} {e.yaer} 年",
+         "civilized_city_bonus.suspend.when[2].says", "grade has no field 'yaer'"),
+        ("linkages.yaml", "{failed_rectifications: 0, step: notice_and_rectify}",
+         "{failed_rectifications: 0, step: [notice_and_rectify]}", "tables.sanction_ladder.rows[0].step",
+         "must be a single value: text, a number, true or false (got ['notice_and_rectify'])"),
+    ],
+    ids=["table-vocabulary", "table-field", "absent-vocabulary", "absent-field", "table-row-list"],
+)
+def test_every_sentence_and_table_row_is_checked(
+    tmp_path: Path, file: str, old: str, new: str, path: str, message: str
+) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, file, old, new)
+    assert [(path, message)] == problems_of(folder)
+
+
+def test_yaml_s_other_types_are_no_values(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "invariants.yaml", "order: {step: [", "order: !!set {step: [")
+    with pytest.raises(PolicyError) as caught:
+        load_model(folder)
+    (problem,) = caught.value.problems
+    assert "not valid YAML: a set is not a value here (write it plainly)" == problem.message

@@ -476,3 +476,14 @@ def test_a_table_change_is_a_policy_change(old: Path, new: Path) -> None:
         "      - {failed_rectifications: 1, step: revoke}\n      - {failed_rectifications: 2, step: warning}\n",
     )
     assert ("table sanction_ladder changed",) == diff_policies(old, new, EXAMPLE).policy_changes
+
+
+def test_a_definition_holding_keys_of_any_kind_is_compared_without_raising(old: Path, new: Path) -> None:
+    """A mapping with a number key among text keys could not be put in canonical order."""
+    edit(
+        new,
+        "change: {facts: evaluations, field: grade, to: poor}",
+        "change: {facts: evaluations, field: grade, to: poor, 1: x}",
+        file="invariants.yaml",
+    )
+    assert ("invariant worse_grade_never_lighter changed",) == diff_policies(old, new, EXAMPLE).policy_changes

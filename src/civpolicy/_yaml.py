@@ -192,6 +192,17 @@ _StrictLoader.add_constructor(
 )
 _StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_text)
 
+
+def _refused(loader: _StrictLoader, node: yaml.Node) -> Any:
+    """YAML's other safe types (a set, a date, bytes...) are no values a policy or facts file holds."""
+    kind = str(node.tag).rsplit(":", 1)[-1]
+    message = f"a {kind} is not a value here (write it plainly)"
+    raise yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+
+for _tag in ("set", "omap", "pairs", "binary", "timestamp"):
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refused)
+
 _JSON_AS_YAML = re.compile("[\t\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 """Characters valid JSON may hold that YAML reads otherwise: tabs, controls, line and paragraph separators."""
 

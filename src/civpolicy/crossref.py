@@ -47,6 +47,7 @@ def cross_check(policy: m.PolicyModel, problems: list[Problem]) -> None:
     for rule in policy.rules:
         checker.check_rule(rule)
     checker.check_reports()
+    checker.check_tables()
     checker.check_constraints()
     checker.check_strata()
 
@@ -142,10 +143,17 @@ class _Checker:
                 message = f"{field!r} comes from the period: name this field otherwise"
                 self.report(file, line, f"derived.{name}.then.{field}", message)
 
+    def check_tables(self) -> None:
+        for name, table in self.policy.tables.items():
+            self.check_template(table.says, self.fields[name], table.file, table.line, f"tables.{name}.says")
+
     def check_template(self, template: Template, fields: set[str], file: str, line: int, path: str) -> None:
         for name in template.names():
             if name not in fields:
                 self.report(file, line, path, f"says {{{name}}}, which is not a field{did_you_mean(name, fields)}")
+        self.check_vocabularies(template, file, line, path)
+
+    def check_vocabularies(self, template: Template, file: str, line: int, path: str) -> None:
         for vocabulary in template.vocabularies():
             if vocabulary not in self.policy.vocabularies:
                 hint = did_you_mean(vocabulary, self.policy.vocabularies)
@@ -242,6 +250,10 @@ class _Checker:
                 aliases[pattern.alias] = pattern.fact_type
         if not any(not p.negated for p in rule.when):
             self.report(rule.file, rule.line, rule.id, "a rule needs at least one fact to find (not only absent ones)")
+        for index, pattern in enumerate(rule.when):
+            if pattern.says is not None:
+                # its fields are checked with the pattern; its vocabularies here
+                self.check_vocabularies(pattern.says, rule.file, pattern.line, f"{rule.id}.when[{index}].says")
         done: set[str] = set()
         for name, expr in rule.then.fields:
             for ref in references(expr):

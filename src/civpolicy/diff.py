@@ -423,8 +423,15 @@ def _as_written(definition: Any) -> str:
 
     def content(value: Any) -> Any:
         if attrs.has(type(value)):
-            return attrs.asdict(value, filter=lambda field, _: field.name not in ("file", "line", "lines"))
-        return [content(item) for item in value] if isinstance(value, tuple) else value
+            fields = attrs.asdict(value, filter=lambda field, _: field.name not in ("file", "line", "lines"))
+            return content(fields)
+        if isinstance(value, Mapping):  # keys of any kind, in one order
+            return {repr(key): content(item) for key, item in value.items()}
+        if isinstance(value, (set, frozenset)):
+            return sorted((content(item) for item in value), key=repr)
+        if isinstance(value, (list, tuple)):
+            return [content(item) for item in value]
+        return value if value is None or isinstance(value, (str, int, float, bool)) else repr(value)
 
     return canonical_json(content(definition))
 

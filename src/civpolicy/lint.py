@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,20 +37,23 @@ def lint(policy: m.PolicyModel) -> list[Problem]:
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千万]+")
+_NUMERAL = "零〇一二两三四五六七八九十百千万0-9"
 _NOT_NUMBERS = re.compile(
-    "统一|进一步|一律|一般|一定|一致|一切|一起|一同|一道|一并|一旦|一体|一线|一贯|唯一|同一|逐一|万一|十分|千万"
+    f"(?<![{_NUMERAL}])(?:统一|进一步|一律|一般|一定|一致|一切|一起|一同|一道|一并|一旦|一体|一线|一贯|唯一|同一|逐一|万一)"
+    f"(?![{_NUMERAL}])"
 )
-"""Words written with numerals that are no numbers (统一, 进一步, 十分...)."""
+"""Words written with numerals that are no numbers (统一, 进一步), when no numeral stands beside them."""
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def quoted_numbers(text: str) -> list[int | float]:
     """The numbers a quote gives, in figures (``扣5分``, ``５``, ``1,000``) or Chinese numerals (``三``, ``一千二百``).
 
     Two numerals side by side are two numbers (``十二三``: 12 and 13); words that only
-    look like numbers (统一, 进一步, 十分) give none.
+    look like numbers (统一, 进一步) give none.
     """
     found: list[int | float] = []
-    for word in _NUMBER.findall(_NOT_NUMBERS.sub(" ", unicodedata.normalize("NFKC", text))):
+    for word in _NUMBER.findall(_NOT_NUMBERS.sub(" ", text.translate(_FULL_WIDTH_DIGITS))):
         if word[0].isdigit():
             figures = word.replace(",", "")
             found.append(float(figures) if "." in figures else int(figures))
@@ -75,8 +77,8 @@ def _chinese_numbers(word: str) -> list[int]:
         elif char in _UNITS:
             section += (1 if digit is None else digit) * _UNITS[char]
             digit = None
-        else:  # 万
-            total = (total + section + (digit or 0)) * 10000
+        else:  # 万: what came before it (one, when nothing did) ten thousand times
+            total = ((total + section + (digit or 0)) or 1) * 10000
             section, digit = 0, None
     numbers.append(total + section + (digit or 0))
     return numbers

@@ -480,8 +480,17 @@ class _Builder:
             raw_rows = r.get(data, "rows", path, list, [])
             for index, row in enumerate(raw_rows):
                 row_map = r.mapping(row, raw_rows, index, f"{path}.rows[{index}]")
-                if row_map is not None:
-                    rows.append(tuple(sorted((str(k), v) for k, v in row_map.items())))
+                if row_map is None:
+                    continue
+                cells = []
+                for key, value in row_map.items():
+                    single = not isinstance(value, (list, dict))
+                    if not single:
+                        message = f"must be a single value: text, a number, true or false (got {got(value)})"
+                        r.problem(row_map, key, f"{path}.rows[{index}].{key}", message)
+                    # The row stays (a bad cell as null), so that rules finding it are not also told otherwise.
+                    cells.append((str(key), value if single else None))
+                rows.append(tuple(sorted(cells)))
             self.tables[name] = m.Table(
                 name=name,
                 description=self._text(r, data, "description", path),

@@ -145,7 +145,9 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
     """Evaluate a scenario with ``policy_for(params)`` and compare with what it expects."""
     try:
         policy: Policy = policy_for(scenario.params)
-        facts = policy.read_facts(scenario.facts)
+        given = scenario.facts
+        # A path is read from the scenario file's folder, as the file that names it is.
+        facts = policy.read_facts(Path(scenario.file).parent / given if isinstance(given, str) else given)
         decision = policy.evaluate(facts)
     except (FactsError, PolicyError) as error:
         # The facts are a part of the scenario file: their lines and columns are that file's.
