@@ -440,3 +440,23 @@ def test_yaml_s_other_types_are_no_values(tmp_path: Path) -> None:
         load_model(folder)
     (problem,) = caught.value.problems
     assert "not valid YAML: a set is not a value here (write it plainly)" == problem.message
+
+
+def test_a_streak_rule_that_forgets_the_next_year_breaks_the_worse_grade_invariant(tmp_path: Path) -> None:
+    """'length: 3' instead of 'at least 3': a streak running into the next year no longer withholds that year.
+
+    The break shows only when one particular quarter is made worse; each record of a unit
+    is tried in turn, so 100 populations find it (one drawn record per population did not).
+    """
+    folder = copy_policy(tmp_path / "policy")
+    edit(
+        folder,
+        "linkages.yaml",
+        "length: {at_least: $params.year_withhold_streak}",
+        "length: $params.year_withhold_streak",
+    )
+    policy = civpolicy.load_policy(folder)
+    (invariant,) = [i for i in policy.model.invariants if i.id == "worse_grade_never_lighter"]
+    result = check_invariant(policy, invariant, examples=100)
+    assert not result.holds
+    assert any("no longer covered by" in problem for problem in result.problems)

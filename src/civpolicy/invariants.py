@@ -2,7 +2,8 @@
 
 An invariant is declared in the policy (``invariants:``) with one of four checks:
 
-- ``worse_grade``: turning one record worse (``change``) never lightens the outcome: per
+- ``worse_grade``: turning one record worse (``change``; per generated population, each
+  record of one unit in turn) never lightens the outcome: per
   unit the months covered by the ``covered`` consequences' periods never shrink (a
   withheld year covers a suspended quarter), the ``kept`` ones stay, a param
   named in ``not_earlier`` (a period) never comes earlier (or stops being null), and the
@@ -192,11 +193,13 @@ def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100)
     else:
         strategy = facts_strategy(max_units=UNITS)
 
-    def problems_of(document: dict[str, Any], chosen: dict[str, Any] | None) -> list[str]:
+    def problems_of(document: dict[str, Any], chosen: dict[str, Any] | None, base: Any = None) -> list[str]:
         if change is None:
             return decision_problems(invariant, policy.evaluate(document), policy.params)
         worse = _worsened(document, change, chosen)
-        return [] if worse is None else worse_problems(invariant, policy.evaluate(document), policy.evaluate(worse))
+        if worse is None:
+            return []
+        return worse_problems(invariant, base or policy.evaluate(document), policy.evaluate(worse))
 
     found: dict[str, Any] = {}
 
@@ -210,12 +213,19 @@ def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100)
     )
     @given(strategy)
     def search(example: Any) -> None:
-        document, chosen = (example[0], _pick(example[0], change, example[1])) if change else (example, None)
-        if chosen is None and change is not None:
+        if change is None:
+            if problems_of(example, None):
+                found["document"], found["chosen"] = example, None
+                raise _Violation
             return
-        if problems_of(document, chosen):
-            found["document"], found["chosen"] = document, chosen
-            raise _Violation
+        document = example[0]
+        base = policy.evaluate(document)
+        # Every record of the unit the pick falls on, each made worse in turn: a rule's effect
+        # often hangs on one particular record of a unit (the quarter before a streak).
+        for chosen in _picks(document, change, example[1]):
+            if problems_of(document, chosen, base):
+                found["document"], found["chosen"] = document, chosen
+                raise _Violation
 
     try:
         search()
@@ -278,6 +288,16 @@ def _pick(document: dict[str, Any], change: Mapping[str, str], pick: int) -> dic
     records = document.get(change["facts"]) or []
     candidates = [record for record in records if record.get(change["field"]) != change["to"]]
     return dict(candidates[pick % len(candidates)]) if candidates else None
+
+
+def _picks(document: dict[str, Any], change: Mapping[str, str], pick: int) -> list[dict[str, Any]]:
+    """The records a worse_grade example changes in turn: those of the picked record's unit not yet worse."""
+    first = _pick(document, change, pick)
+    if first is None:
+        return []
+    records = document.get(change["facts"]) or []
+    unit = first.get("unit")
+    return [dict(r) for r in records if r.get("unit") == unit and r.get(change["field"]) != change["to"]]
 
 
 def _worsened(
