@@ -14,7 +14,7 @@ import pytest
 import civpolicy
 from civpolicy.cli import main
 from civpolicy.errors import PolicyError
-from civpolicy.invariants import check_invariant
+from civpolicy.invariants import InvariantResult, check_invariant
 from civpolicy.lint import quoted_numbers
 from civpolicy.load import load_model
 from policy_copies import copy_policy, edit, set_parameter
@@ -234,19 +234,25 @@ def test_chinese_punctuation_and_words_in_a_rule_are_told_as_such(
 
 def test_a_ladder_whose_steps_are_swapped_breaks_its_invariant(tmp_path: Path) -> None:
     """The counter still runs 0, 1, 2; the steps no longer follow the document's order."""
-    folder = copy_policy(tmp_path / "policy")
-    edit(
-        folder,
-        "linkages.yaml",
+    swapped = invariant_in_a_copy(
+        tmp_path,
         "      - {failed_rectifications: 1, step: warning}\n      - {failed_rectifications: 2, step: revoke}\n",
         "      - {failed_rectifications: 1, step: revoke}\n      - {failed_rectifications: 2, step: warning}\n",
+        "sanction_ladder_moves_forward",
+        examples=200,
     )
+    assert not swapped.holds
+    assert any("step goes 0: notice_and_rectify, 1: revoke" in problem for problem in swapped.problems)
+    assert check_invariant(civpolicy.load_policy(), swapped.invariant, examples=200).holds
+
+
+def invariant_in_a_copy(tmp_path: Path, old: str, new: str, invariant_id: str, examples: int) -> InvariantResult:
+    """One invariant checked on a copy of the policy with one edit of linkages.yaml."""
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "linkages.yaml", old, new)
     policy = civpolicy.load_policy(folder)
-    (invariant,) = [i for i in policy.model.invariants if i.id == "sanction_ladder_moves_forward"]
-    result = check_invariant(policy, invariant, examples=200)
-    assert not result.holds
-    assert any("step goes 0: notice_and_rectify, 1: revoke" in problem for problem in result.problems)
-    assert check_invariant(civpolicy.load_policy(), invariant, examples=200).holds
+    (invariant,) = [i for i in policy.model.invariants if i.id == invariant_id]
+    return check_invariant(policy, invariant, examples=examples)
 
 
 def test_an_order_naming_no_param_of_the_kind_is_refused(tmp_path: Path) -> None:
@@ -448,15 +454,12 @@ def test_a_streak_rule_that_forgets_the_next_year_breaks_the_worse_grade_invaria
     The break shows only when one particular quarter is made worse; each record of a unit
     is tried in turn, so 100 populations find it (one drawn record per population did not).
     """
-    folder = copy_policy(tmp_path / "policy")
-    edit(
-        folder,
-        "linkages.yaml",
+    result = invariant_in_a_copy(
+        tmp_path,
         "length: {at_least: $params.year_withhold_streak}",
         "length: $params.year_withhold_streak",
+        "worse_grade_never_lighter",
+        examples=100,
     )
-    policy = civpolicy.load_policy(folder)
-    (invariant,) = [i for i in policy.model.invariants if i.id == "worse_grade_never_lighter"]
-    result = check_invariant(policy, invariant, examples=100)
     assert not result.holds
     assert any("no longer covered by" in problem for problem in result.problems)

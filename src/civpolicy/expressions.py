@@ -263,7 +263,7 @@ class Template:
             value = lookup(name)
             if value is None or value.__class__ is bool:
                 value = show(value, told)
-            elif vocabulary and labels is not None:
+            elif vocabulary:
                 value = labels.get(vocabulary, {}).get(value, value)
             values.append(value)
         return form.format.format(*values)

@@ -199,7 +199,8 @@ def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100)
         worse = _worsened(document, change, chosen)
         if worse is None:
             return []
-        return worse_problems(invariant, base or policy.evaluate(document), policy.evaluate(worse))
+        before = policy.evaluate(document) if base is None else base
+        return worse_problems(invariant, before, policy.evaluate(worse))
 
     found: dict[str, Any] = {}
 

@@ -25,6 +25,7 @@ from civpolicy.citations import outline, squash
 from civpolicy.decision import Consequence, Decision, canonical_json
 from civpolicy.errors import CivpolicyError, FactsError, PolicyError, Problem
 from civpolicy.expressions import did_you_mean
+from civpolicy.facts import validate_facts
 from civpolicy.periods import PeriodSyntaxError, parse_period
 from civpolicy.policy import Policy
 
@@ -145,14 +146,14 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
     """Evaluate a scenario with ``policy_for(params)`` and compare with what it expects."""
     try:
         policy: Policy = policy_for(scenario.params)
-        given = scenario.facts
-        # A path is read from the scenario file's folder, as the file that names it is.
-        facts = policy.read_facts(Path(scenario.file).parent / given if isinstance(given, str) else given)
+        given, model = scenario.facts, policy.model
+        if isinstance(given, str):  # a path, read from the scenario file's folder as the file that names it is
+            facts = policy.read_facts(Path(scenario.file).parent / given)
+        else:  # a part of the scenario file: its lines and columns are that file's
+            facts = validate_facts(given, model.inputs, model.vocabularies, scenario.file)
         decision = policy.evaluate(facts)
     except (FactsError, PolicyError) as error:
-        # The facts are a part of the scenario file: their lines and columns are that file's.
-        problems = (attrs.evolve(p, file=scenario.file) if p.file == "<facts>" else p for p in error.problems)
-        return Outcome(scenario, tuple(map(str, problems)))
+        return Outcome(scenario, tuple(str(p) for p in error.problems))
     except CivpolicyError as error:
         return Outcome(scenario, (str(error),))
     wrong = _cannot_fail(scenario, policy, set(facts.units))
@@ -193,7 +194,7 @@ def _cannot_fail(scenario: Scenario, policy: Policy, units: set[str]) -> list[st
         for ref in filter(None, (part.strip() for part in scenario.clause.split("、"))):
             if squash(ref) not in clauses:
                 wrong.append(f"clause: the document has no clause {ref!r}")
-        parts = [part for part in re.split(r"……|\s+", scenario.says) if squash(part)]
+        parts = filter(None, re.split(r"……|\s+", scenario.says))
         wrong += [f"says: these words are not in the document: {part!r}" for part in parts if squash(part) not in text]
     for expected in (*(scenario.expect or ()), *scenario.includes, *scenario.excludes):
         where = f"line {expected.line}: {expected}"
