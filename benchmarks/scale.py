@@ -5,6 +5,7 @@ Usage::
     python benchmarks/scale.py                  # county and province, both engines
     python benchmarks/scale.py --country        # and the country (2,800 counties), batch path
     python benchmarks/scale.py --agree 100000   # and a run where both engines and the oracle must agree
+    python benchmarks/scale.py --floor          # and the country's floor: what any Python evaluation spends
 
 Populations are synthetic and deterministic (``bench.build_population``: about 25 facts
 per unit-year, two years). A county is 120 units; a province 20,000 units (167 counties);
@@ -102,6 +103,38 @@ def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool |
         oracle_seconds = time.perf_counter() - started
         agree = rows(decision) == expected
     return fact_count(facts), len(decision.consequences), seconds, oracle_seconds, agree, peak_mib()
+
+
+def _floor_task(seed: int) -> tuple[int, float, float, float, float]:
+    """In a worker: what any Python evaluation of one county must spend, with no engine.
+
+    Making the county's facts (in place of reading them), checking them as every evaluation
+    does, and the oracle's plain computation of the consequences.
+    """
+    started = time.process_time()
+    facts = build_population(COUNTY_UNITS, YEARS, seed)
+    made = time.process_time()
+    batch._WORKER_POLICY.read_facts(facts)
+    checked = time.process_time()
+    oracle(facts)
+    computed = time.process_time()
+    return fact_count(facts), made - started, checked - made, computed - checked, peak_mib()
+
+
+def country_floor(counties: int, jobs: int) -> None:
+    """The country through the batch path's processes with the floor's work only (no engine)."""
+    policy = civpolicy.load_policy(engine="native")
+    assert policy.origin is not None
+    spent = [0.0, 0.0, 0.0]
+    facts = 0
+    started = time.perf_counter()
+    for count, *seconds, _ in batch.ordered_map(_floor_task, range(counties), jobs, policy.origin):
+        facts += count
+        spent = [total + s for total, s in zip(spent, seconds, strict=True)]
+    wall = time.perf_counter() - started
+    print(f"\nthe floor for the country ({counties:,} counties, {facts:,} facts, {jobs} processes, no engine):")
+    print(f"  wall {wall:.1f} s; CPU seconds: facts made {spent[0]:.1f}, checked {spent[1]:.1f}, oracle {spent[2]:.1f}")
+    print(f"  (made + checked + oracle) / processes = {sum(spent) / jobs:.1f} s")
 
 
 def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool) -> dict[str, Any]:
@@ -262,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         "--agree", type=int, default=0, help="also N units where both engines and the oracle must agree"
     )
     parser.add_argument("--jobs", type=int, default=batch.default_jobs())
+    parser.add_argument(
+        "--floor", action="store_true", help="also the country's floor: facts made, checked and the oracle, no engine"
+    )
     parser.add_argument("--skip-province", action="store_true", help="leave out the county and province runs")
     args = parser.parse_args(argv)
     engines = ["native"] + (["durable"] if durable_available() else [])
@@ -281,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "reading in tests/oracle.py on the same facts (per core for batch runs); ratio: wall / oracle; peak: max RSS (of a worker, for batch runs)."
     )
+    if args.floor:
+        country_floor(COUNTRY_COUNTIES, args.jobs)
     phases(PHASE_COUNTIES, engines)
     file_reading()
     if "durable" in engines:
