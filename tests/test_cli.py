@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -434,3 +435,37 @@ def test_testing_a_policy_folder_with_an_unreadable_file_names_it(
     code, out, err = run(capsys, "test", str(folder))
     assert (2, "") == (code, out)
     assert err.startswith(f"{folder / 'extra.yaml'}:1:") and message in err
+
+
+FULL = Path("/dev/full")
+
+
+@pytest.mark.skipif(not FULL.exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("argv", [["evaluate", EXAMPLE], ["explain", EXAMPLE, "--unit", "finance-bureau"], ["check"]])
+def test_an_output_that_cannot_be_written_is_told_in_one_line(argv: list[str]) -> None:
+    """A full disk (here /dev/full): one line on stderr and exit 1, no traceback, large output or small."""
+    with FULL.open("w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "civpolicy", *argv], stdout=full, stderr=subprocess.PIPE, text=True, check=False
+        )
+    assert (1, "civpolicy: cannot write the output: No space left on device\n") == (done.returncode, done.stderr)
+
+
+def test_a_full_disk_under_a_batch_output_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.jsonl"
+
+    opened = Path.open
+
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    def open_full(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" not in mode:
+            return opened(path, mode, *args, **kwargs)
+        opened(path, mode, *args, **kwargs).close()  # the file is made; writing to it fails
+        return Full()
+
+    monkeypatch.setattr(Path, "open", open_full)
+    code = main(["batch", EXAMPLE, "--jobs", "1", "--output", str(target)])
+    assert (1, []) == (code, sorted(p.name for p in tmp_path.iterdir()))

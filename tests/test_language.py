@@ -120,3 +120,64 @@ def test_a_sentence_in_two_languages_needs_its_english(tmp_path: Path) -> None:
         load_model(folder)
     assert ["inputs.evaluation.says"] == [p.path for p in caught.value.problems]
     assert "missing required field 'en'" == caught.value.problems[0].message
+
+
+def _term_problems(folder: Path) -> list[str]:
+    with pytest.raises(PolicyError) as caught:
+        load_model(folder)
+    return [f"{Path(p.file).name}:{p.line}: {p.path}: {p.message}" for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "expected"),
+    [
+        (  # an input field of another vocabulary
+            "facts.yaml",
+            "{unit} 在 {period} 的等次为 {grade:grades}",
+            "{unit} 在 {period} 的等次为 {grade:sanction_steps}",
+            "facts.yaml:32: inputs.evaluation.says: says {grade:sanction_steps}, but grade can be 'good', which is "
+            "no term of 'sanction_steps': it would be told as written",
+        ),
+        (  # a derived fact's constants
+            "scoring.yaml",
+            "{why:poor_reasons}\"",
+            "{why:grade_bases}\"",
+            "scoring.yaml:583: derived.poor_mark.says: says {why:grade_bases}, but why can be 'below_cut_off', "
+            "which is no term of 'grade_bases': it would be told as written",
+        ),
+        (  # a derived fact's field copied from an input's and from another derived fact's
+            "scoring.yaml",
+            "{grade:grades}（{basis:grade_bases}）",
+            "{grade:score_bases}（{basis:grade_bases}）",
+            "scoring.yaml:637: derived.grade.says: says {grade:score_bases}, but grade can be 'good', "
+            "which is no term of 'score_bases': it would be told as written",
+        ),
+        (  # a table's rows
+            "linkages.yaml",
+            "处理为 {step:sanction_steps}",
+            "处理为 {step:grades}",
+            "linkages.yaml:133: tables.sanction_ladder.says: says {step:grades}, but step can be "
+            "'notice_and_rectify', which is no term of 'grades': it would be told as written",
+        ),
+        (  # an absent fact's sentence in a rule, by alias
+            "linkages.yaml",
+            "{u.unit} {e.year} 年的文明城市奖金此前未被扣发",
+            "{u.unit} {e.grade:sanction_steps} 年的文明城市奖金此前未被扣发",
+            "linkages.yaml:276: civilized_city_bonus.suspend.when[2].says: says {e.grade:sanction_steps}, but grade "
+            "can be 'good', which is no term of 'sanction_steps': it would be told as written",
+        ),
+    ],
+)
+def test_a_term_placeholder_must_hold_the_fields_values(
+    tmp_path: Path, name: str, old: str, new: str, expected: str
+) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, name, old, new)
+    assert [expected] == _term_problems(folder)
+
+
+def test_a_term_placeholder_is_not_checked_where_the_values_are_not_told(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    # A unit id is free text: any vocabulary may hold it, so nothing can be said.
+    edit(folder, name="facts.yaml", old="{unit} 在 {period} 的等次为", new="{unit:grades} 在 {period} 的等次为")
+    assert load_model(folder).inputs["evaluation"].says.labelled() == [("unit", "grades"), ("grade", "grades")]

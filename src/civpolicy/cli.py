@@ -28,6 +28,8 @@ from civpolicy.render import decision_table, explain
 
 BAD_INPUT = 2
 POLICY_INVALID = 1
+OUTPUT_FAILED = 1
+"""The output could not be written (a full disk): nothing to do with the facts or the policy."""
 
 
 ENGINE_HELP = "rule engine: native (the default) or durable (only where durable-rules is installed)"
@@ -40,10 +42,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with _terminated_as_exit():
-            return int(args.run(args))
+            code = int(args.run(args))
+            sys.stdout.flush()  # a full disk shows here, not as Python's complaint at exit
+            return code
     except BrokenPipeError:  # the reader went away (`civpolicy batch … | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as error:  # the output could not be written (a full disk, a closed device)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more is tried at exit
+        where = f"{error.filename}: " if error.filename else "the output: "
+        print(f"civpolicy: cannot write {where}{error.strerror or error}", file=sys.stderr)
+        return OUTPUT_FAILED
     except LocatedError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

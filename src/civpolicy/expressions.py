@@ -250,6 +250,16 @@ class Template:
         found = [v for form in self._forms.values() for v in form.vocabularies if v]
         return list(dict.fromkeys(found))
 
+    def labelled(self) -> list[tuple[str, str]]:
+        """The placeholders that name a vocabulary, with it (``{field:terms}``), in either language."""
+        found = [
+            (name, vocabulary)
+            for form in self._forms.values()
+            for name, vocabulary in zip(form.names, form.vocabularies, strict=True)
+            if vocabulary
+        ]
+        return list(dict.fromkeys(found))
+
     def render(self, lookup: Callable[[str], Any], language: str = "en", labels: Labels | None = None) -> str:
         """Fill the placeholders; yes/no (是/否) for booleans, none (无) for null, terms by their labels."""
         told = language if language in self._forms else "en"
