@@ -19,6 +19,7 @@ demo: $(VENV)/.installed          ## the main job: check the shipped policy, eva
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 test: lint                        ## ruff, mypy, then every test

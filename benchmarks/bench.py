@@ -82,9 +82,7 @@ def _unit_facts(rnd: random.Random, uid: str, years: list[int], facts: dict[str,
             bonus = rnd.choice(("civilized_city", "civilized_unit"))
             facts["withholdings"].append({"unit": uid, "bonus": bonus, "year": year})
         for _ in range(rnd.choice((0, 0, 0, 1, 2))):
-            facts["rectifications"].append(
-                {"unit": uid, "year": year, "passed": rnd.random() < RECTIFICATION_PASSED}
-            )
+            facts["rectifications"].append({"unit": uid, "year": year, "passed": rnd.random() < RECTIFICATION_PASSED})
 
 
 def build_population(units: int, years: int, seed: int) -> dict[str, Any]:

@@ -234,13 +234,9 @@ def _quarterly_rules(
 ) -> None:
     """Consequences of quarterly (``YYYY-Qn``) evaluations: bonus streaks and freezes."""
     uid = unit["id"]
-    bonus_rows = bool(unit.get("civilized_unit", False)) and not unit.get(
-        "vertically_managed", False
-    )
+    bonus_rows = bool(unit.get("civilized_unit", False)) and not unit.get("vertically_managed", False)
     poor_quarters = sorted(
-        _quarter_number(period)
-        for period, grade in grades.items()
-        if _cadence(period) == "quarter" and grade == "poor"
+        _quarter_number(period) for period, grade in grades.items() if _cadence(period) == "quarter" and grade == "poor"
     )
     streak_at: dict[int, int] = {}
     for number in poor_quarters:
@@ -255,9 +251,7 @@ def _quarterly_rules(
             out.add(uid, "civilized_unit_bonus.withhold_year", f"{number // 4:04d}")
 
 
-def _criticism_rules(
-    out: _Collector, uid: str, bulletins: Iterable[str], params: Mapping[str, Any]
-) -> None:
+def _criticism_rules(out: _Collector, uid: str, bulletins: Iterable[str], params: Mapping[str, Any]) -> None:
     """Interviews on runs of consecutive bulletins; self-examination on the N-th of a year."""
     months = sorted({period_span(bulletin)[0] for bulletin in bulletins})
     run = 0

@@ -77,8 +77,14 @@ def test_a_scenario_written_right_passes(capsys: pytest.CaptureFixture[str], tmp
             "2022-05)",
         ),
     ],
-    ids=["no-such-clause", "words-not-in-the-document", "a-full-stop-the-document-has-not", "misspelt-kind",
-         "unit-not-in-the-facts", "not-a-period"],
+    ids=[
+        "no-such-clause",
+        "words-not-in-the-document",
+        "a-full-stop-the-document-has-not",
+        "misspelt-kind",
+        "unit-not-in-the-facts",
+        "not-a-period",
+    ],
 )
 def test_an_expectation_that_could_never_fail_fails(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, changed: dict[str, object], failure: str
@@ -170,8 +176,12 @@ def test_a_parameter_s_own_value_keeps_its_bounds(tmp_path: Path, value: int, pa
 
 def test_a_maximum_below_the_minimum_is_refused(tmp_path: Path) -> None:
     folder = copy_policy(tmp_path / "policy")
-    edit(folder, "scoring.yaml", "  good_share:\n    value: 0.3\n    minimum: 0\n    maximum: 1",
-         "  good_share:\n    value: 0.3\n    minimum: 0.5\n    maximum: 0.4")
+    edit(
+        folder,
+        "scoring.yaml",
+        "  good_share:\n    value: 0.3\n    minimum: 0\n    maximum: 1",
+        "  good_share:\n    value: 0.3\n    minimum: 0.5\n    maximum: 0.4",
+    )
     assert [("parameters.good_share.maximum", "must be at least the minimum 0.5 (got 0.4)")] == problems_of(folder)
 
 
@@ -290,15 +300,31 @@ def test_a_policy_without_invariants_is_told_so(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("old", "new", "path", "message"),
     [
-        ("  assessment_weight:\n    value: 0.7", "  assessment_weight:\n    value: .inf",
-         "parameters.assessment_weight.value", "must be a finite number (got inf)"),
-        ("  assessment_weight:\n    value: 0.7", "  assessment_weight:\n    value: 1e400",
-         "parameters.assessment_weight.value", "must be a finite number (got inf)"),
-        ("  good_share:\n    value: 0.3\n    minimum: 0", "  good_share:\n    value: 0.3\n    minimum: -.inf",
-         "parameters.good_share.minimum", "must be a finite number (got -inf)"),
+        (
+            "  assessment_weight:\n    value: 0.7",
+            "  assessment_weight:\n    value: .inf",
+            "parameters.assessment_weight.value",
+            "must be a finite number (got inf)",
+        ),
+        (
+            "  assessment_weight:\n    value: 0.7",
+            "  assessment_weight:\n    value: 1e400",
+            "parameters.assessment_weight.value",
+            "must be a finite number (got inf)",
+        ),
+        (
+            "  good_share:\n    value: 0.3\n    minimum: 0",
+            "  good_share:\n    value: 0.3\n    minimum: -.inf",
+            "parameters.good_share.minimum",
+            "must be a finite number (got -inf)",
+        ),
         ("    at_most: 1\n", "    at_most: .nan\n", "constraints[2].at_most", "must be a finite number (got nan)"),
-        ("total: [good_share, poor_share]", "total: [good_share, good_share]", "constraints[2].total",
-         "names a parameter twice (got ['good_share', 'good_share'])"),
+        (
+            "total: [good_share, poor_share]",
+            "total: [good_share, good_share]",
+            "constraints[2].total",
+            "names a parameter twice (got ['good_share', 'good_share'])",
+        ),
     ],
     ids=["inf-value", "overflowing-value", "inf-minimum", "nan-bound", "parameter-twice"],
 )
@@ -319,8 +345,12 @@ def test_a_parameter_that_cannot_be_read_is_not_also_added_up(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("order", "shown"),
-    [("5", "5"), ("[step]", "['step']"), ("{step: warning}", "{'step': 'warning'}"),
-     ("{step: [warning, warning]}", "{'step': ['warning', 'warning']}")],
+    [
+        ("5", "5"),
+        ("[step]", "['step']"),
+        ("{step: warning}", "{'step': 'warning'}"),
+        ("{step: [warning, warning]}", "{'step': ['warning', 'warning']}"),
+    ],
 )
 def test_an_invariant_order_has_its_shape(tmp_path: Path, order: str, shown: str) -> None:
     folder = copy_policy(tmp_path / "policy")
@@ -416,18 +446,41 @@ def test_a_scenario_s_facts_path_is_read_from_its_own_folder(
 @pytest.mark.parametrize(
     ("file", "old", "new", "path", "message"),
     [
-        ("linkages.yaml", "处理为 {step:sanction_steps}", "处理为 {step:sanction_step}", "tables.sanction_ladder.says",
-         "says a term of 'sanction_step', which is no vocabulary (did you mean 'sanction_steps'?)"),
-        ("linkages.yaml", "处理为 {step:sanction_steps}", "处理为 {stepz:sanction_steps}",
-         "tables.sanction_ladder.says",
-         "says {stepz}, which is not a field (did you mean 'step'?)"),
-        ("linkages.yaml", "{u.unit} {e.year} 年", "{u.unit} {e.grade:nosuch} 年",
-         "civilized_city_bonus.suspend.when[2].says", "says a term of 'nosuch', which is no vocabulary"),
-        ("linkages.yaml", "{u.unit} {e.year} 年", "{u.unit} {e.yaer} 年",
-         "civilized_city_bonus.suspend.when[2].says", "grade has no field 'yaer'"),
-        ("linkages.yaml", "{failed_rectifications: 0, step: notice_and_rectify}",
-         "{failed_rectifications: 0, step: [notice_and_rectify]}", "tables.sanction_ladder.rows[0].step",
-         "must be a single value: text, a number, true or false (got ['notice_and_rectify'])"),
+        (
+            "linkages.yaml",
+            "处理为 {step:sanction_steps}",
+            "处理为 {step:sanction_step}",
+            "tables.sanction_ladder.says",
+            "says a term of 'sanction_step', which is no vocabulary (did you mean 'sanction_steps'?)",
+        ),
+        (
+            "linkages.yaml",
+            "处理为 {step:sanction_steps}",
+            "处理为 {stepz:sanction_steps}",
+            "tables.sanction_ladder.says",
+            "says {stepz}, which is not a field (did you mean 'step'?)",
+        ),
+        (
+            "linkages.yaml",
+            "{u.unit} {e.year} 年",
+            "{u.unit} {e.grade:nosuch} 年",
+            "civilized_city_bonus.suspend.when[2].says",
+            "says a term of 'nosuch', which is no vocabulary",
+        ),
+        (
+            "linkages.yaml",
+            "{u.unit} {e.year} 年",
+            "{u.unit} {e.yaer} 年",
+            "civilized_city_bonus.suspend.when[2].says",
+            "grade has no field 'yaer'",
+        ),
+        (
+            "linkages.yaml",
+            "{failed_rectifications: 0, step: notice_and_rectify}",
+            "{failed_rectifications: 0, step: [notice_and_rectify]}",
+            "tables.sanction_ladder.rows[0].step",
+            "must be a single value: text, a number, true or false (got ['notice_and_rectify'])",
+        ),
     ],
     ids=["table-vocabulary", "table-field", "absent-vocabulary", "absent-field", "table-row-list"],
 )

@@ -98,13 +98,25 @@ def test_the_policy_s_own_values_must_keep_its_constraints(tmp_path: Path) -> No
             "constraints[0].total",
             "no parameter 'bulletin_weigth' (did you mean 'bulletin_weight'?)",
         ),
-        ("total: [good_share, poor_share]", "total: good_share", "constraints[2].total",
-         "must be a list of two or more parameter names (got 'good_share')"),
-        ("    at_most: 1\n", "    at_most: 1\n    at_least: 0\n", "constraints[2]",
-         "needs one of equals, at_most, at_least (got 2)"),
+        (
+            "total: [good_share, poor_share]",
+            "total: good_share",
+            "constraints[2].total",
+            "must be a list of two or more parameter names (got 'good_share')",
+        ),
+        (
+            "    at_most: 1\n",
+            "    at_most: 1\n    at_least: 0\n",
+            "constraints[2]",
+            "needs one of equals, at_most, at_least (got 2)",
+        ),
         ("    at_most: 1\n", "    at_most: one\n", "constraints[2].at_most", "must be a number (got 'one')"),
-        ("    at_most: 1\n", "    at_mots: 1\n", "constraints[2].at_mots",
-         "unknown field 'at_mots' (did you mean 'at_most'?)"),
+        (
+            "    at_most: 1\n",
+            "    at_mots: 1\n",
+            "constraints[2].at_mots",
+            "unknown field 'at_mots' (did you mean 'at_most'?)",
+        ),
         (
             "    text: 与月通报结果相结合，分别排名排序\n    interpretation:",
             "    text: 与月通报结果结合，分别排名排序\n    interpretation:",
@@ -113,8 +125,14 @@ def test_the_policy_s_own_values_must_keep_its_constraints(tmp_path: Path) -> No
             "'相结合，分别排名排序，召', the quote '结合，分别排名排序'",
         ),
     ],
-    ids=["misspelt-parameter", "total-not-a-list", "two-comparisons", "bound-not-a-number", "misspelt-comparison",
-         "misquote"],
+    ids=[
+        "misspelt-parameter",
+        "total-not-a-list",
+        "two-comparisons",
+        "bound-not-a-number",
+        "misspelt-comparison",
+        "misquote",
+    ],
 )
 def test_a_broken_constraint_is_located(tmp_path: Path, old: str, new: str, path: str, message: str) -> None:
     folder = copy_policy(tmp_path / "policy")

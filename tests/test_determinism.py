@@ -225,7 +225,6 @@ def test_derived_facts_are_ordered_by_content_not_by_when_they_were_derived() ->
     assert orders == [[1, 2], [1, 2]]
 
 
-
 ITEMS = """\
 inputs:
   item:

@@ -361,8 +361,6 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
 # -- the command -------------------------------------------------------------------------------
 
 
-
-
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
     code = cli.main([str(a) for a in args])
     out, err = capsys.readouterr()

@@ -140,8 +140,8 @@ def _term_problems(folder: Path) -> list[str]:
         ),
         (  # a derived fact's constants
             "scoring.yaml",
-            "{why:poor_reasons}\"",
-            "{why:grade_bases}\"",
+            '{why:poor_reasons}"',
+            '{why:grade_bases}"',
             "scoring.yaml:583: derived.poor_mark.says: says {why:grade_bases}, but why can be 'below_cut_off', "
             "which is no term of 'grade_bases': it would be told as written",
         ),

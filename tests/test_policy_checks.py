@@ -238,9 +238,7 @@ def extra_input(fields: str) -> str:
         "default-not-a-period",
     ],
 )
-def test_an_input_field_that_cannot_be_read_as_declared_is_refused(
-    policy_dir: Path, fields: str, message: str
-) -> None:
+def test_an_input_field_that_cannot_be_read_as_declared_is_refused(policy_dir: Path, fields: str, message: str) -> None:
     (policy_dir / "deadlines.yaml").write_text(extra_input(fields), encoding="utf-8")
     assert [message] == messages(policy_dir)
 

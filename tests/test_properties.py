@@ -22,9 +22,7 @@ Row = dict[str, Any]
 Key = tuple[str, str, str, str]
 
 YEARS = (2022, 2023)
-BENEFIT_KINDS = frozenset(
-    {"civilized_unit.priority", "leadership.excellent_priority", "promotion.favored"}
-)
+BENEFIT_KINDS = frozenset({"civilized_unit.priority", "leadership.excellent_priority", "promotion.favored"})
 QUARTERS_PER_YEAR = 4
 
 
@@ -93,10 +91,7 @@ def evaluate(
 def json_rows(decision: Decision) -> list[Row]:
     """The decision's consequences from ``to_json()``, cut to unit, kind, period and params."""
     document = json.loads(decision.to_json())
-    return [
-        {key: row[key] for key in ("unit", "kind", "period", "params")}
-        for row in document["consequences"]
-    ]
+    return [{key: row[key] for key in ("unit", "kind", "period", "params")} for row in document["consequences"]]
 
 
 def key(row: Mapping[str, Any]) -> Key:
@@ -124,16 +119,13 @@ def assert_same_rows(expected: list[Row], actual: list[Row]) -> None:
     raise AssertionError("\n".join(lines))
 
 
-def _check_against_oracle(
-    facts_doc: Mapping[str, Any], overrides: Mapping[str, Any], engine: str | None
-) -> None:
+def _check_against_oracle(facts_doc: Mapping[str, Any], overrides: Mapping[str, Any], engine: str | None) -> None:
     """The engine's consequences, in order and from both views, equal the oracle's."""
     decision = evaluate(facts_doc, overrides, engine)
     from_json = json_rows(decision)
     assert_same_rows(oracle(facts_doc, overrides), from_json)
     from_objects = [
-        {"unit": c.unit, "kind": c.kind, "period": c.period, "params": dict(c.params)}
-        for c in decision.consequences
+        {"unit": c.unit, "kind": c.kind, "period": c.period, "params": dict(c.params)} for c in decision.consequences
     ]
     assert from_json == json.loads(json.dumps(from_objects))
 
@@ -172,9 +164,7 @@ def test_engines_agree_byte_for_byte(facts_doc: dict[str, Any], overrides: dict[
 
 @each_engine
 @given(facts(), st.randoms(use_true_random=False))
-def test_input_order_does_not_matter(
-    engine: str | None, facts_doc: dict[str, Any], rnd: random.Random
-) -> None:
+def test_input_order_does_not_matter(engine: str | None, facts_doc: dict[str, Any], rnd: random.Random) -> None:
     """Shuffling every list of the facts leaves ``to_json()`` byte for byte the same."""
     shuffled = copy.deepcopy(facts_doc)
     for records in shuffled.values():
@@ -206,8 +196,7 @@ def _worsened(facts_doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     unit, period = data.draw(st.sampled_from(turnable + free), label="made poor")
     worse = copy.deepcopy(facts_doc)
     worse["evaluations"] = [
-        {**e, "grade": "poor"} if (e["unit"], str(e["period"])) == (unit, period) else e
-        for e in evaluations
+        {**e, "grade": "poor"} if (e["unit"], str(e["period"])) == (unit, period) else e for e in evaluations
     ]
     if (unit, period) not in graded:
         worse["evaluations"].append({"unit": unit, "period": period, "grade": "poor"})
@@ -236,8 +225,7 @@ def _benefits(rows: Iterable[Row]) -> set[Key]:
     return {
         key(row)
         for row in rows
-        if row["kind"] in BENEFIT_KINDS
-        or (row["kind"] == "excellence_quota.adjust" and row["params"]["delta"] > 0)
+        if row["kind"] in BENEFIT_KINDS or (row["kind"] == "excellence_quota.adjust" and row["params"]["delta"] > 0)
     }
 
 
@@ -257,11 +245,7 @@ def test_a_worse_grade_never_lightens_the_outcome(
     city = {key(r) for r in before if r["kind"] == "civilized_city_bonus.suspend"}
     assert city <= {key(r) for r in after}
 
-    freezes_after = {
-        (r["unit"], r["period"]): r["params"]["until"]
-        for r in after
-        if r["kind"] == "promotion.freeze"
-    }
+    freezes_after = {(r["unit"], r["period"]): r["params"]["until"] for r in after if r["kind"] == "promotion.freeze"}
     for row in before:
         if row["kind"] != "promotion.freeze":
             continue
@@ -297,9 +281,7 @@ def test_withhold_year_needs_a_full_streak_reaching_that_year(
     """At most one withheld year per unit and year, exactly where N poor quarters in a row end."""
     needed = overrides.get("year_withhold_streak", DEFAULT_PARAMS["year_withhold_streak"])
     rows = json_rows(evaluate(facts_doc, overrides, engine))
-    withheld = Counter(
-        (r["unit"], r["period"]) for r in rows if r["kind"] == "civilized_unit_bonus.withhold_year"
-    )
+    withheld = Counter((r["unit"], r["period"]) for r in rows if r["kind"] == "civilized_unit_bonus.withhold_year")
     assert all(n == 1 for n in withheld.values()), withheld
     expected = set()
     for unit in facts_doc["units"]:
@@ -323,9 +305,7 @@ FLOW_UNIT = {
 
 @each_engine
 @given(facts(max_units=3), params())
-def test_parameters_reach_the_outputs(
-    engine: str | None, facts_doc: dict[str, Any], overrides: dict[str, int]
-) -> None:
+def test_parameters_reach_the_outputs(engine: str | None, facts_doc: dict[str, Any], overrides: dict[str, int]) -> None:
     """Review deduction points and quota deltas are the parameters given, not constants."""
     doc = copy.deepcopy(facts_doc)
     doc["units"].append(dict(FLOW_UNIT))
@@ -350,6 +330,4 @@ def test_parameters_reach_the_outputs(
         assert row["params"]["delta"] == merged[f"quota_delta_{grade}"]
     flow_poor = next(r for r in adjusts if (r["unit"], r["period"]) == ("flow", "2022"))
     quota = max(0, min(100, 50 + merged["quota_delta_poor"]))
-    assert {"delta": merged["quota_delta_poor"], "quota": quota, "slots": quota} == flow_poor[
-        "params"
-    ]
+    assert {"delta": merged["quota_delta_poor"], "quota": quota, "slots": quota} == flow_poor["params"]

@@ -260,8 +260,6 @@ def test_a_field_point_of_an_unknown_unit_is_a_facts_error(folder: Path) -> None
 # -- the command ----------------------------------------------------------------------------
 
 
-
-
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(list(args))
     out, err = capsys.readouterr()

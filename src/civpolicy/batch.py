@@ -118,8 +118,6 @@ def _facts_in_worker(facts: Any) -> Any:
     return _WORKER_POLICY.evaluate(facts)
 
 
-
-
 def ordered_map(task: Callable[[Any], Any], items: Iterable[Any], jobs: int, spec: Spec) -> Iterator[Any]:
     """``task`` over items in ``jobs`` worker processes, results in input order.
 

@@ -237,8 +237,15 @@ class PolicyDiff:
             for status, change in _in_order(unit):
                 shown = status + (" (changed)" if change.changed else "")
                 rows.append(
-                    (unit.unit, shown, change.period, change.kind, change.params_text(), change.rule_text(),
-                     change.source_text())
+                    (
+                        unit.unit,
+                        shown,
+                        change.period,
+                        change.kind,
+                        change.params_text(),
+                        change.rule_text(),
+                        change.source_text(),
+                    )
                 )
         parts = ["\n".join(policy)] if policy else []
         parts += [table(rows)] if len(rows) > 1 else []

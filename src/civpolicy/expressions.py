@@ -189,9 +189,7 @@ def did_you_mean(name: str, known: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-_PLACEHOLDER = re.compile(
-    r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)(?::([A-Za-z_][A-Za-z0-9_]*))?\}"
-)
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)(?::([A-Za-z_][A-Za-z0-9_]*))?\}")
 """``{field}``, ``{alias.field}``, or ``{field:vocabulary}`` (the value is a term of that vocabulary)."""
 
 

@@ -257,9 +257,7 @@ class _Builder:
             found.append((str(name), value, body, path))
         return found
 
-    def _citation(
-        self, r: Reader, data: MarkedMap, path: str, required: bool, name: str = ""
-    ) -> m.Citation | None:
+    def _citation(self, r: Reader, data: MarkedMap, path: str, required: bool, name: str = "") -> m.Citation | None:
         """The clause reference and quote of a definition; ``name`` names it in problems (else ``path``)."""
         source = r.get(data, "source", path, str)
         text = r.get(data, "text", path, str)
