@@ -13,7 +13,6 @@ from civpolicy.errors import Problem
 from civpolicy.expressions import TOTALS, Call, Const, Ref, Template, did_you_mean, references
 from civpolicy.facts import value_problem
 from civpolicy.periods import KINDS, Period
-from civpolicy.terms import check_placeholder_terms
 
 PERIOD_FIELDS = tuple(Period(0, 12).fields())
 """The fields a fact gains from its ``period``: kind, year, ordinal, previous, start, end, months."""
@@ -51,7 +50,6 @@ def cross_check(policy: m.PolicyModel, problems: list[Problem]) -> None:
     checker.check_tables()
     checker.check_constraints()
     checker.check_strata()
-    check_placeholder_terms(policy, problems)
 
 
 class _Checker:

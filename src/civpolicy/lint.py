@@ -2,6 +2,8 @@
 
 - a rule that can never fire: it asks a field for a value the field never takes (a value
   outside a vocabulary, a table's rows, or the constants every rule giving the fact writes);
+- a sentence's ``{field:terms}`` whose vocabulary does not hold every value the field can
+  take (it would be told as written, not by its label);
 - two rules that give the same consequence for the same facts (double counting);
 - a parameter that no rule uses;
 - a parameter ``set_by: document`` whose value is no number its quote gives (the county's
@@ -20,13 +22,14 @@ from civpolicy import model as m
 from civpolicy.crossref import fact_fields
 from civpolicy.errors import Problem
 from civpolicy.expressions import Const, Expr, Ref, did_you_mean, references
-from civpolicy.periods import KINDS
+from civpolicy.terms import known_values, placeholder_terms
 
 
 def lint(policy: m.PolicyModel) -> list[Problem]:
     """Every static problem of a policy, located."""
     return [
         *never_fire(policy),
+        *placeholder_terms(policy, known_values(policy)),
         *_double_counting(policy),
         *_unused_parameters(policy),
         *_not_the_document_s_number(policy),
@@ -98,69 +101,9 @@ def _not_the_document_s_number(policy: m.PolicyModel) -> Iterator[Problem]:
             yield Problem(parameter.file, parameter.line, 1, message, f"parameters.{name}.value")
 
 
-def _known_values(policy: m.PolicyModel) -> dict[tuple[str, str], set[Any]]:
-    """For fields whose values are known in advance: (fact type, field) -> the values."""
-    known: dict[tuple[str, str], set[Any]] = {}
-    for name, spec in policy.inputs.items():
-        for field in spec.fields:
-            if field.type == "boolean":
-                known[name, field.target] = {True, False}
-            elif field.type == "choice":
-                values = set(field.values) or {t.id for t in policy.vocabularies.get(field.vocabulary or "", ())}
-                known[name, field.target] = values
-            if field.gives_period:
-                known[name, "period_kind"] = set(KINDS)
-    for name, table in policy.tables.items():
-        for row in table.rows:
-            for key, value in row:
-                known.setdefault((name, key), set()).add(value)
-    _propagate(policy, known)
-    return known
-
-
-def _propagate(policy: m.PolicyModel, known: dict[tuple[str, str], set[Any]]) -> None:
-    """A derived field copied from a field with known values has them too (to a fixpoint)."""
-    for name, derived in policy.derived.items():
-        outputs = [rule.then for rule in derived.rules] + ([derived.aggregate.then] if derived.aggregate else [])
-        if any(f == "period" for output in outputs for f, _ in output.fields):
-            known[name, "period_kind"] = set(KINDS)
-    changed = True
-    while changed:
-        changed = False
-        for name, derived in policy.derived.items():
-            for given, values in _derived_values(derived, known).items():
-                if values is not None and known.get((name, given)) != values:
-                    known[name, given] = values
-                    changed = True
-
-
-def _derived_values(derived: m.DerivedFact, known: dict[tuple[str, str], set[Any]]) -> dict[str, set[Any] | None]:
-    """The values each field of a derived fact can take, where every rule's output tells."""
-    found: dict[str, set[Any] | None] = {}
-    sources: list[tuple[m.Output, dict[str, str]]] = [
-        (rule.then, {p.alias: p.fact_type for p in rule.when if p.alias}) for rule in derived.rules
-    ]
-    if derived.aggregate is not None:
-        agg = derived.aggregate
-        aliases = {p.alias: p.fact_type for p in (agg.each, agg.over) if p.alias}
-        sources.append((agg.then, aliases))
-    for output, aliases in sources:
-        for given, expr in output.fields:
-            values: set[Any] | None
-            if isinstance(expr, Const) and not isinstance(expr.value, (list, tuple, dict)):
-                values = {expr.value}
-            elif isinstance(expr, Ref) and expr.scope in aliases:
-                values = known.get((aliases[expr.scope], expr.name))
-            else:
-                values = None
-            previous = found.get(given, set())
-            found[given] = None if values is None or previous is None else previous | values
-    return found
-
-
 def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
     """Rules that ask a field for a value it never takes: each rule is judged on its own."""
-    known, labels = _known_values(policy), _labels(policy)
+    known, labels = known_values(policy), _labels(policy)
     for rule in policy.all_rules():
         for pattern in rule.when:
             if pattern.negated:
