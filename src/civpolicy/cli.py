@@ -18,6 +18,7 @@ from typing import IO, Any
 from civpolicy._yaml import DECIMAL, WHOLE
 from civpolicy.cli_diff import add_diff_command
 from civpolicy.cli_sample import add_sample_command
+from civpolicy.cli_schema import add_schema_command
 from civpolicy.cli_test import add_test_command
 from civpolicy.engines import ENGINES
 from civpolicy.errors import CivpolicyError, LocatedError, ParameterError
@@ -108,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.set_defaults(run=_batch)
 
     add_sample_command(commands)
+    add_schema_command(commands)
     add_test_command(commands)
     add_diff_command(commands)
 

@@ -22,6 +22,7 @@ from civpolicy.facts import Facts, load_facts
 from civpolicy.load import load_model
 from civpolicy.plans import make_plans
 from civpolicy.provenance import DecisionBuilder
+from civpolicy.schema import decision_schema, facts_schema
 
 DEFAULT_ENGINE = "native"
 """The engine used when none is named: the faster one, which runs everywhere (docs/benchmarks.md)."""
@@ -168,6 +169,14 @@ class Policy:
         from civpolicy.batch import evaluate_many
 
         yield from evaluate_many(self, facts, jobs)
+
+    def facts_schema(self) -> dict[str, Any]:
+        """The JSON Schema of a facts document under this policy (see civpolicy.schema)."""
+        return facts_schema(self.model)
+
+    def decision_schema(self) -> dict[str, Any]:
+        """The JSON Schema of a decision document under this policy (see civpolicy.schema)."""
+        return decision_schema(self.model)
 
     def rule(self, rule_id: str) -> m.Rule:
         """A rule of the policy by id (UnknownRuleError, a KeyError too, if it has none)."""
