@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import signal
@@ -18,6 +19,7 @@ import pytest
 import civpolicy
 from civpolicy.cli import main, param_value
 from civpolicy.errors import CivpolicyError, ParameterError, UnknownRuleError
+from policy_copies import copy_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "county-2022.yaml")
@@ -449,6 +451,39 @@ def test_an_output_that_cannot_be_written_is_told_in_one_line(argv: list[str]) -
             [sys.executable, "-m", "civpolicy", *argv], stdout=full, stderr=subprocess.PIPE, text=True, check=False
         )
     assert (1, "civpolicy: cannot write the output: No space left on device\n") == (done.returncode, done.stderr)
+
+
+def test_a_closed_standard_output_is_told_in_one_line() -> None:
+    """`civpolicy check >&-`: the output has nowhere to go, and the command says so."""
+    done = subprocess.run(
+        [sys.executable, "-m", "civpolicy", "check"],
+        stdout=None,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        close_fds=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert (1, "civpolicy: cannot write the output: standard output is closed\n") == (done.returncode, done.stderr)
+
+
+def test_a_policy_file_that_cannot_be_read_is_a_located_problem(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A folder named like a policy file is no file to write: it is a problem of the policy, where it is."""
+    folder = copy_policy(tmp_path / "policy")
+    (folder / "extra.yaml").mkdir()
+    codes = (main(["check", str(folder)]), main(["evaluate", EXAMPLE, "--policy", str(folder)]))
+    expected = f"{folder / 'extra.yaml'}:1:1: cannot read this policy file: Is a directory\n"
+    assert ((1, 2), expected * 2) == (codes, capsys.readouterr().err)
+
+
+def test_a_scenario_file_that_cannot_be_read_is_a_located_problem(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "a.yaml").mkdir()
+    assert 2 == main(["test", str(ROOT / "policy"), str(tmp_path)])
+    assert f"{tmp_path / 'a.yaml'}:1:1: cannot read this scenario file: Is a directory\n" == capsys.readouterr().err
 
 
 def test_a_full_disk_under_a_batch_output_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

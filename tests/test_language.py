@@ -135,35 +135,35 @@ def _term_problems(folder: Path) -> list[str]:
             "facts.yaml",
             "{unit} 在 {period} 的等次为 {grade:grades}",
             "{unit} 在 {period} 的等次为 {grade:sanction_steps}",
-            "facts.yaml:32: inputs.evaluation.says: says {grade:sanction_steps}, but grade can be 'good', which is "
+            "facts.yaml:36: inputs.evaluation.says: says {grade:sanction_steps}, but grade can be 'good', which is "
             "no term of 'sanction_steps': it would be told as written",
         ),
         (  # a derived fact's constants
             "scoring.yaml",
             '{why:poor_reasons}"',
             '{why:grade_bases}"',
-            "scoring.yaml:583: derived.poor_mark.says: says {why:grade_bases}, but why can be 'below_cut_off', "
+            "scoring.yaml:586: derived.poor_mark.says: says {why:grade_bases}, but why can be 'below_cut_off', "
             "which is no term of 'grade_bases': it would be told as written",
         ),
         (  # a derived fact's field copied from an input's and from another derived fact's
             "scoring.yaml",
             "{grade:grades}（{basis:grade_bases}）",
             "{grade:score_bases}（{basis:grade_bases}）",
-            "scoring.yaml:637: derived.grade.says: says {grade:score_bases}, but grade can be 'good', "
+            "scoring.yaml:646: derived.grade.says: says {grade:score_bases}, but grade can be 'good', "
             "which is no term of 'score_bases': it would be told as written",
         ),
         (  # a table's rows
             "linkages.yaml",
             "处理为 {step:sanction_steps}",
             "处理为 {step:grades}",
-            "linkages.yaml:133: tables.sanction_ladder.says: says {step:grades}, but step can be "
+            "linkages.yaml:138: tables.sanction_ladder.says: says {step:grades}, but step can be "
             "'notice_and_rectify', which is no term of 'grades': it would be told as written",
         ),
         (  # an absent fact's sentence in a rule, by alias
             "linkages.yaml",
             "{u.unit} {e.year} 年的文明城市奖金此前未被扣发",
             "{u.unit} {e.grade:sanction_steps} 年的文明城市奖金此前未被扣发",
-            "linkages.yaml:276: civilized_city_bonus.suspend.when[2].says: says {e.grade:sanction_steps}, but grade "
+            "linkages.yaml:277: civilized_city_bonus.suspend.when[2].says: says {e.grade:sanction_steps}, but grade "
             "can be 'good', which is no term of 'sanction_steps': it would be told as written",
         ),
     ],

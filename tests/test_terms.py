@@ -1,4 +1,4 @@
-"""Which values a fact field can take, as the ``{field:vocabulary}`` check works them out."""
+"""Which values a fact field can take (``civpolicy.terms``), as the lint and the ``{field:terms}`` check use them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from civpolicy.errors import PolicyError
 from civpolicy.load import load_model
 from civpolicy.terms import Known, known_values
 from policy_copies import copy_policy, edit
@@ -27,9 +28,13 @@ def values() -> Known:
         ("grade", "grade", GRADES),  # copied from an input and from another derived fact
         ("poor_mark", "why", {"bottom_share", "below_cut_off"}),
         ("sanction_ladder", "step", {"notice_and_rectify", "warning", "revoke"}),  # a table's rows
-        ("score", "period_kind", {"year", "half", "quarter", "month"}),  # from the period
+        ("score", "period_kind", {"year", "half", "quarter", "month"}),  # any period
+        ("criticism", "period_kind", {"month"}),  # a period of the kinds its field allows
+        ("criticism_run", "period_kind", {"month"}),  # a derived period: the kinds of the period copied
+        ("period_final", "period_kind", {"quarter", "half"}),  # narrowed by `period_kind: {one_of: …}`
+        ("scored_year", "period_kind", {"year"}),  # `period: $q.year`
+        ("scored_year", "cadence", {"quarter", "half"}),  # `cadence: $q.period_kind`, narrowed
         ("good_mark", "share", {0.3}),  # a parameter
-        ("annual_score", "cadence", {"quarter", "half"}),
     ],
 )
 def test_the_values_a_field_can_take(values: Known, fact_type: str, field: str, expected: set[object]) -> None:
@@ -42,41 +47,74 @@ def test_the_values_a_field_can_take(values: Known, fact_type: str, field: str, 
         ("unit", "unit"),  # free text
         ("assessed_score", "score"),  # computed: first_known of arithmetic
         ("standing", "rank"),  # an aggregate's count
-        ("poor_quarter_streak", "length"),  # given from itself
-        ("grade", "no_such_field"),
-        ("no_such_type", "grade"),
+        ("poor_quarter_streak", "length"),  # one more than the streak before: a calculation
     ],
 )
 def test_values_not_told_are_not_guessed(values: Known, fact_type: str, field: str) -> None:
-    assert (fact_type, field) not in values
+    assert values.get((fact_type, field)) is None
 
 
-def test_a_field_given_from_itself_is_not_told(tmp_path: Path) -> None:
+def _known_in_copy(tmp_path: Path, edits: list[tuple[str, str, str]]) -> Known:
     folder = copy_policy(tmp_path / "policy")
-    edit(folder, "evaluation.yaml", "length: {add: [$r.length, 1]}", "length: $r.length")
-    # The run's first link gives 1, each further link copies the one before: 1 in fact, but a
-    # field is known only once every rule giving it tells, and this one waits on itself.
-    assert ("criticism_run", "length") not in known_values(load_model(folder))
+    for name, old, new in edits:
+        edit(folder, name, old, new)
+    return known_values(load_model(folder))
+
+
+def test_a_fact_that_extends_itself_has_the_values_its_first_link_gives(tmp_path: Path) -> None:
+    # The run's first link gives 1, each further link copies the one before: so only 1.
+    known = _known_in_copy(tmp_path, [("evaluation.yaml", "length: {add: [$r.length, 1]}", "length: $r.length")])
+    assert {1} == known["criticism_run", "length"]
 
 
 @pytest.mark.parametrize(
     "edits",
     [
-        [  # the first known of two words: either
-            (
-                "why: bottom_share}",
-                "why: {first_known: [bottom_share, below_cut_off]}}",
-            ),
-        ],
+        [("scoring.yaml", "why: bottom_share}", "why: {first_known: [bottom_share, below_cut_off]}}")],
         [  # a field given as an earlier field of the same output ($this)
-            ("why: bottom_share}", "mark: bottom_share, why: $this.mark}"),
-            ("why: below_cut_off}", "mark: below_cut_off, why: $this.mark}"),
+            ("scoring.yaml", "why: bottom_share}", "mark: bottom_share, why: $this.mark}"),
+            ("scoring.yaml", "why: below_cut_off}", "mark: below_cut_off, why: $this.mark}"),
         ],
     ],
     ids=["first_known", "this"],
 )
-def test_values_through_first_known_and_this(tmp_path: Path, edits: list[tuple[str, str]]) -> None:
+def test_values_through_first_known_and_this(tmp_path: Path, edits: list[tuple[str, str, str]]) -> None:
+    assert {"bottom_share", "below_cut_off"} == _known_in_copy(tmp_path, edits)["poor_mark", "why"]
+
+
+def test_a_copied_field_keeps_only_what_its_rule_lets_through(tmp_path: Path) -> None:
     folder = copy_policy(tmp_path / "policy")
-    for old, new in edits:
-        edit(folder, "scoring.yaml", old, new)
-    assert {"bottom_share", "below_cut_off"} == known_values(load_model(folder))["poor_mark", "why"]
+    edit(
+        folder,
+        "scoring.yaml",
+        "standing as s: {bottom_share: {at_most: $params.poor_share}}",
+        "standing as s: {bottom_share: {at_most: $params.poor_share}, category: {one_of: [township, linked]}}",
+    )
+    edit(folder, "scoring.yaml", "why: bottom_share}", "why: $s.category}")
+    # Of the five categories only the two the condition lets through; 'community' comes first otherwise.
+    with pytest.raises(PolicyError, match="why can be 'linked', which is no term of 'poor_reasons'"):
+        load_model(folder)
+
+
+def test_a_placeholder_is_checked_against_the_values_its_rules_let_through(tmp_path: Path) -> None:
+    """A vocabulary of the quarter and half-year only holds every cadence a year's scores can have."""
+    folder = copy_policy(tmp_path / "policy")
+    edit(
+        folder,
+        "scoring.yaml",
+        "vocabulary:\n",
+        "vocabulary:\n"
+        "  score_cadences:\n"
+        "    - {id: quarter, zh: 季度, en: quarter}\n"
+        "    - {id: half, zh: 半年, en: half-year}\n",
+    )
+    edit(folder, "scoring.yaml", "有 {cadence:period_kinds} 成绩", "有 {cadence:score_cadences} 成绩")
+    load_model(folder)  # no problem: scored_year's cadence is a quarter or a half-year
+    edit(
+        folder,
+        "scoring.yaml",
+        "period_kind: {one_of: [quarter, half]}}\n          - bulletin_mean",
+        "period_kind: {one_of: [quarter, half, month]}}\n          - bulletin_mean",
+    )
+    with pytest.raises(PolicyError, match="cadence can be 'month', which is no term of 'score_cadences'"):
+        load_model(folder)

@@ -41,18 +41,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    stdout = sys.stdout
+    sys.stdout = Output(stdout)
     try:
         with _terminated_as_exit():
             code = int(args.run(args))
             sys.stdout.flush()  # a full disk shows here, not as Python's complaint at exit
             return code
     except BrokenPipeError:  # the reader went away (`civpolicy batch … | head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
         return 1
-    except OSError as error:  # the output could not be written (a full disk, a closed device)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more is tried at exit
-        where = f"{error.filename}: " if error.filename else "the output: "
-        print(f"civpolicy: cannot write {where}{error.strerror or error}", file=sys.stderr)
+    except OutputError as error:
+        if error.stream is stdout and stdout is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # nothing more is tried at exit
+        print(f"civpolicy: cannot write the output: {error}", file=sys.stderr)
         return OUTPUT_FAILED
     except LocatedError as error:
         for problem in error.problems:
@@ -61,6 +63,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CivpolicyError as error:
         print(f"civpolicy: {error}", file=sys.stderr)
         return POLICY_INVALID if args.command == "check" else BAD_INPUT
+    finally:
+        sys.stdout = stdout
+
+
+class OutputError(Exception):
+    """The command's output could not be written (a full disk, a closed standard output)."""
+
+    def __init__(self, message: str, stream: IO[str] | None) -> None:
+        super().__init__(message)
+        self.stream = stream
+
+
+class Output:
+    """A text stream whose failures to write are told as :class:`OutputError`, not as an ``OSError``.
+
+    Only writing is guarded: an ``OSError`` while reading a file stays what it is. A reader
+    that went away (``BrokenPipeError``) passes through, to end the command quietly.
+    """
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+
+    def _failed(self, error: OSError | None) -> OutputError:
+        why = "standard output is closed" if error is None else str(error.strerror or error)
+        return OutputError(why, self.stream)
+
+    def write(self, text: str) -> int:
+        """Write, or raise OutputError."""
+        if self.stream is None:
+            raise self._failed(None)
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def flush(self) -> None:
+        """Flush, or raise OutputError."""
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 @contextlib.contextmanager
@@ -194,7 +246,9 @@ def _batch(args: argparse.Namespace) -> int:
         raise CivpolicyError(f"cannot write {target}: {error.strerror or error}") from None
     try:
         with out:
-            code = _write_batch(lines, out)
+            guarded = Output(out)
+            code = _write_batch(lines, guarded)  # type: ignore[arg-type]
+            guarded.flush()  # a full disk shows here, before the file is closed
         partial.replace(target)
     except BaseException:
         partial.unlink(missing_ok=True)  # the whole file or nothing

@@ -27,10 +27,7 @@ def fact_fields(policy: m.PolicyModel) -> dict[str, set[str]]:
             names |= set(PERIOD_FIELDS)
         fields[name] = names
     for name, derived in policy.derived.items():
-        outputs = [rule.then for rule in derived.rules]
-        if derived.aggregate is not None:
-            outputs.append(derived.aggregate.then)
-        names = {field for output in outputs for field, _ in output.fields}
+        names = {field for output, _ in derived.outputs() for field, _ in output.fields}
         if "period" in names:
             names |= set(PERIOD_FIELDS)
         fields[name] = names
@@ -130,8 +127,7 @@ class _Checker:
                 self.check_rule(rule)
             if derived.aggregate is not None:
                 self.check_aggregate(derived)
-            outputs = [rule.then for rule in derived.rules]
-            outputs += [derived.aggregate.then] if derived.aggregate is not None else []
+            outputs = [output for output, _ in derived.outputs()]
             self.check_period_fields(name, outputs, derived.file, derived.line)
             self.check_template(derived.says, self.fields[name], derived.file, derived.line, f"derived.{name}.says")
 
@@ -148,12 +144,14 @@ class _Checker:
             self.check_template(table.says, self.fields[name], table.file, table.line, f"tables.{name}.says")
 
     def check_template(self, template: Template, fields: set[str], file: str, line: int, path: str) -> None:
+        line = template.line or line
         for name in template.names():
             if name not in fields:
                 self.report(file, line, path, f"says {{{name}}}, which is not a field{did_you_mean(name, fields)}")
         self.check_vocabularies(template, file, line, path)
 
     def check_vocabularies(self, template: Template, file: str, line: int, path: str) -> None:
+        line = template.line or line
         for vocabulary in template.vocabularies():
             if vocabulary not in self.policy.vocabularies:
                 hint = did_you_mean(vocabulary, self.policy.vocabularies)

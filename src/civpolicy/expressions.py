@@ -229,6 +229,8 @@ class Template:
     text: str
     zh: str = ""
     """The same sentence in Chinese (empty: told in English in every language)."""
+    line: int = attrs.field(default=0, eq=False, repr=False)
+    """Where the sentence stands in its policy file (0: not from a file), for problems with it."""
     _forms: dict[str, _Form] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

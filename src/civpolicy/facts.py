@@ -348,7 +348,7 @@ class _ItemReader:
                 return fields if merge else fields["period"]
 
             return period
-        allowed = set(field.values) or {term.id for term in self.vocabularies.get(field.vocabulary or "", ())}
+        allowed = set(field.choices(self.vocabularies))
         return lambda v: v if isinstance(v, str) and v in allowed else _INVALID
 
     def read_item(self, data: Any, spec: m.InputFact, path: str, known_units: set[str] | None) -> Fact | None:
@@ -402,7 +402,7 @@ class _ItemReader:
             if field.kinds and period.kind not in field.kinds:
                 return bad(f"must be a {' or '.join(field.kinds)} period (got {got(value)})")
             return period.label
-        allowed = list(field.values) or [term.id for term in self.vocabularies.get(field.vocabulary or "", ())]
+        allowed = list(field.choices(self.vocabularies))
         if value not in allowed:
             return bad(
                 f"must be one of {', '.join(map(str, allowed))} (got {got(value)}){did_you_mean(str(value), allowed)}"

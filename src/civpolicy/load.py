@@ -89,7 +89,11 @@ def load_model(directory: str | Path) -> m.PolicyModel:
     digest = hashlib.sha256()
     builder = _Builder(folder, problems)
     for path in files:
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as error:  # a folder named *.yaml, a file without read permission
+            problems.append(Problem(str(path), 1, 1, f"cannot read this policy file: {error.strerror or error}"))
+            continue
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         try:
             text = raw.decode("utf-8")
@@ -280,14 +284,15 @@ class _Builder:
             if not default:
                 r.problem(data, None, path, f"missing required field {key!r}")
             return Template(default)
+        line = data.key_mark_of(key)[0]
         if isinstance(data[key], MarkedMap):
             sentences = data[key]
             if not r.keys(sentences, f"{path}.{key}", ("en", "zh"), ("en",)):
-                return Template(default)
+                return Template(default, line=line)
             english = r.get(sentences, "en", f"{path}.{key}", str, default)
-            return Template(english, r.get(sentences, "zh", f"{path}.{key}", str, ""))
+            return Template(english, r.get(sentences, "zh", f"{path}.{key}", str, ""), line=line)
         text = r.get(data, key, path, str)  # a wrong type is told by get
-        return Template(text if text is not None else default)
+        return Template(text if text is not None else default, line=line)
 
     def _expr(self, r: Reader, container: Any, key: Any, path: str) -> Expr:
         try:
@@ -309,7 +314,11 @@ class _Builder:
             if not path.is_file():
                 r.problem(data, "file", f"{section}.file", f"no such file beside the policy: {name!r}")
             else:
-                self.document_text = path.read_text(encoding="utf-8")
+                try:
+                    self.document_text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as error:
+                    why = error.reason if isinstance(error, UnicodeDecodeError) else error.strerror or error
+                    r.problem(data, "file", f"{section}.file", f"cannot read the document {name!r}: {why}")
 
     def _parameters(self, r: Reader, top: MarkedMap, section: str) -> None:
         allowed = ("value", "description", "source", "text", "set_by", "minimum", "maximum", "unit")

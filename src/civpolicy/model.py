@@ -95,6 +95,10 @@ class InputField:
         """The fact field this input field fills."""
         return self.rename or self.name
 
+    def choices(self, vocabularies: Mapping[str, tuple[Term, ...]]) -> tuple[str, ...]:
+        """A choice's allowed values: its own ``values``, or the ids of its vocabulary's terms."""
+        return self.values or tuple(term.id for term in vocabularies.get(self.vocabulary or "", ()))
+
     @property
     def gives_period(self) -> bool:
         """Whether the field is the fact's period, whose fields (year, start, end...) join the fact."""
@@ -208,6 +212,13 @@ class DerivedFact:
     aggregate: Aggregate | None = None
     file: str = ""
     line: int = 0
+
+    def outputs(self) -> list[tuple[Output, tuple[Pattern, ...]]]:
+        """Each output that gives the fact (its rules', then its aggregate's), with the patterns it may read."""
+        outputs = [(rule.then, rule.when) for rule in self.rules]
+        if self.aggregate is not None:
+            outputs.append((self.aggregate.then, (self.aggregate.each, self.aggregate.over)))
+        return outputs
 
 
 @attrs.frozen

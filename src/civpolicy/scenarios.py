@@ -89,7 +89,12 @@ class Outcome:
 def read_scenarios(path: str | Path) -> list[Scenario]:
     """Every test of one scenario file; raise PolicyError (located) if the file is malformed."""
     name = str(path)
-    data, problems = load_yaml(Path(path).read_text(encoding="utf-8"), name)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        why = f"not UTF-8 text: {error.reason}" if isinstance(error, UnicodeDecodeError) else error.strerror or error
+        raise PolicyError([Problem(name, 1, 1, f"cannot read this scenario file: {why}")]) from None
+    data, problems = load_yaml(text, name)
     r = Reader(name, problems)
     top = r.mapping(data, data, None, "$") if data is not None else None
     scenarios: list[Scenario] = []

@@ -50,8 +50,7 @@ def _field(field: m.InputField, vocabularies: dict[str, tuple[m.Term, ...]]) -> 
     elif field.type == "period":
         schema = _period(field.kinds, integer_year=True)
     else:  # a choice
-        values = list(field.values) or [term.id for term in vocabularies.get(field.vocabulary or "", ())]
-        schema = {"enum": values}
+        schema = {"enum": list(field.choices(vocabularies))}
     if field.vocabulary:
         terms = vocabularies.get(field.vocabulary, ())
         schema["description"] = "; ".join(f"{term.id}: {term.zh} / {term.en}" for term in terms)

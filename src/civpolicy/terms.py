@@ -1,16 +1,21 @@
 """The values a fact field can take, where the policy tells them, and the checks that use them.
 
 Known in advance: a boolean input field's true and false, a choice's values or its
-vocabulary's terms, a period's kinds, a table's rows; and a derived fact's field where
-every rule giving the fact writes a constant, a parameter, or copies a field whose
-values are known (worked out to a fixpoint, so a field given from itself is known only
-by what its other rules give). A field whose values cannot be told (free text, a
-computed number) has none here.
+vocabulary's terms, a period's kinds, a table's rows. A derived fact's field is known
+where every rule giving the fact writes a constant or a parameter, or copies a field
+whose values are known; a copied field keeps only the values its rule's own conditions
+let through (``thing as e: {colour: red}`` then ``$e.colour``: only ``red``), and a
+derived period's kinds are those of the period it copies. Derived fields are worked out
+together from nothing up to a fixpoint, so a fact that extends itself (a streak) has
+the values its first rule gives. A field whose values cannot be told (free text, a
+computed number) has None.
 
 :mod:`civpolicy.lint` uses them to find rules that can never fire; here they check the
 ``{field:terms}`` placeholders of sentences, which tell a value by its label in the
 vocabulary ``terms``: a value that is no term of it would be told as written (an English
-id in a Chinese reason), without a word.
+id in a Chinese reason), without a word. Conditions that tie two facts together are not
+followed, so a value may be counted that no fact will have: the check may then refuse a
+placeholder that would have told every real value, never the other way round.
 """
 
 from __future__ import annotations
@@ -21,24 +26,29 @@ from typing import Any
 from civpolicy import model as m
 from civpolicy.errors import Problem
 from civpolicy.expressions import Call, Const, Expr, Ref, Template
-from civpolicy.periods import KINDS
+from civpolicy.periods import KINDS, PeriodSyntaxError, parse_period
 
-Known = dict[tuple[str, str], set[Any]]
-"""(fact type, field) -> the values the field can take, for the fields whose values are known."""
+Values = set[Any] | None
+"""The values a field can take; None where they cannot be told."""
+Known = dict[tuple[str, str], Values]
+"""(fact type, field) -> the values the field can take (a field not here: not told)."""
 
 
 def known_values(policy: m.PolicyModel) -> Known:
-    """The values of every field whose values the policy tells."""
+    """The values of every field of every fact type, as far as the policy tells them."""
     known = _given_values(policy)
     for name, derived in policy.derived.items():
-        if any(field == "period" for output, _ in _outputs(derived) for field, _ in output.fields):
-            known[name, "period_kind"] = set(KINDS)
+        for output, _ in derived.outputs():
+            for field, _ in output.fields:
+                known[name, field] = set()  # nothing yet: the fixpoint adds what the rules give
+        if (name, "period") in known:
+            known[name, "period_kind"] = set()
     changed = True
-    while changed:  # a derived field copied from a field with known values has them too
+    while changed:
         changed = False
         for name, derived in policy.derived.items():
             for field, values in _derived_values(policy, derived, known).items():
-                if values is not None and known.get((name, field)) != values:
+                if known.get((name, field)) != values:
                     known[name, field] = values
                     changed = True
     return known
@@ -52,57 +62,65 @@ def _given_values(policy: m.PolicyModel) -> Known:
             if field.type == "boolean":
                 known[name, field.target] = {True, False}
             elif field.type == "choice":
-                values = set(field.values) or {t.id for t in policy.vocabularies.get(field.vocabulary or "", ())}
-                known[name, field.target] = values
+                known[name, field.target] = set(field.choices(policy.vocabularies))
             if field.gives_period:
-                known[name, "period_kind"] = set(KINDS)
+                known[name, "period_kind"] = set(field.kinds or KINDS)
     for name, table in policy.tables.items():
         for row in table.rows:
             for key, value in row:
-                known.setdefault((name, key), set()).add(value)
+                values = known.setdefault((name, key), set())
+                assert values is not None
+                values.add(value)
     return known
 
 
-def _outputs(derived: m.DerivedFact) -> list[tuple[m.Output, dict[str, str]]]:
-    """Each output that gives the fact, with the fact types of the aliases it may read."""
-    outputs = [(rule.then, _aliases(rule.when)) for rule in derived.rules]
-    if derived.aggregate is not None:
-        aggregate = derived.aggregate
-        outputs.append((aggregate.then, _aliases((aggregate.each, aggregate.over))))
-    return outputs
+def _join(values: Values, more: Values) -> Values:
+    return None if values is None or more is None else values | more
 
 
-def _aliases(patterns: Iterable[m.Pattern]) -> dict[str, str]:
-    return {p.alias: p.fact_type for p in patterns if p.alias}
-
-
-def _derived_values(policy: m.PolicyModel, derived: m.DerivedFact, known: Known) -> dict[str, set[Any] | None]:
-    """The values each field of a derived fact can take, where every rule's output tells (None: not told)."""
-    found: dict[str, set[Any] | None] = {}
-    for output, aliases in _outputs(derived):
-        this: dict[str, set[Any] | None] = {}
+def _derived_values(policy: m.PolicyModel, derived: m.DerivedFact, known: Known) -> dict[str, Values]:
+    """Each field of a derived fact: the values its outputs give from what is known now."""
+    found: dict[str, Values] = {}
+    for output, patterns in derived.outputs():
+        scope = {p.alias: p for p in patterns if p.alias}
+        this: dict[str, Values] = {}
         for field, expr in output.fields:
-            values = this[field] = _values(policy, expr, aliases, this, known)
-            previous = found.get(field, set())
-            found[field] = None if values is None or previous is None else previous | values
+            values = this[field] = _values(policy, expr, scope, this, known)
+            found[field] = _join(found.get(field, set()), values)
+            if field == "period":
+                found["period_kind"] = _join(found.get("period_kind", set()), _period_kinds(expr, scope, known))
     return found
 
 
+def _narrowed(values: Values, pattern: m.Pattern, field: str) -> Values:
+    """The values of a pattern's fact's field that the pattern's own conditions on it let through."""
+    if values is None:
+        return None
+    for test in pattern.tests:
+        if test.field != field or not isinstance(test.value, Const):
+            continue
+        given = test.value.value
+        if test.op == "eq":
+            values = values & {given}
+        elif test.op == "ne":
+            values = values - {given}
+        elif test.op in ("in", "out") and isinstance(given, (list, tuple)):
+            values = values & set(given) if test.op == "in" else values - set(given)
+    return values
+
+
 def _values(
-    policy: m.PolicyModel, expr: Expr, aliases: Mapping[str, str], this: Mapping[str, set[Any] | None], known: Known
-) -> set[Any] | None:
+    policy: m.PolicyModel, expr: Expr, scope: Mapping[str, m.Pattern], this: Mapping[str, Values], known: Known
+) -> Values:
     """The values an output expression can give, or None when they cannot be told."""
     if isinstance(expr, Const):
         return None if isinstance(expr.value, (list, tuple, dict)) else {expr.value}
     if isinstance(expr, Call):
         if expr.op != "first_known":
             return None  # a calculation: a number, whatever its inputs
-        found: set[Any] = set()
+        found: Values = set()
         for arg in expr.args:
-            values = _values(policy, arg, aliases, this, known)
-            if values is None:
-                return None
-            found |= values
+            found = _join(found, _values(policy, arg, scope, this, known))
         return found
     assert isinstance(expr, Ref)
     if expr.scope == "params":
@@ -110,9 +128,31 @@ def _values(
         return None if parameter is None else {parameter.value}
     if expr.scope == "this":
         return this.get(expr.name)
-    if expr.scope in aliases:
-        return known.get((aliases[expr.scope], expr.name))
-    return None  # $count, $sum, $mean: numbers
+    pattern = scope.get(expr.scope)
+    if pattern is None:
+        return None  # $count, $sum, $mean: numbers
+    return _narrowed(known.get((pattern.fact_type, expr.name)), pattern, expr.name)
+
+
+def _period_kinds(expr: Expr, scope: Mapping[str, m.Pattern], known: Known) -> Values:
+    """The kinds of the period an output gives: those of the period it copies, where it tells."""
+    if isinstance(expr, Ref) and expr.scope in scope:
+        pattern = scope[expr.scope]
+        if expr.name == "period":
+            kinds = _narrowed(known.get((pattern.fact_type, "period_kind")), pattern, "period_kind")
+            return set(KINDS) if kinds is None else kinds
+        if expr.name == "year":
+            return {"year"}
+    if isinstance(expr, Const):
+        try:
+            return {parse_period(expr.value).kind}
+        except PeriodSyntaxError:
+            return set(KINDS)  # refused where the rule stands
+    return set(KINDS)
+
+
+def _aliases(patterns: Iterable[m.Pattern]) -> dict[str, str]:
+    return {p.alias: p.fact_type for p in patterns if p.alias}
 
 
 def placeholder_terms(policy: m.PolicyModel, known: Known) -> Iterator[Problem]:
@@ -126,7 +166,7 @@ def placeholder_terms(policy: m.PolicyModel, known: Known) -> Iterator[Problem]:
             if terms is None or fact_type is None:
                 continue  # no such vocabulary or alias: reported by the cross-checks
             ids = {term.id for term in terms}
-            told = sorted(known.get((fact_type, field), ()), key=repr)
+            told = sorted(known.get((fact_type, field)) or (), key=repr)
             strays = [value for value in told if value is not None and not isinstance(value, bool)]
             strays = [value for value in strays if value not in ids]  # null, yes and no are told in words
             if strays:
@@ -134,7 +174,7 @@ def placeholder_terms(policy: m.PolicyModel, known: Known) -> Iterator[Problem]:
                     f"says {{{name}:{vocabulary}}}, but {field} can be {strays[0]!r}, which is no term of "
                     f"{vocabulary!r}: it would be told as written"
                 )
-                yield Problem(file, max(line, 1), 1, message, path)
+                yield Problem(file, max(template.line or line, 1), 1, message, path)
 
     for name, spec in policy.inputs.items():
         yield from check(spec.says, {"": name}, spec.file, spec.line, f"inputs.{name}.says")
