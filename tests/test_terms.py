@@ -54,11 +54,16 @@ def test_values_not_told_are_not_guessed(values: Known, fact_type: str, field: s
     assert values.get((fact_type, field)) is None
 
 
-def _known_in_copy(tmp_path: Path, edits: list[tuple[str, str, str]]) -> Known:
+def _edited(tmp_path: Path, edits: list[tuple[str, str, str]]) -> Path:
+    """A copy of the shipped policy with these (file, old, new) edits."""
     folder = copy_policy(tmp_path / "policy")
     for name, old, new in edits:
         edit(folder, name, old, new)
-    return known_values(load_model(folder))
+    return folder
+
+
+def _known_in_copy(tmp_path: Path, edits: list[tuple[str, str, str]]) -> Known:
+    return known_values(load_model(_edited(tmp_path, edits)))
 
 
 def test_a_fact_that_extends_itself_has_the_values_its_first_link_gives(tmp_path: Path) -> None:
@@ -83,14 +88,14 @@ def test_values_through_first_known_and_this(tmp_path: Path, edits: list[tuple[s
 
 
 def test_a_copied_field_keeps_only_what_its_rule_lets_through(tmp_path: Path) -> None:
-    folder = copy_policy(tmp_path / "policy")
-    edit(
-        folder,
-        "scoring.yaml",
-        "standing as s: {bottom_share: {at_most: $params.poor_share}}",
-        "standing as s: {bottom_share: {at_most: $params.poor_share}, category: {one_of: [township, linked]}}",
+    condition = "standing as s: {bottom_share: {at_most: $params.poor_share}"
+    folder = _edited(
+        tmp_path,
+        [
+            ("scoring.yaml", condition + "}", condition + ", category: {one_of: [township, linked]}}"),
+            ("scoring.yaml", "why: bottom_share}", "why: $s.category}"),
+        ],
     )
-    edit(folder, "scoring.yaml", "why: bottom_share}", "why: $s.category}")
     # Of the five categories only the two the condition lets through; 'community' comes first otherwise.
     with pytest.raises(PolicyError, match="why can be 'linked', which is no term of 'poor_reasons'"):
         load_model(folder)
@@ -98,17 +103,16 @@ def test_a_copied_field_keeps_only_what_its_rule_lets_through(tmp_path: Path) ->
 
 def test_a_placeholder_is_checked_against_the_values_its_rules_let_through(tmp_path: Path) -> None:
     """A vocabulary of the quarter and half-year only holds every cadence a year's scores can have."""
-    folder = copy_policy(tmp_path / "policy")
-    edit(
-        folder,
-        "scoring.yaml",
-        "vocabulary:\n",
-        "vocabulary:\n"
-        "  score_cadences:\n"
-        "    - {id: quarter, zh: 季度, en: quarter}\n"
-        "    - {id: half, zh: 半年, en: half-year}\n",
+    cadences = (
+        "  score_cadences:\n    - {id: quarter, zh: 季度, en: quarter}\n    - {id: half, zh: 半年, en: half-year}\n"
     )
-    edit(folder, "scoring.yaml", "有 {cadence:period_kinds} 成绩", "有 {cadence:score_cadences} 成绩")
+    folder = _edited(
+        tmp_path,
+        [
+            ("scoring.yaml", "vocabulary:\n", "vocabulary:\n" + cadences),
+            ("scoring.yaml", "有 {cadence:period_kinds} 成绩", "有 {cadence:score_cadences} 成绩"),
+        ],
+    )
     load_model(folder)  # no problem: scored_year's cadence is a quarter or a half-year
     edit(
         folder,
