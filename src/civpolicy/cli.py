@@ -13,10 +13,11 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from civpolicy._yaml import DECIMAL, WHOLE
 from civpolicy.cli_diff import add_diff_command
+from civpolicy.cli_output import Output, OutputError, Writer
 from civpolicy.cli_sample import add_sample_command
 from civpolicy.cli_schema import add_schema_command
 from civpolicy.cli_test import add_test_command
@@ -65,54 +66,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return POLICY_INVALID if args.command == "check" else BAD_INPUT
     finally:
         sys.stdout = stdout
-
-
-class OutputError(Exception):
-    """The command's output could not be written (a full disk, a closed standard output)."""
-
-    def __init__(self, message: str, stream: IO[str] | None) -> None:
-        super().__init__(message)
-        self.stream = stream
-
-
-class Output:
-    """A text stream whose failures to write are told as :class:`OutputError`, not as an ``OSError``.
-
-    Only writing is guarded: an ``OSError`` while reading a file stays what it is. A reader
-    that went away (``BrokenPipeError``) passes through, to end the command quietly.
-    """
-
-    def __init__(self, stream: IO[str] | None) -> None:
-        self.stream = stream
-
-    def _failed(self, error: OSError | None) -> OutputError:
-        why = "standard output is closed" if error is None else str(error.strerror or error)
-        return OutputError(why, self.stream)
-
-    def write(self, text: str) -> int:
-        """Write, or raise OutputError."""
-        if self.stream is None:
-            raise self._failed(None)
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise self._failed(error) from None
-
-    def flush(self) -> None:
-        """Flush, or raise OutputError."""
-        if self.stream is None:
-            return
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise self._failed(error) from None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
 
 
 @contextlib.contextmanager
@@ -247,7 +200,7 @@ def _batch(args: argparse.Namespace) -> int:
     try:
         with out:
             guarded = Output(out)
-            code = _write_batch(lines, guarded)  # type: ignore[arg-type]
+            code = _write_batch(lines, guarded)
             guarded.flush()  # a full disk shows here, before the file is closed
         partial.replace(target)
     except BaseException:
@@ -256,7 +209,7 @@ def _batch(args: argparse.Namespace) -> int:
     return code
 
 
-def _write_batch(lines: Iterator[tuple[str, bool]], out: IO[str]) -> int:
+def _write_batch(lines: Iterator[tuple[str, bool]], out: Writer) -> int:
     """Write each county's line, counting on stderr; the exit code: 2 if any county failed."""
     from civpolicy.batch import Progress
 
