@@ -455,3 +455,13 @@ def test_deleting_a_rule_in_a_copy_removes_its_consequences(policy_dir: Path) ->
     after = civpolicy.load_policy(policy_dir).evaluate(example).consequences
     kept = [c for c in before if c.kind != "accountability.admonishment"]
     assert (True, kept) == (len(kept) < len(before), list(after))
+
+
+def test_a_document_that_cannot_be_read_is_told_where_it_is_named(tmp_path: Path) -> None:
+    folder = copy_policy(tmp_path / "policy")
+    (folder / "opinion.txt").write_bytes("社旗县".encode("gbk"))
+    with pytest.raises(PolicyError) as caught:
+        load_model(folder)
+    (problem,) = caught.value.problems
+    assert ("evaluation.yaml", "document.file") == (Path(problem.file).name, problem.path)
+    assert problem.message.startswith("cannot read the document 'opinion.txt': not UTF-8 text: invalid")

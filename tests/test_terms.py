@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,4 +122,29 @@ def test_a_placeholder_is_checked_against_the_values_its_rules_let_through(tmp_p
         "period_kind: {one_of: [quarter, half, month]}}\n          - bulletin_mean",
     )
     with pytest.raises(PolicyError, match="cadence can be 'month', which is no term of 'score_cadences'"):
+        load_model(folder)
+
+
+def test_a_rule_on_a_fact_never_derived_can_never_fire(tmp_path: Path) -> None:
+    """A run that only ever extends itself, with no first link, is never derived: its rules say so."""
+    start = (
+        "      - id: criticism_run.start\n"
+        "        when:\n"
+        "          - criticism as c: {}\n"
+        "          - no criticism: {unit: $c.unit, ordinal: $c.previous}\n"
+        "            says:\n"
+        '              en: "{c.unit} was not criticised in the bulletin before {c.period}"\n'
+        '              zh: "{c.unit} 在 {c.period} 的上一期月通报中未被批评"\n'
+        "        then: {unit: $c.unit, period: $c.period, length: 1}\n"
+    )
+    folder = _edited(
+        tmp_path,
+        [
+            ("evaluation.yaml", start, ""),
+            ("evaluation.yaml", "length: {add: [$r.length, 1]}", "length: $r.length"),
+            ("linkages.yaml", "{length: $params.interview_consecutive_criticisms}", "{length: 2}"),
+        ],
+    )
+    message = "criticism_run.length is never 2 (no criticism_run is ever derived)"
+    with pytest.raises(PolicyError, match=re.escape(message)):
         load_model(folder)

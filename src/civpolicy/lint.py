@@ -121,9 +121,10 @@ def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
                 if not wanted & values:
                     names = sorted(map(str, values))
                     asked = " or ".join(repr(value) for value in sorted(wanted, key=str))
+                    takes = f"it is one of {', '.join(names)}" if names else f"no {pattern.fact_type} is ever derived"
                     message = (
                         f"rule {rule.id} can never fire: {pattern.fact_type}.{test.field} is never "
-                        f"{asked} (it is one of {', '.join(names)}){_hint(wanted, names, labels)}"
+                        f"{asked} ({takes}){_hint(wanted, names, labels)}"
                     )
                     yield Problem(rule.file, pattern.line or rule.line, 1, message, f"{rule.id}.when")
 

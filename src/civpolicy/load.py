@@ -317,7 +317,7 @@ class _Builder:
                 try:
                     self.document_text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as error:
-                    why = error.reason if isinstance(error, UnicodeDecodeError) else error.strerror or error
+                    why = f"not UTF-8 text: {error.reason}" if isinstance(error, UnicodeDecodeError) else error.strerror
                     r.problem(data, "file", f"{section}.file", f"cannot read the document {name!r}: {why}")
 
     def _parameters(self, r: Reader, top: MarkedMap, section: str) -> None:
