@@ -133,3 +133,11 @@ def test_the_command_on_a_broken_policy_says_where(capsys: pytest.CaptureFixture
     assert 2 == main(["schema", "facts", "--policy", str(folder)])
     out, err = capsys.readouterr()
     assert ("", 1) == (out, err.count("evaluation.yaml:"))
+
+
+def test_batch_lines_meet_the_decision_schema_once_their_input_is_set_aside(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert 0 == main(["batch", *map(str, EXAMPLES), "--jobs", "1"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [[], []] == [errors(DECISION, {k: v for k, v in line.items() if k != "input"}) for line in lines]
