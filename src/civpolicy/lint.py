@@ -22,14 +22,15 @@ from civpolicy import model as m
 from civpolicy.crossref import fact_fields
 from civpolicy.errors import Problem
 from civpolicy.expressions import Const, Expr, Ref, did_you_mean, references
-from civpolicy.terms import known_values, placeholder_terms
+from civpolicy.terms import Known, known_values, placeholder_terms
 
 
 def lint(policy: m.PolicyModel) -> list[Problem]:
     """Every static problem of a policy, located."""
+    known = known_values(policy)
     return [
-        *never_fire(policy),
-        *placeholder_terms(policy, known_values(policy)),
+        *never_fire(policy, known),
+        *placeholder_terms(policy, known),
         *_double_counting(policy),
         *_unused_parameters(policy),
         *_not_the_document_s_number(policy),
@@ -101,9 +102,9 @@ def _not_the_document_s_number(policy: m.PolicyModel) -> Iterator[Problem]:
             yield Problem(parameter.file, parameter.line, 1, message, f"parameters.{name}.value")
 
 
-def never_fire(policy: m.PolicyModel) -> Iterator[Problem]:
+def never_fire(policy: m.PolicyModel, known: Known | None = None) -> Iterator[Problem]:
     """Rules that ask a field for a value it never takes: each rule is judged on its own."""
-    known, labels = known_values(policy), _labels(policy)
+    known, labels = known_values(policy) if known is None else known, _labels(policy)
     for rule in policy.all_rules():
         for pattern in rule.when:
             if pattern.negated:

@@ -167,8 +167,8 @@ def placeholder_terms(policy: m.PolicyModel, known: Known) -> Iterator[Problem]:
                 continue  # no such vocabulary or alias: reported by the cross-checks
             ids = {term.id for term in terms}
             told = sorted(known.get((fact_type, field)) or (), key=repr)
-            strays = [value for value in told if value is not None and not isinstance(value, bool)]
-            strays = [value for value in strays if value not in ids]  # null, yes and no are told in words
+            # null, yes and no are told in words, not by a label
+            strays = [v for v in told if v is not None and not isinstance(v, bool) and v not in ids]
             if strays:
                 message = (
                     f"says {{{name}:{vocabulary}}}, but {field} can be {strays[0]!r}, which is no term of "
