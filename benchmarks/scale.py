@@ -39,7 +39,7 @@ import yaml
 
 import civpolicy
 from civpolicy import batch
-from civpolicy.engines.durable import durable_available
+from civpolicy.engine.durable import durable_available
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "benchmarks")]
@@ -205,7 +205,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
 def phases(counties: int, engines: list[str]) -> None:
     """Where each engine's time goes, by step of the flow, beside the oracle (CPU seconds)."""
-    from civpolicy.provenance import DecisionBuilder
+    from civpolicy.decision.provenance import DecisionBuilder
 
     populations = [build_population(COUNTY_UNITS, YEARS, seed) for seed in range(counties)]
     started = time.process_time()

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import civpolicy
-from civpolicy.engines.durable import durable_available
-from civpolicy.scenarios import Scenario, read_scenarios, report, run_scenario
+from civpolicy.authoring.scenarios import Scenario, read_scenarios, report, run_scenario
+from civpolicy.engine.durable import durable_available
 
 _SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large]
 

@@ -1,5 +1,5 @@
-"""The project's tests use the public strategies of :mod:`civpolicy.testing`."""
+"""The project's tests use the public strategies of :mod:`civpolicy.authoring.strategies`."""
 
-from civpolicy.testing import CATEGORIES, GRADES, facts, params, units
+from civpolicy.authoring.strategies import CATEGORIES, GRADES, facts, params, units
 
 __all__ = ["CATEGORIES", "GRADES", "facts", "params", "units"]

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 import civpolicy
+from civpolicy.authoring.invariants import InvariantResult, check_invariant
+from civpolicy.checks.lint import quoted_numbers
+from civpolicy.checks.validate import load_model
 from civpolicy.cli import main
 from civpolicy.errors import PolicyError
-from civpolicy.invariants import InvariantResult, check_invariant
-from civpolicy.lint import quoted_numbers
-from civpolicy.load import load_model
 from policy_copies import copy_policy, edit, set_parameter
 
 ROOT = Path(__file__).resolve().parents[1]

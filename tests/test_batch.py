@@ -13,7 +13,7 @@ import yaml
 
 import civpolicy
 from civpolicy.cli import main
-from civpolicy.engines import EngineUnavailableError
+from civpolicy.engine.registry import EngineUnavailableError
 from civpolicy.errors import (
     CivpolicyError,
     EngineError,
@@ -294,7 +294,7 @@ def test_a_worker_stops_on_sigterm_as_a_worker_does() -> None:
 
     previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        batch._start_worker((None, {}, "native", "en"))
+        batch._start_worker(civpolicy.Policy.reopen, (None, {}, "native", "en"))
         assert signal.SIG_DFL == signal.getsignal(signal.SIGTERM)
     finally:
         signal.signal(signal.SIGTERM, previous)

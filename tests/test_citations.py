@@ -1,4 +1,4 @@
-"""Clause references and quotes checked against the document's own numbering (civpolicy.citations)."""
+"""Clause references and quotes checked against the document's own numbering (civpolicy.source.citations)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from civpolicy.citations import Cited, check_citations, outline
+from civpolicy.checks.validate import load_model
 from civpolicy.errors import PolicyError
-from civpolicy.load import load_model
+from civpolicy.source.citations import Cited, check_citations, outline
 from policy_copies import copy_policy, edit
 
 DOCUMENT = """\

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 import civpolicy
-from civpolicy.cli import main, param_value
+from civpolicy.cli import main
+from civpolicy.cli.common import param_value
 from civpolicy.errors import CivpolicyError, ParameterError, UnknownRuleError
 from policy_copies import copy_policy
 

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import civpolicy
+from civpolicy.checks.validate import load_model
 from civpolicy.errors import ParameterError, PolicyError, Problem
-from civpolicy.load import load_model
-from civpolicy.model import Constraint, Text
+from civpolicy.source.model import Constraint, Text
 from policy_copies import copy_policy, edit
 
 SCORING = "scoring.yaml"

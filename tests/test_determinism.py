@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import civpolicy
-from civpolicy.engines.durable import durable_available
+from civpolicy.engine.durable import durable_available
 
 NEEDS_DURABLE = pytest.mark.skipif(not durable_available(), reason="durable-rules does not run on this Python")
 ENGINES = (pytest.param("durable", marks=NEEDS_DURABLE), "native")
@@ -212,7 +212,7 @@ def test_true_is_not_1_in_derived_facts(engine: str, tmp_path: Path) -> None:
 
 def test_derived_facts_are_ordered_by_content_not_by_when_they_were_derived() -> None:
     """A derived fact's order key leaves out its id (which counts the facts derived before it)."""
-    from civpolicy.workspace import Derivation, Workspace
+    from civpolicy.engine.workspace import Derivation, Workspace
 
     policy = civpolicy.load_policy(engine="native")
     orders = []

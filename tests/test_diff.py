@@ -11,8 +11,10 @@ import pytest
 
 import civpolicy
 from civpolicy import cli
-from civpolicy.decision import Consequence, Decision, ReportRow
-from civpolicy.diff import Change, GradeChange, diff_decisions, diff_policies, generate_facts
+from civpolicy.authoring.diff import Change, GradeChange, diff_decisions
+from civpolicy.authoring.generated import generate_facts
+from civpolicy.authoring.impact import diff_policies
+from civpolicy.decision.values import Consequence, Decision, ReportRow
 from civpolicy.errors import ParameterError, PolicyError
 from policy_copies import set_parameter
 

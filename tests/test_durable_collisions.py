@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import civpolicy
-from civpolicy.engines.durable import durable_available
+from civpolicy.engine.durable import durable_available
 
 pytestmark = pytest.mark.skipif(not durable_available(), reason="durable-rules does not run here")
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "county-2022.yaml"

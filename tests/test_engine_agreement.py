@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import civpolicy
-from civpolicy import testing
-from civpolicy.engines.durable import durable_available
+from civpolicy.authoring import strategies
+from civpolicy.engine.durable import durable_available
 from policy_copies import copy_policy
 
 NEEDS_DURABLE = pytest.mark.skipif(not durable_available(), reason="durable-rules does not run on this Python")
@@ -248,7 +248,7 @@ def _outcome(folder: Path, engine: str, facts: dict[str, Any]) -> str:
 
 @NEEDS_DURABLE
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shape=rule_shapes(), facts=testing.facts(max_units=4), data=st.data())
+@given(shape=rule_shapes(), facts=strategies.facts(max_units=4), data=st.data())
 def test_random_rule_shapes_read_alike_by_both_engines(
     tmp_path_factory: pytest.TempPathFactory, shape: tuple[list[str], str], facts: dict[str, Any], data: st.DataObject
 ) -> None:

@@ -1,4 +1,4 @@
-"""civpolicy.expressions: parsing values of the policy, evaluating them exactly, and templates."""
+"""civpolicy.source.expressions: parsing values of the policy, evaluating them exactly, and templates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from civpolicy.expressions import (
+from civpolicy.source.expressions import (
     Call,
     Const,
     ExpressionError,

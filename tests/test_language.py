@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 import civpolicy
+from civpolicy.checks.validate import load_model
 from civpolicy.cli import main
-from civpolicy.engines import ENGINES
+from civpolicy.engine.registry import ENGINES
 from civpolicy.errors import ParameterError, PolicyError
-from civpolicy.expressions import Template
-from civpolicy.load import load_model
+from civpolicy.source.expressions import Template
 from policy_copies import copy_policy, edit
 
 ROOT = Path(__file__).resolve().parents[1]

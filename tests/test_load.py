@@ -1,4 +1,4 @@
-"""civpolicy.load.load_model: the shipped policy, and copies of it broken one way at a time.
+"""civpolicy.checks.validate.load_model: the shipped policy, and copies of it broken one way at a time.
 
 Each broken copy must be refused with a PolicyError whose problem names the file, the
 line of what is wrong, the field (path) and what is wrong with it. A last group shows that
@@ -13,8 +13,8 @@ from typing import NamedTuple
 import pytest
 
 import civpolicy
+from civpolicy.checks.validate import load_model
 from civpolicy.errors import PolicyError, Problem
-from civpolicy.load import load_model
 from policy_copies import copy_policy, edit, set_parameter
 
 SHIPPED = Path(__file__).resolve().parents[1] / "policy"

@@ -1,10 +1,10 @@
-"""civpolicy.periods: the four period kinds, their labels, the numbers rules join on, and bad texts."""
+"""civpolicy.facts.periods: the four period kinds, their labels, the numbers rules join on, and bad texts."""
 
 from __future__ import annotations
 
 import pytest
 
-from civpolicy.periods import KINDS, Period, PeriodSyntaxError, parse_period, period_sort_key
+from civpolicy.facts.periods import KINDS, Period, PeriodSyntaxError, parse_period, period_sort_key
 
 JAN_2022 = 2022 * 12
 """Month number of January 2022 (months are counted from year 0)."""

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 import civpolicy
+from civpolicy.authoring.invariants import check_invariants
+from civpolicy.checks.validate import load_model
 from civpolicy.cli import main
 from civpolicy.errors import PolicyError
-from civpolicy.invariants import check_invariants
-from civpolicy.load import load_model
 from policy_copies import copy_policy, edit, set_parameter
 
 ROOT = Path(__file__).resolve().parents[1]

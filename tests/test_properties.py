@@ -57,7 +57,7 @@ def _cached_policy(overrides: tuple[tuple[str, Any], ...], engine: str | None) -
 def _engine_names() -> tuple[str | None, ...]:
     """The engines ``load_policy(engine=...)`` offers that run here, or just the default one."""
     try:
-        from civpolicy.engines import ENGINES  # not part of the contract
+        from civpolicy.engine.registry import ENGINES  # not part of the contract
     except ImportError:
         return (None,)
     runnable: list[str | None] = []

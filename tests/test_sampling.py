@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import civpolicy
 from civpolicy import cli
 from civpolicy.errors import FactsError, ParameterError
-from civpolicy.sampling import FIELD_POINT, GRID, Point, SamplePlan, plan_for_facts, plan_month
+from civpolicy.reports.sampling import FIELD_POINT, GRID, Point, SamplePlan, plan_for_facts, plan_month
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county-2022.yaml"
@@ -164,7 +164,7 @@ def test_no_points_is_an_empty_plan() -> None:
 def test_the_plan_is_the_same_in_another_process() -> None:
     points = points_of(25)
     code = (
-        "import json; from civpolicy.sampling import Point, plan_month;"
+        "import json; from civpolicy.reports.sampling import Point, plan_month;"
         "points = [Point(f'p{i:03d}', f'u{i % 4}') for i in range(25)];"
         "print(json.dumps([plan_month(points, m, 42).to_dict() for m in ('2022-04', '2022-05', '2022-06')]))"
     )

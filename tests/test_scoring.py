@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import civpolicy
-from civpolicy.decision import Decision, Evidence, ReportRow
-from civpolicy.engines.durable import durable_available
+from civpolicy.decision.values import Decision, Evidence, ReportRow
+from civpolicy.engine.durable import durable_available
 from civpolicy.errors import FactsError, Problem
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Which values a fact field can take (``civpolicy.terms``), as the lint and the ``{field:terms}`` check use them."""
+"""Which values a fact field can take (``civpolicy.checks.terms``), as the lint and ``{field:terms}`` use them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from civpolicy.checks.terms import Known, known_values
+from civpolicy.checks.validate import load_model
 from civpolicy.errors import PolicyError
-from civpolicy.load import load_model
-from civpolicy.terms import Known, known_values
 from policy_copies import copy_policy, edit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""civpolicy._yaml.load_yaml: marks of keys, values and items; duplicate keys; dates; safe tags; syntax errors."""
+"""strict_yaml.load_yaml: marks of keys, values and items; duplicate keys; dates; safe tags; syntax errors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from civpolicy._yaml import MarkedMap, MarkedSeq, load_yaml, mark_of
 from civpolicy.errors import Problem
+from civpolicy.source.strict_yaml import MarkedMap, MarkedSeq, load_yaml, mark_of
 
 TEXT = """\
 title: example

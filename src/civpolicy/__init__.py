@@ -7,8 +7,8 @@
 ()
 """
 
-from civpolicy.decision import Consequence, Decision, Evidence
-from civpolicy.engines import EngineUnavailableError
+from civpolicy.decision.values import Consequence, Decision, Evidence
+from civpolicy.engine.registry import EngineUnavailableError
 from civpolicy.errors import (
     CivpolicyError,
     EngineError,

@@ -23,7 +23,7 @@ from typing import IO, Any
 import attrs
 
 from civpolicy.errors import CivpolicyError, FactsError, LocatedError, Problem
-from civpolicy.facts import load_facts_text, unreadable
+from civpolicy.facts.read import load_facts_text, unreadable
 
 
 @attrs.frozen
@@ -75,15 +75,12 @@ Spec = tuple[str | None, dict[str, Any], str | None, str]
 """How a worker loads the policy: folder, parameter overrides, engine, language."""
 
 
-def _start_worker(spec: Spec) -> None:
-    """Load the policy once in a worker process."""
+def _start_worker(reopen: Callable[[Spec], Any], spec: Spec) -> None:
+    """Load the policy once in a worker process, as the policy's own ``reopen`` loads it."""
     global _WORKER_POLICY  # noqa: PLW0603 - one policy per worker process, loaded once
     # A forked worker inherits the command's SIGTERM handler; it should just stop, as a worker does.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    from civpolicy.policy import load_policy
-
-    folder, params, engine, language = spec
-    _WORKER_POLICY = load_policy(folder, params=params, engine=engine, language=language)
+    _WORKER_POLICY = reopen(spec)
 
 
 def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
@@ -118,13 +115,15 @@ def _facts_in_worker(facts: Any) -> Any:
     return _WORKER_POLICY.evaluate(facts)
 
 
-def ordered_map(task: Callable[[Any], Any], items: Iterable[Any], jobs: int, spec: Spec) -> Iterator[Any]:
-    """``task`` over items in ``jobs`` worker processes, results in input order.
+def ordered_map(task: Callable[[Any], Any], items: Iterable[Any], jobs: int, policy: Any) -> Iterator[Any]:
+    """``task`` over items in ``jobs`` worker processes, each with the policy reopened, results in input order.
 
     At most ``2 × jobs`` items are in flight: the input is read as results are taken.
     """
     window: deque[Future[Any]] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(spec,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start_worker, initargs=(policy.reopen, policy.origin)
+    ) as pool:
         for item in items:
             window.append(pool.submit(task, item))
             if len(window) >= 2 * jobs:
@@ -139,7 +138,7 @@ def run(policy: Any, inputs: Iterable[Document], jobs: int = 1) -> Iterator[tupl
         for document in inputs:
             yield evaluate_document(policy, document)
         return
-    yield from ordered_map(_document_in_worker, inputs, jobs, policy.origin)
+    yield from ordered_map(_document_in_worker, inputs, jobs, policy)
 
 
 def evaluate_many(policy: Any, facts: Iterable[Any], jobs: int = 1) -> Iterator[Any]:
@@ -148,7 +147,7 @@ def evaluate_many(policy: Any, facts: Iterable[Any], jobs: int = 1) -> Iterator[
         for item in facts:
             yield policy.evaluate(item)
         return
-    yield from ordered_map(_facts_in_worker, facts, jobs, policy.origin)
+    yield from ordered_map(_facts_in_worker, facts, jobs, policy)
 
 
 class Progress:

@@ -11,18 +11,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from civpolicy import model as m
-from civpolicy._reader import got, is_number
-from civpolicy.compile import CompiledPolicy, compile_policy
-from civpolicy.decision import Decision
-from civpolicy.engines import ENGINES, Engine, EngineUnavailableError, make_engine
+from civpolicy.batch import evaluate_many
+from civpolicy.checks.validate import load_model
+from civpolicy.decision.provenance import DecisionBuilder
+from civpolicy.decision.values import Decision
+from civpolicy.engine.compile import CompiledPolicy, compile_policy
+from civpolicy.engine.plans import make_plans
+from civpolicy.engine.registry import ENGINES, Engine, EngineUnavailableError, make_engine
 from civpolicy.errors import EngineError, ParameterError, UnknownRuleError
-from civpolicy.expressions import LANGUAGES, did_you_mean
-from civpolicy.facts import Facts, load_facts
-from civpolicy.load import load_model
-from civpolicy.plans import make_plans
-from civpolicy.provenance import DecisionBuilder
-from civpolicy.schema import decision_schema, facts_schema
+from civpolicy.facts.read import Facts, load_facts
+from civpolicy.facts.schema import decision_schema, facts_schema
+from civpolicy.source import model as m
+from civpolicy.source.expressions import LANGUAGES, did_you_mean
+from civpolicy.source.reader import got, is_number
 
 DEFAULT_ENGINE = "native"
 """The engine used when none is named: the faster one, which runs everywhere (docs/benchmarks.md)."""
@@ -118,6 +119,11 @@ class Policy:
         self.origin: tuple[str | None, dict[str, Any], str | None, str] | None = None
         """How to load this policy again (folder, overrides, engine, language): for worker processes."""
 
+    @staticmethod
+    def reopen(origin: tuple[str | None, dict[str, Any], str | None, str]) -> Policy:
+        """The policy an ``origin`` names, loaded again: how a worker process gets its policy."""
+        return load_policy(*origin)
+
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the way to load it again (a policy holds closures and an engine)."""
         if self.origin is None:
@@ -166,16 +172,14 @@ class Policy:
 
         With ``jobs`` > 1, documents are evaluated in that many worker processes.
         """
-        from civpolicy.batch import evaluate_many
-
         yield from evaluate_many(self, facts, jobs)
 
     def facts_schema(self) -> dict[str, Any]:
-        """The JSON Schema of a facts document under this policy (see civpolicy.schema)."""
+        """The JSON Schema of a facts document under this policy (see civpolicy.facts.schema)."""
         return facts_schema(self.model)
 
     def decision_schema(self) -> dict[str, Any]:
-        """The JSON Schema of a decision document under this policy (see civpolicy.schema)."""
+        """The JSON Schema of a decision document under this policy (see civpolicy.facts.schema)."""
         return decision_schema(self.model)
 
     def rule(self, rule_id: str) -> m.Rule:
@@ -208,7 +212,7 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 def _available_engine(name: str | None) -> str:
     """The engine to use: the one named (which must run here), or the default."""
-    from civpolicy.engines.durable import durable_available
+    from civpolicy.engine.durable import durable_available
 
     if name is not None:
         if name not in ENGINES:

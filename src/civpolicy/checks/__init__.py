@@ -1,0 +1,1 @@
+"""What `civpolicy check` adds to a well-formed model: cross-references, strata, lint, the values a field can take."""

@@ -1,0 +1,96 @@
+"""Decisions: the consequences that follow from the facts, each with its provenance."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+
+from civpolicy.canonical import canonical_json
+from civpolicy.engine.evidence import Evidence
+from civpolicy.facts.periods import parse_period
+
+__all__ = ["Consequence", "Decision", "Evidence", "ReportRow", "canonical_json"]
+
+
+@attrs.frozen
+class Consequence:
+    """One consequence for one unit and period, by one rule of one clause, and why."""
+
+    unit: str
+    kind: str
+    period: str
+    params: dict[str, Any] = attrs.field(hash=False)
+    """Hashing leaves params out (a dict); equality compares them."""
+    rule: str = ""
+    source: str = ""
+    because: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
+    """The reasons as a tree, for ``explain``: not part of the JSON document."""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Unit, period start, kind, period end, params (contract section 2)."""
+        period = parse_period(self.period)
+        return (self.unit, period.start, self.kind, period.end, canonical_json(self.params))
+
+    def identity(self) -> tuple[str, str, str, str]:
+        """What makes two consequences the same one."""
+        return (self.unit, self.kind, self.period, canonical_json(self.params))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The consequence as in contract section 2."""
+        return {
+            "unit": self.unit,
+            "kind": self.kind,
+            "period": self.period,
+            "params": dict(self.params),
+            "rule": self.rule,
+            "source": self.source,
+            "because": list(self.because),
+        }
+
+
+@attrs.frozen
+class ReportRow:
+    """One reported derived fact with its reasons."""
+
+    values: dict[str, Any] = attrs.field(hash=False)
+    because: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as in the decision document."""
+        return {**self.values, "because": list(self.because)}
+
+
+@attrs.frozen
+class Decision:
+    """Every consequence that follows from a set of facts under one policy, and the reports."""
+
+    policy_digest: str
+    consequences: tuple[Consequence, ...]
+    reports: dict[str, tuple[ReportRow, ...]] = attrs.field(factory=dict, hash=False)
+    """The policy's reports by name, each a sorted tuple of rows."""
+
+    def report_for_unit(self, name: str, unit: str) -> tuple[ReportRow, ...]:
+        """The rows of one report for one unit."""
+        return tuple(row for row in self.reports.get(name, ()) if row.values.get("unit") == unit)
+
+    def for_unit(self, unit: str) -> tuple[Consequence, ...]:
+        """The consequences of one unit."""
+        return tuple(c for c in self.consequences if c.unit == unit)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision document of contract section 2."""
+        document: dict[str, Any] = {
+            "policy": {"digest": self.policy_digest},
+            "consequences": [c.to_dict() for c in self.consequences],
+        }
+        for name, rows in self.reports.items():
+            document[name] = [row.to_dict() for row in rows]
+        return document
+
+    def to_json(self) -> str:
+        """The decision document as JSON text: byte-identical for the same facts and policy."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"

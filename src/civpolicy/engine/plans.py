@@ -1,0 +1,345 @@
+"""Compiled rules to executable plans: every condition and value as a ready Python closure.
+
+A plan is made once per policy. Conditions on constants become predicates of one fact;
+equality between facts becomes a join key; values become closures over the matched
+facts. No expression is interpreted while facts are evaluated, and nothing is ever
+evaluated as code: closures are built from the expression data.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from civpolicy.engine.compile import CompiledAggregate, CompiledPolicy, CompiledRule
+from civpolicy.source import model as m
+from civpolicy.source.expressions import (
+    OPERATIONS,
+    TOTALS,
+    Const,
+    Expr,
+    ExpressionError,
+    Labels,
+    Ref,
+    Template,
+    plain_number,
+)
+
+Fact = dict[str, Any]
+Env = Mapping[str, Fact | None]
+Totals = Mapping[str, Any] | None
+Value = Callable[[Env, Mapping[str, Any], Totals], Any]
+"""A value: given the matched facts, the params computed so far (``$this``) and an aggregate's
+totals (``$count``, ``$sum``, ``$mean``)."""
+
+
+_WHOLE: dict[str, Callable[[list[int]], int]] = {
+    "add": sum,
+    "subtract": lambda values: values[0] - values[1],
+    "multiply": math.prod,
+}
+"""Operations whose result on whole numbers is a whole number, computed without fractions."""
+
+
+def value_of(expr: Expr) -> Value:
+    """A closure computing an expression (parameters must already be constants)."""
+    if isinstance(expr, Const):
+        constant = expr.value
+        return lambda env, this, totals: constant
+    if isinstance(expr, Ref):
+        return _reference(expr)
+    args = tuple(value_of(arg) for arg in expr.args)
+    _, function = OPERATIONS[expr.op]
+    op = expr.op
+    whole = _WHOLE.get(op)
+
+    def call(env: Env, this: Mapping[str, Any], totals: Totals) -> Any:
+        values = [arg(env, this, totals) for arg in args]
+        if op == "first_known":
+            return next((value for value in values if value is not None), None)
+        if any(value is None for value in values):
+            return None
+        if whole is not None and all(v.__class__ is int for v in values):
+            return whole(values)
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+            raise ExpressionError(f"{op} needs numbers (got {values!r})")
+        result = function(*(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values))
+        return plain_number(result)
+
+    return call
+
+
+def _reference(ref: Ref) -> Value:
+    scope, name = ref.scope, ref.name
+    if scope in TOTALS:
+        return lambda env, this, totals: None if totals is None else totals.get(scope)
+    if scope == "this":
+        return lambda env, this, totals: this.get(name)
+    if scope == "params":
+        raise ExpressionError(f"${scope}.{name} was not fixed at compile time")
+
+    def field(env: Env, this: Mapping[str, Any], totals: Totals) -> Any:
+        fact = env.get(scope)
+        return None if fact is None else fact.get(name)
+
+    return field
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality that keeps booleans apart from numbers (true is not 1)."""
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _compare(op: str, actual: Any, expected: Any) -> bool:
+    """A condition on a field; on a missing (null) field only equality to null can hold."""
+    if op == "eq":
+        return same(actual, expected)
+    if actual is None or expected is None:
+        return False
+    if op == "in":
+        return any(same(actual, item) for item in expected)
+    if op == "out":
+        return not any(same(actual, item) for item in expected)
+    if op == "ne":
+        return not same(actual, expected)
+    if isinstance(actual, str) != isinstance(expected, str):
+        return False
+    if op == "lt":
+        return bool(actual < expected)
+    if op == "le":
+        return bool(actual <= expected)
+    if op == "gt":
+        return bool(actual > expected)
+    return bool(actual >= expected)
+
+
+def _const_test(test: m.Test) -> Callable[[Fact], bool]:
+    field, op = test.field, test.op
+    expected = test.value.value if isinstance(test.value, Const) else None
+    if op == "eq" and not isinstance(expected, bool) and expected is not None:
+        return lambda fact: fact.get(field) == expected and not isinstance(fact.get(field), bool)
+    if op == "eq" and isinstance(expected, bool):
+        return lambda fact: fact.get(field) is expected
+    return lambda fact: _compare(op, fact.get(field), expected)
+
+
+def _conjunction(tests: list[m.Test]) -> Callable[[Fact], bool]:
+    """One predicate for all the conditions on constants; plain equalities on text compare at once."""
+    texts = [t for t in tests if t.op == "eq" and isinstance(t.value, Const) and isinstance(t.value.value, str)]
+    rest = [_const_test(t) for t in tests if t not in texts]
+    if texts:
+        getter = _getter(tuple(t.field for t in texts))
+        wanted = tuple(t.value.value for t in texts if isinstance(t.value, Const))
+        if not rest:
+            return lambda fact: getter(fact) == wanted
+        if len(rest) == 1:
+            (other,) = rest
+            return lambda fact: getter(fact) == wanted and other(fact)
+        return lambda fact: getter(fact) == wanted and all(test(fact) for test in rest)
+    if not rest:
+        return lambda fact: True
+    if len(rest) == 1:
+        return rest[0]
+    return lambda fact: all(test(fact) for test in rest)
+
+
+def _getter(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
+    """The values of some fields as a tuple (None where absent)."""
+    if len(fields) == 1:
+        (only,) = fields
+        return lambda fact: (fact.get(only),)
+    return lambda fact: tuple(map(fact.get, fields))
+
+
+_ORDERS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
+
+def _ref_test(test: m.Test) -> Callable[[Fact, Env], bool]:
+    field, op = test.field, test.op
+    if isinstance(test.value, Ref) and op in _ORDERS and test.value.scope not in ("this", *TOTALS):
+        alias, name, compare = test.value.scope, test.value.name, _ORDERS[op]
+
+        def ordered(fact: Fact, env: Env) -> bool:
+            actual, other = fact.get(field), env[alias]
+            expected = None if other is None else other.get(name)
+            if actual is None or expected is None or isinstance(actual, str) != isinstance(expected, str):
+                return False
+            return compare(actual, expected)
+
+        return ordered
+    value = value_of(test.value)
+    return lambda fact, env: _compare(op, fact.get(field), value(env, {}, None))
+
+
+@attrs.frozen
+class PatternPlan:
+    """How to find the facts of one pattern: a type, a predicate, a join key."""
+
+    pattern: m.Pattern
+    accepts: Callable[[Fact], bool]
+    """The conditions on constants."""
+    join_fields: tuple[str, ...]
+    """Fields that must equal a value of facts found before (the join key)."""
+    join_values: tuple[Value, ...]
+    checks: tuple[Callable[[Fact, Env], bool], ...]
+    """Other conditions that read facts found before (aggregates only)."""
+
+    def key_of(self, fact: Fact) -> tuple[Any, ...]:
+        """The fact's join key."""
+        return tuple(keyed(fact.get(field)) for field in self.join_fields)
+
+    def key_for(self, env: Env) -> tuple[Any, ...]:
+        """The join key a fact must have to go with the facts found so far."""
+        return tuple(keyed(value(env, {}, None)) for value in self.join_values)
+
+    def key_to_join(self, env: Env) -> tuple[Any, ...] | None:
+        """As ``key_for``, but None when a value is null: a null joins no fact (as in both engines)."""
+        values = [value(env, {}, None) for value in self.join_values]
+        return None if None in values else tuple(map(keyed, values))
+
+
+def keyed(value: Any) -> Any:
+    """A join-key component that keeps booleans apart from numbers."""
+    return (type(value) is bool, value)
+
+
+def plan_pattern(pattern: m.Pattern) -> PatternPlan:
+    """The plan of one pattern."""
+    joins = [t for t in pattern.tests if not isinstance(t.value, Const) and t.op == "eq"]
+    others = [_ref_test(t) for t in pattern.tests if not isinstance(t.value, Const) and t.op != "eq"]
+
+    return PatternPlan(
+        pattern=pattern,
+        accepts=_conjunction([t for t in pattern.tests if isinstance(t.value, Const)]),
+        join_fields=tuple(t.field for t in joins),
+        join_values=tuple(value_of(t.value) for t in joins),
+        checks=tuple(others),
+    )
+
+
+@attrs.frozen
+class OutputPlan:
+    """How to give an output: each field's value, in order."""
+
+    fields: tuple[tuple[str, str, Value], ...]
+    """(field name, name for ``$this``, value)."""
+
+    def values(self, env: Env, totals: Totals, rule_id: str) -> dict[str, Any]:
+        """Every output field's value for the matched facts."""
+        values: dict[str, Any] = {}
+        this: dict[str, Any] = {}
+        name = ""
+        try:
+            for name, short, value in self.fields:
+                values[name] = this[short] = value(env, this, totals)
+        except ExpressionError as error:
+            from civpolicy.errors import EngineError
+
+            raise EngineError(f"rule {rule_id}: {name}: {error}", rule_id) from None
+        return values
+
+
+def plan_output(output: m.Output) -> OutputPlan:
+    """The plan of a rule's output."""
+    return OutputPlan(tuple((name, name.removeprefix("params."), value_of(expr)) for name, expr in output.fields))
+
+
+@attrs.frozen
+class RulePlan:
+    """A rule ready to run: its patterns' plans, its output plan, its absent-fact notes."""
+
+    rule: CompiledRule
+    patterns: tuple[PatternPlan, ...]
+    output: OutputPlan
+    absent_notes: tuple[tuple[Template | None, str], ...]
+    premise_aliases: tuple[str, ...] = ()
+    """The aliases of the facts found (not the absent ones), in pattern order: the premises."""
+
+
+@attrs.frozen
+class AggregatePlan:
+    """An aggregate ready to run."""
+
+    aggregate: CompiledAggregate
+    each: PatternPlan
+    over: PatternPlan
+    order_by: tuple[Value, ...]
+    output: OutputPlan
+    value: Value | None = None
+    """What ``sum`` adds up over the group (``$sum``, ``$mean``)."""
+    order_fields: tuple[str, ...] | None = None
+    """The fields of the group's facts that ``order_by`` names, when it names nothing else."""
+
+
+@attrs.frozen
+class Plans:
+    """Every rule's and aggregate's plan for one compiled policy."""
+
+    policy: CompiledPolicy
+    rules: tuple[RulePlan, ...]
+    aggregates: tuple[AggregatePlan, ...]
+    by_rule: Mapping[str, RulePlan]
+    order_of: Mapping[str, int] = attrs.field(factory=dict)
+    """Each rule's place in the policy, then each aggregate's after them (for ranking derivations)."""
+    language: str = "en"
+    """The language facts are described in (``says``: English, or Chinese where the policy has it)."""
+    labels: Labels | None = None
+    """Per vocabulary, each term's label in that language (None: terms are told by their ids)."""
+
+    def rules_in(self, stratum: int) -> tuple[RulePlan, ...]:
+        """The rule plans of one stratum."""
+        return tuple(plan for plan in self.rules if plan.rule.stratum == stratum)
+
+    def aggregates_in(self, stratum: int) -> tuple[AggregatePlan, ...]:
+        """The aggregate plans of one stratum."""
+        return tuple(plan for plan in self.aggregates if plan.aggregate.stratum == stratum)
+
+
+def _fields_of(exprs: tuple[Expr, ...], alias: str | None) -> tuple[str, ...] | None:
+    """The field names, if every expression is a plain reference to a field of ``alias``."""
+    if all(isinstance(e, Ref) and e.scope == alias for e in exprs):
+        return tuple(e.name for e in exprs if isinstance(e, Ref))
+    return None
+
+
+def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | None = None) -> Plans:
+    """Plans for every rule and aggregate of a compiled policy, describing facts in ``language``."""
+    rules = tuple(
+        RulePlan(
+            rule=rule,
+            patterns=tuple(plan_pattern(p) for p in rule.patterns),
+            output=plan_output(rule.output),
+            absent_notes=tuple((p.says, p.fact_type) for p in rule.patterns if p.negated),
+            premise_aliases=tuple(p.alias for p in rule.patterns if p.alias and not p.negated),
+        )
+        for rule in policy.rules
+    )
+    aggregates = tuple(
+        AggregatePlan(
+            aggregate=agg,
+            each=plan_pattern(agg.each),
+            over=plan_pattern(agg.over),
+            order_by=tuple(value_of(e) for e in agg.order_by),
+            order_fields=_fields_of(agg.order_by, agg.over.alias),
+            value=None if agg.value is None else value_of(agg.value),
+            output=plan_output(agg.output),
+        )
+        for agg in policy.aggregates
+    )
+    order_of = {plan.rule.id: plan.rule.order for plan in rules}
+    after = 1 + max(order_of.values(), default=-1)
+    order_of.update({plan.aggregate.id: after + i for i, plan in enumerate(aggregates)})
+    return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules}, order_of, language, labels)
+
+
+__all__ = ["AggregatePlan", "PatternPlan", "Plans", "RulePlan", "keyed", "make_plans", "same", "value_of"]

@@ -1,0 +1,376 @@
+"""One unit's evaluation in progress: its facts, what derived them, and what they fired.
+
+Engines decide *which* rule fires with *which* facts; everything else is here and is
+the same for every engine: giving a rule's output, computing aggregates, keeping each
+derived fact once with its provenance, and recording the consequences that fired.
+
+Engines find matches in different orders, so nothing kept here may depend on that
+order: a fact derived more than once keeps its canonical derivation (chosen by
+:meth:`Workspace.finish` among all of them), and a rule output that cannot be computed
+is recorded, not raised, so that :meth:`Workspace.finish` raises the error of the
+least-ranked failing firing, whichever failed first.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from civpolicy.engine.evidence import Evidence
+from civpolicy.engine.plans import AggregatePlan, Plans, RulePlan, keyed
+from civpolicy.errors import EngineError
+from civpolicy.facts.items import Fact, canonical
+from civpolicy.facts.periods import PeriodSyntaxError, parse_period, period_fields
+from civpolicy.source.expressions import ExpressionError, Labels, plain_number, show
+from civpolicy.source.reader import is_number
+
+Bindings = Mapping[str, Fact | None]
+
+
+@attrs.frozen
+class Derivation:
+    """How a fact came about: by which rule, from which facts, and what was absent."""
+
+    rule: str
+    premises: tuple[str, ...]
+    absent: tuple[str, ...] = ()
+    expand: int | None = None
+    """How many premises an explanation unfolds (None: all); a group's members are listed flat."""
+
+
+@attrs.frozen
+class Firing:
+    """A consequence rule that fired: what it gives and from which facts."""
+
+    unit: str
+    kind: str
+    period: str
+    params: dict[str, Any]
+    rule: RulePlan
+    derivation: Derivation
+
+
+class Workspace:
+    """The facts of one unit's evaluation, with provenance, and the firings so far."""
+
+    def __init__(self, plans: Plans, offers_once: bool = False) -> None:
+        self.plans = plans
+        self.facts: dict[str, Fact] = {}
+        self.by_type: dict[str, list[Fact]] = {}
+        self.derivations: dict[str, Derivation] = {}
+        """Each derived fact's derivation: canonical once :meth:`finish` has run."""
+        self._derived: dict[frozenset[tuple[str, Any]], Fact] = {}
+        """Derived facts by content (true and 1 alike: see ``_typed``)."""
+        self._typed: dict[frozenset[tuple[str, Any]], Fact] = {}
+        """Derived facts whose content equals an earlier one's but for true against 1, by typed content."""
+        self._more: dict[str, list[Derivation]] = {}
+        """The other derivations of facts derived more than once."""
+        self.failures: list[tuple[Derivation, EngineError]] = []
+        """Firings whose output could not be computed, with the error."""
+        self._finished = False
+        self.firings: list[Firing] = []
+        self._fired: set[tuple[str, tuple[str, ...]]] | None = None if offers_once else set()
+        """What fired, by rule and premises; None when the engine offers each combination only once."""
+        self._described: dict[str, str] = {}
+        self._order_keys: dict[str, tuple[Any, ...]] = {}
+        self.evidence: dict[str, Evidence] = {}
+        """Each fact's reasons once told (filled by whoever tells them)."""
+
+    def _store(self, fact: Fact) -> Fact:
+        self.facts[fact["id"]] = fact
+        self.by_type.setdefault(fact["type"], []).append(fact)
+        return fact
+
+    def add_inputs(self, facts: Iterable[Fact]) -> list[Fact]:
+        """Store the (already validated) input facts and the policy's table rows."""
+        stored = [self._store({**fact, "id": f"{fact['type']}:{fact['seq']}"}) for fact in facts]
+        for index, (name, row) in enumerate(self.plans.policy.tables):
+            stored.append(self._store({"type": name, **row, "seq": index, "id": f"{name}:{index}"}))
+        return stored
+
+    def derive(self, fact: Fact, derivation: Derivation) -> Fact | None:
+        """Store a derived fact with its provenance; None if the same fact is already known.
+
+        A fact derived again keeps every derivation; :meth:`finish` chooses one. true is
+        not 1: facts that differ only so are two facts.
+        """
+        key = frozenset(fact.items())
+        known = self._derived.get(key)
+        if known is None:
+            self._derived[key] = fact
+        else:
+            # (k, True) == (k, 1): the same only if booleans are where booleans were.
+            if any((value.__class__ is bool) is not (known[name].__class__ is bool) for name, value in fact.items()):
+                typed = _typed_key(fact)
+                known = self._typed.get(typed)
+                if known is None:
+                    self._typed[typed] = fact
+            if known is not None:
+                self._more.setdefault(known["id"], []).append(derivation)
+                return None
+        fact["id"] = f"{fact['type']}#{len(self.facts)}"
+        self.derivations[fact["id"]] = derivation
+        return self._store(fact)
+
+    def of_type(self, fact_type: str) -> list[Fact]:
+        """Every known fact of a type."""
+        return self.by_type.get(fact_type, [])
+
+    def fire(self, plan: RulePlan, env: Bindings) -> Fact | None:
+        """Give a rule's output for these facts once; return a new derived fact, if any."""
+        rule = plan.rule
+        premises = tuple(fact["id"] for alias in plan.premise_aliases if (fact := env.get(alias)) is not None)
+        if self._fired is not None:
+            key = (rule.id, premises)
+            if key in self._fired:
+                return None
+            self._fired.add(key)
+        notes = tuple(_notes(plan, env, self.plans.language, self.plans.labels)) if plan.absent_notes else ()
+        derivation = Derivation(rule.id, premises, notes)
+        try:
+            values = plan.output.values(env, None, rule.id)
+            if rule.consequence is not None:
+                params = {name[7:]: value for name, value in values.items() if name.startswith("params.")}
+                self.firings.append(
+                    Firing(
+                        unit=_text(values.get("unit"), rule.id, "unit"),
+                        kind=rule.consequence,
+                        period=_label(values.get("period"), rule.id),
+                        params=params,
+                        rule=plan,
+                        derivation=derivation,
+                    )
+                )
+                return None
+            fact = _fact(rule.head, values, rule.id)
+        except EngineError as error:
+            # Recorded, not raised: which failure an engine meets first depends on its order.
+            self.failures.append((derivation, error))
+            return None
+        return self.derive(fact, derivation)
+
+    def run_aggregate(self, plan: AggregatePlan) -> list[Fact]:
+        """Derive the aggregate's facts from the facts known now; return the new ones."""
+        aggregate = plan.aggregate
+        each_alias, over_alias = aggregate.each.alias or "", aggregate.over.alias or ""
+        new = []
+        over = plan.over
+        groups: dict[tuple[Any, ...], list[Fact]] = {}
+        for fact in self.of_type(aggregate.over.fact_type):
+            if over.accepts(fact):
+                groups.setdefault(over.key_of(fact), []).append(fact)
+        checks = over.checks
+        each_facts = [fact for fact in self.of_type(aggregate.each.fact_type) if plan.each.accepts(fact)]
+        for each in sorted(each_facts, key=self.order_key):
+            env: dict[str, Fact | None] = {each_alias: each}
+            group = groups.get(over.key_for(env), [])
+            if len(checks) == 1:
+                group = [f for f in group if checks[0](f, env)]
+            elif checks:
+                group = [f for f in group if all(check(f, env) for check in checks)]
+            totals: dict[str, Any] | None = None
+            derivation = Derivation(aggregate.id, (each["id"],))
+            try:
+                if aggregate.mode in ("count", "sum"):
+                    totals = _totals(plan, env, group)
+                    premises = [each, *sorted(group, key=self.order_key)]
+                else:
+                    first = self._first(plan, env, group)
+                    env[over_alias] = first
+                    premises = [each] if first is None else [each, first]
+                ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
+                derivation = Derivation(aggregate.id, ids, expand=1 if totals is not None else None)
+                fact = _fact(aggregate.head, plan.output.values(env, totals, aggregate.id), aggregate.id)
+            except EngineError as error:
+                self.failures.append((derivation, error))
+                continue
+            derived = self.derive(fact, derivation)
+            if derived is not None:
+                new.append(derived)
+        return new
+
+    def _first(self, plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> Fact | None:
+        """The first fact of a group by the aggregate's order_by (null last), then by order_key."""
+        if not group:
+            return None
+        over_alias = plan.aggregate.over.alias or ""
+        fields = plan.order_fields
+        keyed = []
+        for fact in group:
+            if fields is not None:
+                keys = [fact.get(field) for field in fields]
+            else:
+                scope = {**env, over_alias: fact}
+                keys = [value(scope, {}, None) for value in plan.order_by]
+            keyed.append((tuple([(key is None, key) for key in keys]), fact))
+        try:
+            best = min(key for key, _ in keyed)
+        except TypeError:
+            message = f"rule {plan.aggregate.id}: order_by: cannot order text and numbers together"
+            raise EngineError(message, plan.aggregate.id) from None
+        tied = [fact for key, fact in keyed if key == best]
+        return tied[0] if len(tied) == 1 else min(tied, key=self.order_key)
+
+    def finish(self) -> None:
+        """After the run: raise the least-ranked failure, if any; keep each fact's canonical derivation.
+
+        Of several derivations of one fact, the one kept has the fewest rule steps from the
+        input facts (so no fact is ever explained by itself), then the least
+        :meth:`derivation_rank`: neither depends on the order the engine fired in.
+        """
+        if self.failures:
+            _, error = min(self.failures, key=lambda failure: self.derivation_rank(failure[0]))
+            raise error
+        if self._finished:
+            return
+        self._finished = True
+        if self._more:
+            self._choose_derivations()
+
+    def derivation_rank(self, derivation: Derivation) -> tuple[Any, ...]:
+        """A total order of the derivations of one fact (or of failing firings), the same for every engine.
+
+        The premises' order keys (time, then input order, then content), then the rule's
+        place in the policy, then the notes of what was absent: the earliest evidence first.
+        """
+        facts = self.facts
+        premises = tuple(self.order_key(facts[i]) for i in derivation.premises)
+        return (premises, self.plans.order_of[derivation.rule], derivation.absent)
+
+    def _choose_derivations(self) -> None:
+        """For each fact derived more than once, the derivation of least (steps, rank)."""
+        derivations, more = self.derivations, self._more
+
+        def every(fact_id: str) -> list[Derivation]:
+            return [derivations[fact_id], *more.get(fact_id, ())]
+
+        # The facts whose steps matter: those derived more than once and what they rest on.
+        involved: set[str] = set()
+        stack = list(more)
+        while stack:
+            fact_id = stack.pop()
+            if fact_id in involved or fact_id not in derivations:
+                continue
+            involved.add(fact_id)
+            for derivation in every(fact_id):
+                stack.extend(derivation.premises)
+        # Steps from the input facts (0): the least over a fact's derivations of one more than
+        # the most of its premises'. Relaxed until stable, in the order facts were first
+        # derived (their first derivation's premises came before them), so it settles fast.
+        steps: dict[str, float] = {}
+        infinite = float("inf")
+
+        def cost(derivation: Derivation) -> float:
+            return 1 + max((steps.get(p, infinite) if p in derivations else 0 for p in derivation.premises), default=0)
+
+        ordered = sorted(involved, key=lambda fact_id: int(fact_id.rpartition("#")[2]))
+        changed = True
+        while changed:
+            changed = False
+            for fact_id in ordered:
+                least = min(cost(derivation) for derivation in every(fact_id))
+                if least < steps.get(fact_id, infinite):
+                    steps[fact_id] = least
+                    changed = True
+        for fact_id in more:
+            fewest = [derivation for derivation in every(fact_id) if cost(derivation) == steps[fact_id]]
+            derivations[fact_id] = min(fewest, key=self.derivation_rank)
+
+    def order_key(self, fact: Fact) -> tuple[Any, ...]:
+        """A deterministic order of facts: by time, then input order, then content."""
+        key = self._order_keys.get(fact["id"])
+        if key is None:
+            key = self._order_keys[fact["id"]] = _order(fact)
+        return key
+
+    def describe(self, fact_id: str) -> str:
+        """A fact in words, by its type's ``says``."""
+        if fact_id not in self._described:
+            fact = self.facts[fact_id]
+            template = self.plans.policy.says.get(fact["type"])
+            language, labels = self.plans.language, self.plans.labels
+            described = template.render(fact.get, language, labels) if template else show(fact, language)
+            self._described[fact_id] = described
+        return self._described[fact_id]
+
+
+def _totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> dict[str, Any]:
+    """A group's ``$count``, and with a ``value`` its ``$sum`` and ``$mean`` (nulls left out), exactly."""
+    totals: dict[str, Any] = {"count": len(group)}
+    if plan.value is None:
+        return totals
+    over_alias, rule_id = plan.aggregate.over.alias or "", plan.aggregate.id
+    try:
+        known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
+    except ExpressionError as error:
+        raise EngineError(f"rule {rule_id}: value: {error}", rule_id) from None
+    wrong = [v for v in known if not is_number(v, whole=False)]
+    if wrong:
+        raise EngineError(f"rule {rule_id}: value: a sum needs numbers (got {wrong[0]!r})", rule_id)
+    total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
+    totals["sum"] = plain_number(total)
+    totals["mean"] = plain_number(total / len(known)) if known else None
+    return totals
+
+
+def _order(fact: Fact) -> tuple[Any, ...]:
+    """A deterministic order of facts: by time, then input order, then content.
+
+    A derived fact's content leaves out its id, which tells the order it was derived in.
+    """
+    if "seq" in fact:
+        return (fact.get("start", -1), fact.get("end", -1), fact["seq"], "")
+    return (fact.get("start", -1), fact.get("end", -1), -1, canonical({k: v for k, v in fact.items() if k != "id"}))
+
+
+def _typed_key(fact: Fact) -> frozenset[tuple[str, Any]]:
+    """A fact's content with booleans told apart from numbers."""
+    return frozenset((name, keyed(value)) for name, value in fact.items())
+
+
+def _notes(plan: RulePlan, env: Bindings, language: str, labels: Labels | None) -> list[str]:
+    def lookup(name: str) -> Any:
+        alias, _, field = name.partition(".")
+        fact = env.get(alias)
+        return None if fact is None else fact.get(field)
+
+    missing = "没有相符的 {}" if language == "zh" else "no matching {}"
+    return [
+        says.render(lookup, language, labels) if says else missing.format(fact_type)
+        for says, fact_type in plan.absent_notes
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_of(text: str) -> str:
+    """The period's label as written in facts (``2022-Q1`` for ``2022-Q1``; ``2022`` for ``2022``)."""
+    return parse_period(text).label
+
+
+def _fact(fact_type: str, values: dict[str, Any], rule_id: str) -> Fact:
+    """A derived fact of a type with these values, and the fields of its period if it has one."""
+    fact = {"type": fact_type, **values}
+    if values.get("period") is not None:
+        fact.update(period_fields(_label(values["period"], rule_id)))
+    return fact
+
+
+def _label(value: Any, rule_id: str) -> str:
+    try:
+        return (
+            _label_of(str(value))
+            if isinstance(value, (str, int)) and not isinstance(value, bool)
+            else parse_period(value).label
+        )
+    except PeriodSyntaxError as error:
+        raise EngineError(f"rule {rule_id} gives a period that is not one: {error}", rule_id) from None
+
+
+def _text(value: Any, rule_id: str, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise EngineError(f"rule {rule_id} gives no {name} (got {value!r})", rule_id)
+    return value

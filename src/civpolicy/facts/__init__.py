@@ -1,0 +1,1 @@
+"""Facts files to validated facts; periods; the JSON Schemas of facts and decisions."""

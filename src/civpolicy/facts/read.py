@@ -1,0 +1,200 @@
+"""Facts files (contract section 1) to validated facts, grouped by unit.
+
+The shape of each list (its fields, types and identity) is read from the policy's
+``inputs`` section, so this module knows no fact by name, except that the input called
+``unit`` is the register of units the others refer to. Every problem of the file is
+collected and raised together as one :class:`~civpolicy.errors.FactsError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from civpolicy.errors import FactsError, Problem
+from civpolicy.facts.items import Fact, ItemReader
+from civpolicy.source import model as m
+from civpolicy.source.reader import Reader
+from civpolicy.source.strict_yaml import load_yaml, mark_of, read_json
+
+UNIT_REGISTER = "unit"
+"""The input whose items are the units every other fact refers to."""
+
+
+@attrs.frozen
+class Facts:
+    """Validated facts: the units, and each unit's facts in a canonical order."""
+
+    units: tuple[str, ...]
+    by_unit: Mapping[str, tuple[Fact, ...]]
+
+    def count(self) -> int:
+        """How many facts there are in all."""
+        return sum(len(facts) for facts in self.by_unit.values())
+
+
+def load_facts_text(
+    text: str,
+    name: str,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+) -> Facts:
+    """Facts from the text of a facts file: JSON if ``name`` ends in ``.json``, else YAML.
+
+    A JSON file is read by the json module (its values are JSON's, and it is fast) and
+    checked as it is; only if it has problems is it read again with lines and columns,
+    to tell where each one stands. A YAML file is read with them from the start.
+    """
+    if name.lower().endswith(".json"):
+        data, problems = read_json(text, name)
+        if problems:
+            raise FactsError(problems)
+        if data is None:
+            raise FactsError([_empty(name)])
+        try:
+            return validate_facts(data, inputs, vocabularies, name)
+        except FactsError as unlocated:
+            raise FactsError(_located(unlocated.problems, text, name, inputs, vocabularies)) from None
+    data, problems = load_yaml(text, name)
+    if data is None:
+        raise FactsError(problems or [_empty(name)])
+    return validate_facts(data, inputs, vocabularies, name, problems)
+
+
+def _empty(name: str) -> Problem:
+    return Problem(name, 1, 1, "the facts file is empty (it needs at least `units`)")
+
+
+def unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why a facts file could not be read, as a problem says it."""
+    return "no such facts file" if isinstance(error, FileNotFoundError) else f"cannot read the facts file: {error}"
+
+
+def _located(
+    problems: tuple[Problem, ...],
+    text: str,
+    name: str,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+) -> list[Problem]:
+    """The json module's reading's problems, with lines and columns from a reading that has them.
+
+    Checked again on the marked reading, the same fields' problems come back located (and a
+    conflict names the first item's line); where the two readings could differ (a character YAML reads
+    otherwise), each problem is placed by its field path instead, so the problems stay the
+    json module's.
+    """
+    marked, _ = load_yaml(text, name)
+    if marked is None:
+        return list(problems)
+    try:
+        validate_facts(marked, inputs, vocabularies, name)
+    except FactsError as error:
+        # The same fields found wrong (a conflict's words differ: "at line 8", not "at evaluations[0]").
+        if sorted(p.path for p in error.problems) == sorted(p.path for p in problems):
+            return list(error.problems)
+    placed = []
+    for problem in problems:
+        line, column = _at_path(marked, problem.path)
+        placed.append(attrs.evolve(problem, line=line, column=column))
+    return placed
+
+
+_STEP = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def _at_path(data: Any, path: str) -> tuple[int, int]:
+    """Where a field path (``units[0].category``, ``$``) stands in marked data: its value's line and column."""
+    steps = [int(index) if index else key for index, key in _STEP.findall(path.removeprefix("$"))]
+    container: Any = data
+    for step in steps[:-1]:
+        try:
+            container = container[step]
+        except (KeyError, IndexError, TypeError):
+            return mark_of(container)
+    return mark_of(container, steps[-1]) if steps else mark_of(container)
+
+
+def validate_facts(
+    data: Any,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+    filename: str = "<facts>",
+    problems: list[Problem] | None = None,
+) -> Facts:
+    """Check facts against the policy's inputs; raise FactsError listing every problem."""
+    problems = list(problems or [])
+    r = Reader(filename, problems)
+    top = r.mapping(data, data, None, "$") if data is not None or not problems else None
+    if top is None:
+        raise FactsError(problems)
+    by_key = {spec.source_key: spec for spec in inputs.values()}
+    r.keys(top, "$", list(by_key), [spec.source_key for spec in inputs.values() if spec.required])
+    register = inputs.get(UNIT_REGISTER)
+    reader = ItemReader(r, vocabularies)
+    units: list[Fact] = []
+    named: set[str] = set()
+    if register is not None and register.source_key in top:
+        units = reader.read_list(top, register, known_units=None)
+        named = _named_units(top[register.source_key], register)
+    unit_ids = {fact["unit"] for fact in units}
+    facts: list[Fact] = list(units)
+    for key, spec in by_key.items():
+        before = len(problems)
+        if spec.name != UNIT_REGISTER and key in top:
+            found = reader.read_list(top, spec, known_units=unit_ids | named)
+            facts.extend(found)
+            if spec.total is not None and len(problems) == before:
+                reader.check_total(spec, found)
+        # A list with a bad item is told by its items, not again by what its sum or its units lack.
+        if spec.needed_by is not None and spec.needed_by[1] in top and len(problems) == before:
+            reader.check_needed(spec, units, [f for f in facts if f["type"] == spec.name])
+    if problems:
+        raise FactsError(problems)
+    return _group(facts, sorted(unit_ids), inputs)
+
+
+def _named_units(items: Any, register: m.InputFact) -> set[str]:
+    """Unit ids written in the register, valid or not: a broken unit is reported once, not per fact."""
+    id_field = next((f.name for f in register.fields if f.target == "unit"), "unit")
+    if not isinstance(items, (list, tuple)):
+        return set()
+    return {item[id_field] for item in items if isinstance(item, Mapping) and isinstance(item.get(id_field), str)}
+
+
+def _group(facts: list[Fact], units: list[str], inputs: Mapping[str, m.InputFact]) -> Facts:
+    fields = {spec.name: tuple(dict.fromkeys(field.target for field in spec.fields)) for spec in inputs.values()}
+
+    def content(fact: Fact) -> tuple[str, str]:
+        # The type and the given fields in the policy's order say everything a fact holds
+        # (a period's other fields follow from it): a total order, whatever the input order.
+        return (fact["type"], repr(tuple(map(fact.get, fields[fact["type"]]))))
+
+    ordered = sorted(facts, key=content)
+    seq: dict[str, int] = {}
+    by_unit: dict[str, list[Fact]] = {unit: [] for unit in units}
+    for fact in ordered:
+        fact["seq"] = seq.get(fact["type"], 0)
+        seq[fact["type"]] = fact["seq"] + 1
+        by_unit[fact["unit"]].append(fact)
+    return Facts(tuple(units), {unit: tuple(items) for unit, items in by_unit.items()})
+
+
+def load_facts(
+    source: Mapping[str, Any] | str | Path,
+    inputs: Mapping[str, m.InputFact],
+    vocabularies: Mapping[str, tuple[m.Term, ...]],
+) -> Facts:
+    """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs."""
+    if isinstance(source, (str, Path)):
+        name = str(source)
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise FactsError([Problem(name, 1, 1, unreadable(error))]) from None
+        return load_facts_text(text, name, inputs, vocabularies)
+    return validate_facts(source, inputs, vocabularies)

@@ -1,0 +1,1 @@
+"""What the headquarters publishes from the facts: the monthly bulletin's sampling plan."""
