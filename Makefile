@@ -21,6 +21,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint                        ## ruff, mypy, then every test
 	$(BIN)/python -m pytest
