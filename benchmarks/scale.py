@@ -130,7 +130,7 @@ def country_floor(counties: int, jobs: int) -> None:
     spent = [0.0, 0.0, 0.0]
     facts = 0
     started = time.perf_counter()
-    for count, *seconds, _ in batch.ordered_map(_floor_task, range(counties), jobs, policy.origin):
+    for count, *seconds, _ in batch.ordered_map(_floor_task, range(counties), jobs, policy):
         facts += count
         spent = [total + s for total, s in zip(spent, seconds, strict=True)]
     wall = time.perf_counter() - started
@@ -150,7 +150,7 @@ def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool)
     agree = True
     worker_peak = 0.0
     for count, _, seconds, o_seconds, ok, peak in batch.ordered_map(
-        _county_task, ((seed, check) for seed in range(counties)), jobs, policy.origin
+        _county_task, ((seed, check) for seed in range(counties)), jobs, policy
     ):
         facts += count
         engine_seconds += seconds

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import attrs
 
@@ -75,6 +75,19 @@ Spec = tuple[str | None, dict[str, Any], str | None, str]
 """How a worker loads the policy: folder, parameter overrides, engine, language."""
 
 
+class Reopens(Protocol):
+    """A policy a worker process can load again: where it came from, and how to load it from there."""
+
+    @property
+    def origin(self) -> Spec | None:
+        """How it was loaded (None: made otherwise, so it stays in this process)."""
+        ...
+
+    def reopen(self, origin: Spec, /) -> Any:
+        """The policy ``origin`` names, loaded again."""
+        ...
+
+
 def _start_worker(reopen: Callable[[Spec], Any], spec: Spec) -> None:
     """Load the policy once in a worker process, as the policy's own ``reopen`` loads it."""
     global _WORKER_POLICY  # noqa: PLW0603 - one policy per worker process, loaded once
@@ -115,15 +128,16 @@ def _facts_in_worker(facts: Any) -> Any:
     return _WORKER_POLICY.evaluate(facts)
 
 
-def ordered_map(task: Callable[[Any], Any], items: Iterable[Any], jobs: int, policy: Any) -> Iterator[Any]:
+def ordered_map(task: Callable[[Any], Any], items: Iterable[Any], jobs: int, policy: Reopens) -> Iterator[Any]:
     """``task`` over items in ``jobs`` worker processes, each with the policy reopened, results in input order.
 
     At most ``2 × jobs`` items are in flight: the input is read as results are taken.
     """
+    origin = policy.origin
+    if origin is None:
+        raise TypeError("only a policy made by load_policy() can be reopened in worker processes")
     window: deque[Future[Any]] = deque()
-    with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_start_worker, initargs=(policy.reopen, policy.origin)
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(policy.reopen, origin)) as pool:
         for item in items:
             window.append(pool.submit(task, item))
             if len(window) >= 2 * jobs:
