@@ -128,7 +128,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_only_the_durable_engine_imports_durable() -> None:
     importers = sorted(str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*.py") if "durable" in _imports(p))
-    assert ["engines/durable.py"] == importers
+    assert ["engine/durable.py"] == importers
 
 
 def _policy_words() -> set[str]:
