@@ -14,7 +14,7 @@ from civpolicy.source.strict_yaml import MarkedMap
 
 
 class DefinitionSections(SectionReader):
-    """Reads sections that define names."""
+    """Reads `document`, `parameters`, `vocabulary`, `cadences`, `inputs`, `tables` and `constraints`."""
 
     def _document(self, r: Reader, top: MarkedMap, section: str) -> None:
         data = r.mapping(top[section], top, section, section)

@@ -16,7 +16,7 @@ from civpolicy.source.strict_yaml import MarkedMap
 
 
 class ResultSections(SectionReader):
-    """Reads sections that describe what comes out and what must hold."""
+    """Reads `consequences` (the kinds), `reports`, `invariants` and `clauses`."""
 
     def _kinds(self, r: Reader, top: MarkedMap, section: str) -> None:
         for name, data, body, path in self._new_names(r, top, section, snake_case=False):

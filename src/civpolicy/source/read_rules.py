@@ -18,7 +18,7 @@ from civpolicy.source.strict_yaml import MarkedMap, MarkedSeq
 
 
 class RuleSections(SectionReader):
-    """Reads sections that derive."""
+    """Reads `derived` (with aggregates) and `rules` (with their patterns, conditions and outputs)."""
 
     def _derived(self, r: Reader, top: MarkedMap, section: str) -> None:
         allowed = (
