@@ -159,8 +159,9 @@ def test_the_search_finds_policy_words_and_only_whole_names() -> None:
 
 
 # Generators of example facts (authoring/strategies.py, authoring/generated.py) write the contract's facts format, whose
-# grades and categories are the contract's words; the engine and the loaders may not.
-FACT_GENERATORS = {"authoring/strategies.py", "authoring/generated.py"}
+# grades and categories are the contract's words, and the impact report (authoring/diff.py) compares the decision's
+# `grades` report by its `grade` (contract section 2); the engine and the loaders may not.
+FACT_GENERATORS = {"authoring/strategies.py", "authoring/generated.py", "authoring/diff.py"}
 
 
 @pytest.mark.parametrize(

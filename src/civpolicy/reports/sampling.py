@@ -102,7 +102,8 @@ def plan_month(points: Iterable[Point], month: str, seed: int = 0, months_per_cy
     start = period.start - period.start % months_per_cycle
     ordered = sorted(set(points))
     # str seeds are hashed with SHA-512 by random.Random: the same in every process and version.
-    rng = random.Random(f"civpolicy.reports.sampling:{seed}:{Period(start, 1).label}:{months_per_cycle}")
+    # The salt is the text published plans were made with (the module's name before it moved): kept.
+    rng = random.Random(f"civpolicy.sampling:{seed}:{Period(start, 1).label}:{months_per_cycle}")
     rng.shuffle(ordered)
     share = ordered[period.start - start :: months_per_cycle]
     return SamplePlan(period.label, seed, cycle_label(start, months_per_cycle), tuple(sorted(share)), len(ordered))
