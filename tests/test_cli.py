@@ -505,3 +505,244 @@ def test_a_full_disk_under_a_batch_output_leaves_no_file(tmp_path: Path, monkeyp
     monkeypatch.setattr(Path, "open", open_full)
     code = main(["batch", EXAMPLE, "--jobs", "1", "--output", str(target)])
     assert (1, []) == (code, sorted(p.name for p in tmp_path.iterdir()))
+
+
+# -- the doorstep: version, standard input, JSON Lines, a facts folder, exit codes, usage ----------------
+
+
+def test_the_version_is_the_package_s(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert (0, f"civpolicy {civpolicy.__version__}\n", "") == (done.value.code, *capsys.readouterr())
+    assert "0.1.0" == civpolicy.__version__
+    assert "__version__" in civpolicy.__all__
+
+
+def test_the_version_end_to_end() -> None:
+    done = subprocess.run([sys.executable, "-m", "civpolicy", "--version"], capture_output=True, text=True, check=False)
+    assert (0, "civpolicy 0.1.0\n", "") == (done.returncode, done.stdout, done.stderr)
+
+
+def stdin_of(monkeypatch: pytest.MonkeyPatch, content: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(content), encoding="utf-8"))
+
+
+def test_evaluate_reads_yaml_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, example_json: str
+) -> None:
+    stdin_of(monkeypatch, Path(EXAMPLE).read_bytes())
+    assert (0, example_json, "") == run(capsys, "evaluate", "-")
+
+
+def test_evaluate_reads_json_from_standard_input_as_a_json_file_is_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    text = json.dumps(
+        {
+            "units": [{"id": "a", "civilized_unit": True}],
+            "evaluations": [{"unit": "a", "period": "2022-Q1", "grade": "poor"}],
+        }
+    )
+    path = tmp_path / "facts.json"
+    path.write_text(text, encoding="utf-8")
+    expected = run(capsys, "evaluate", str(path))
+    stdin_of(monkeypatch, text.encode())
+    assert (0, expected[1], "") == run(capsys, "evaluate", "-")
+    assert "civilized_unit_bonus.suspend" in expected[1]
+    stdin_of(monkeypatch, b'{"units": [{"id": "a", "base_quota": NaN}]}')
+    assert (2, "", "<stdin>:1:38: not valid JSON: NaN is not a JSON value\n") == run(capsys, "evaluate", "-")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"units:\n  - {id: a, civilized_unit: maybe}\n",
+            "<stdin>:2:29: units[0].civilized_unit: must be true or false",
+        ),
+        (b'{"units": [{"id": "a", "headcount": "x"}]}', "<stdin>:1:37: units[0].headcount: must be a whole number"),
+        (b"", "<stdin>:1:1: the facts file is empty"),
+        (b"\xff", "<stdin>:1:1: cannot read standard input: 'utf-8' codec can't decode byte 0xff"),
+    ],
+    ids=["yaml", "json", "empty", "not-utf-8"],
+)
+def test_bad_facts_on_standard_input_are_located_there(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, content: bytes, message: str
+) -> None:
+    stdin_of(monkeypatch, content)
+    code, out, err = run(capsys, "evaluate", "-")
+    assert (2, "", True, 1) == (code, out, err.startswith(message), len(err.splitlines()))
+
+
+def test_explain_reads_standard_input_too(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = run(capsys, "explain", EXAMPLE, "--unit", "agri-bank")
+    stdin_of(monkeypatch, Path(EXAMPLE).read_bytes())
+    assert expected == run(capsys, "explain", "-", "--unit", "agri-bank")
+    stdin_of(monkeypatch, Path(EXAMPLE).read_bytes())
+    assert (2, "", "civpolicy: no unit 'nope' in <stdin>\n") == run(capsys, "explain", "-", "--unit", "nope")
+
+
+def test_standard_input_end_to_end(example_json: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "civpolicy", "evaluate", "-"],
+        input=Path(EXAMPLE).read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (0, example_json, "") == (done.returncode, done.stdout, done.stderr)
+    closed = subprocess.run(
+        [sys.executable, "-m", "civpolicy", "evaluate", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+        close_fds=True,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert (2, "", "<stdin>:1:1: standard input is closed\n") == (closed.returncode, closed.stdout, closed.stderr)
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["explain", "--unit", "a"]])
+def test_json_lines_are_batch_s_input(capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str]) -> None:
+    counties = tmp_path / "counties.jsonl"
+    counties.write_text('{"units": [{"id": "a"}]}\n{"units": [{"id": "b"}]}\n', encoding="utf-8")
+    code, out, err = run(capsys, command[0], str(counties), *command[1:])
+    assert (2, "", 1) == (code, out, len(err.splitlines()))
+    assert err.startswith(
+        f"civpolicy: {counties} is JSON Lines (one county's facts per line): civpolicy batch {counties}"
+    )
+
+
+def test_checking_a_folder_of_facts_says_so_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = str(ROOT / "examples")
+    code, out, err = run(capsys, "check", folder)
+    expected = f"{folder}:1:1: a folder of facts files, not a policy folder: its files hold units: and none of"
+    assert (1, "", True, 1) == (code, out, err.startswith(expected), len(err.splitlines()))
+    assert f"(civpolicy evaluate {folder}/county-2022-scores.yaml evaluates one)" in err
+
+
+def test_a_facts_file_inside_a_policy_folder_is_told_where_it_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Only a folder all of facts is taken for one: a policy folder's problems stay located."""
+    folder = copy_policy(tmp_path / "policy")
+    shutil.copy(EXAMPLE, folder / "county.yaml")
+    code, out, err = run(capsys, "check", str(folder))
+    assert (1, "") == (code, out)
+    assert f"{folder / 'county.yaml'}:19:1: $.units: unknown field 'units'" in err.splitlines()
+    assert "a folder of facts files" not in err
+
+
+def test_check_counts_the_rules_test_coverage_counts() -> None:
+    from civpolicy.authoring.coverage import coverage
+
+    model = civpolicy.load_policy().model
+    report = coverage(model, set()).report()
+    assert 46 == len(model.all_rules())
+    assert "rules no test fires: 46 of 46\n" in report
+    assert "aggregates no test computes: 11 of 11\n" in report
+
+
+EXIT_CODES = {
+    "check": (0, 1, 2),
+    "evaluate": (0, 1, 2),
+    "explain": (0, 1, 2),
+    "batch": (0, 1, 2),
+    "test": (0, 1, 2),
+    "diff": (0, 1, 2),
+    "sample": (0, 1, 2),
+    "schema": (0, 1, 2),
+}
+
+
+@pytest.mark.parametrize("command", sorted(EXIT_CODES))
+def test_every_subcommand_s_help_ends_with_its_exit_codes(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    status = out[out.index("\nexit status:\n") :]
+    assert 0 == done.value.code
+    assert list(EXIT_CODES[command]) == [int(line.split()[0]) for line in status.splitlines()[2:] if line[2:3] != " "]
+
+
+def test_the_command_s_help_ends_with_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    status = capsys.readouterr().out.split("\nexit status:\n")[1]
+    assert [0, 1, 2, 130, 143] == [int(line.split()[0]) for line in status.splitlines() if line[2:3] != " "]
+
+
+def test_every_option_and_argument_has_help() -> None:
+    from civpolicy.cli.main import _parser
+
+    parser = _parser()
+    assert parser.commands is not None
+    parsers = [("civpolicy", parser), *parser.commands.choices.items()]
+    missing = [(name, action.dest) for name, p in parsers for action in p._actions if not action.help]
+    assert [] == missing
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["evalute", EXAMPLE], "civpolicy: error: argument command: invalid choice: 'evalute' "),
+        (
+            ["evaluate", EXAMPLE, "--fromat", "table"],
+            "civpolicy evaluate: error: unrecognized arguments: --fromat table",
+        ),
+        (["evaluate", EXAMPLE, "--format", "tabel"], "civpolicy evaluate: error: argument --format: invalid choice: "),
+        (["schema", "fact"], "civpolicy schema: error: argument document: invalid choice: 'fact' "),
+        (["diff", "policy", "policy", "--exitcode"], "civpolicy diff: error: unrecognized arguments: --exitcode"),
+    ],
+    ids=["subcommand", "option", "choice", "positional-choice", "diff-option"],
+)
+def test_a_misspelt_word_is_a_usage_error_that_names_the_one_meant(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    meant = {
+        "evalute": "evaluate",
+        "--fromat": "--format",
+        "tabel": "table",
+        "fact": "facts",
+        "--exitcode": "--exit-code",
+    }
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    out, err = capsys.readouterr()
+    (wrong,) = [arg for arg in argv if arg in meant]
+    last = err.splitlines()[-1]
+    assert (2, "", True) == (done.value.code, out, last.startswith(message))
+    assert last.endswith(f" (did you mean {meant[wrong]!r}?)")
+
+
+def test_several_misspelt_options_are_each_named(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["evaluate", EXAMPLE, "--fromat", "table", "--polcy", "policy"])
+    expected = (
+        "civpolicy evaluate: error: unrecognized arguments: --fromat table --polcy policy; "
+        "--fromat (did you mean '--format'?); --polcy (did you mean '--policy'?)"
+    )
+    assert expected == capsys.readouterr().err.splitlines()[-1]
+
+
+def test_a_word_like_none_gets_no_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["zzz"])
+    assert (2, False) == (done.value.code, "did you mean" in capsys.readouterr().err)
+
+
+def test_an_interrupted_batch_ends_quietly_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    """Ctrl-C: exit 130 (128 + SIGINT), no traceback, the partial output removed."""
+    target = tmp_path / "out.jsonl"
+    partial = tmp_path / "out.jsonl.partial"
+    command = [sys.executable, "-m", "civpolicy", "batch", str(_many_counties(tmp_path, 150)), "--jobs", "1"]
+    with subprocess.Popen([*command, "--output", str(target)], stderr=subprocess.PIPE, text=True) as process:
+        deadline = time.monotonic() + 60
+        while not partial.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert partial.exists()
+        process.send_signal(signal.SIGINT)
+        assert process.stderr is not None
+        errors = process.stderr.read()
+        code = process.wait(timeout=60)
+    assert (130, "", False, False) == (code, errors, partial.exists(), target.exists())

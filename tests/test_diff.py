@@ -487,3 +487,40 @@ def test_a_definition_holding_keys_of_any_kind_is_compared_without_raising(old: 
         file="invariants.yaml",
     )
     assert ("invariant worse_grade_never_lighter changed",) == diff_policies(old, new, EXAMPLE).policy_changes
+
+
+# -- diff --exit-code: a policy repository's CI gates on it ---------------------------------------
+
+
+def test_exit_code_is_1_when_consequences_change(
+    capsys: pytest.CaptureFixture[str], old: Path, streak2: Path, facts_file: Path
+) -> None:
+    printed = run(capsys, "diff", old, streak2, facts_file)
+    assert (1, printed[1], "") == run(capsys, "diff", old, streak2, facts_file, "--exit-code")
+    assert 0 == printed[0]  # without --exit-code, the same differences exit 0
+    code, out, err = run(capsys, "diff", old, streak2, facts_file, "--exit-code", "--format", "json")
+    assert (1, "", True) == (code, err, json.loads(out)["changed"])
+
+
+def test_exit_code_is_0_when_nothing_changes(
+    capsys: pytest.CaptureFixture[str], old: Path, new: Path, facts_file: Path
+) -> None:
+    (new / "linkages.yaml").write_text(
+        "# a comment changes no definition\n" + (new / "linkages.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "diff", old, new, facts_file, "--exit-code")
+    assert (0, "") == (code, err)
+    assert out.startswith("no change: ")
+
+
+def test_exit_code_is_1_when_only_the_policy_changes(capsys: pytest.CaptureFixture[str], old: Path, new: Path) -> None:
+    """A definition changed that changes nothing for these facts is still a change to gate on."""
+    edit(new, "period_kind: {one_of: [quarter, year]}", "period_kind: {one_of: [quarter, half, year]}")
+    code, out, err = run(capsys, "diff", old, new, EXAMPLE, "--exit-code")
+    assert (1, "") == (code, err)
+    assert out.startswith("policy changes:\n- rule promotion.freeze changed\n\nno change: ")
+
+
+def test_exit_code_keeps_2_for_bad_input(capsys: pytest.CaptureFixture[str], old: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    assert (2, "", f"{missing}:1:1: no such policy folder\n") == run(capsys, "diff", old, missing, "--exit-code")

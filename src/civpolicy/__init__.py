@@ -7,6 +7,8 @@
 ()
 """
 
+__version__ = "0.1.0"
+
 from civpolicy.decision.values import Consequence, Decision, Evidence
 from civpolicy.engine.registry import EngineUnavailableError
 from civpolicy.errors import (
@@ -35,5 +37,6 @@ __all__ = [
     "PolicyError",
     "Problem",
     "UnknownRuleError",
+    "__version__",
     "load_policy",
 ]

@@ -37,17 +37,23 @@ class Coverage:
     """Rules and clauses, with what the tests fired and what the rules encode."""
 
     rules: tuple[tuple[str, str, str], ...]
-    """Every rule (and aggregate): (id, where, clause)."""
+    """Every rule, of a consequence or of a derived fact, as ``civpolicy check`` counts them: (id, where, clause)."""
     fired: frozenset[str]
     clauses: tuple[m.Clause, ...]
     encoded_by: dict[str, tuple[str, ...]] = attrs.field(hash=False)
     """For each clause: the rules and derived facts that cite it."""
     mentioned_by: dict[str, tuple[str, ...]] = attrs.field(hash=False)
     """For each clause: parameters, terms and cadences that cite it without a rule."""
+    aggregates: tuple[tuple[str, str, str], ...] = ()
+    """Every derived fact computed by an aggregate (counted, summed over other facts): (name, where, clause)."""
 
     def unfired_rules(self) -> list[tuple[str, str, str]]:
         """Rules no test fires."""
         return [rule for rule in self.rules if rule[0] not in self.fired]
+
+    def unfired_aggregates(self) -> list[tuple[str, str, str]]:
+        """Aggregates no test computes."""
+        return [aggregate for aggregate in self.aggregates if aggregate[0] not in self.fired]
 
     def unfired_clauses(self) -> list[m.Clause]:
         """Clauses encoded by rules none of which any test fires."""
@@ -63,6 +69,9 @@ class Coverage:
         unfired = self.unfired_rules()
         lines.append(f"rules no test fires: {len(unfired)} of {len(self.rules)}")
         lines += [f"  - {rule_id} ({where}, {clause})" for rule_id, where, clause in unfired]
+        uncomputed = self.unfired_aggregates()
+        lines.append(f"aggregates no test computes: {len(uncomputed)} of {len(self.aggregates)}")
+        lines += [f"  - {name} ({where}, {clause})" for name, where, clause in uncomputed]
         lines.append(f"clauses no test fires: {len(self.unfired_clauses())} of {len(self.clauses)}")
         lines += [f"  - {c.ref}: 「{c.text[:40]}…」" for c in self.unfired_clauses()]
         lines.append(f"clauses no rule encodes: {len(self.unencoded_clauses())} of {len(self.clauses)}")
@@ -76,7 +85,7 @@ class Coverage:
 def coverage(model: m.PolicyModel, fired: set[str]) -> Coverage:
     """The coverage of a policy by tests that fired these rules."""
     rules = [(r.id, f"{r.file.rsplit('/', 1)[-1]}:{r.line}", r.citation.source) for r in model.all_rules()]
-    rules += [
+    aggregates = [
         (name, f"{d.file.rsplit('/', 1)[-1]}:{d.line}", d.citation.source if d.citation else "")
         for name, d in model.derived.items()
         if d.aggregate is not None
@@ -84,7 +93,7 @@ def coverage(model: m.PolicyModel, fired: set[str]) -> Coverage:
     encoded: dict[str, tuple[str, ...]] = {}
     mentioned: dict[str, tuple[str, ...]] = {}
     for clause in model.clauses:
-        encoded[clause.ref] = tuple(rule_id for rule_id, _, source in rules if cites(source, clause))
+        encoded[clause.ref] = tuple(rule_id for rule_id, _, source in rules + aggregates if cites(source, clause))
         others = [
             f"parameter {n}" for n, p in model.parameters.items() if p.citation and cites(p.citation.source, clause)
         ]
@@ -96,4 +105,4 @@ def coverage(model: m.PolicyModel, fired: set[str]) -> Coverage:
         ]
         others += [f"cadence {c.id}" for c in model.cadences if cites(c.citation.source, clause)]
         mentioned[clause.ref] = tuple(others)
-    return Coverage(tuple(rules), frozenset(fired), model.clauses, encoded, mentioned)
+    return Coverage(tuple(rules), frozenset(fired), model.clauses, encoded, mentioned, tuple(aggregates))

@@ -1,8 +1,9 @@
-"""What the subcommands share: exit codes, the options of a policy run, reading ``--param``."""
+"""What the subcommands share: exit codes and what each means, the options of a policy run, reading ``--param``."""
 
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 from civpolicy.engine.registry import ENGINES
@@ -19,11 +20,110 @@ BAD_INPUT = 2
 POLICY_INVALID = 1
 OUTPUT_FAILED = 1
 """The output could not be written (a full disk): nothing to do with the facts or the policy."""
+INTERRUPTED = 130
+"""Ctrl-C (128 + SIGINT, as a shell reports it)."""
+TERMINATED = 143
+"""A SIGTERM (128 + 15): the command stops as on Ctrl-C, its cleanups run."""
+
+_WRITE = "the output could not be written (a full disk), or its reader went away (`| head`)"
+_USAGE = "a usage error (a misspelt subcommand or option, a value not among the choices)"
+EXIT_STATUS: dict[str, tuple[tuple[int, str], ...]] = {
+    "civpolicy": (
+        (OK, "success"),
+        (
+            FINDINGS,
+            "check: the policy has problems; test: a scenario or invariant fails; "
+            "diff --exit-code: something changes; any command: " + _WRITE,
+        ),
+        (
+            BAD_INPUT,
+            "bad input (facts, a policy folder, an option's value), the problems on stderr "
+            "and nothing on stdout; or " + _USAGE,
+        ),
+        (INTERRUPTED, "interrupted (Ctrl-C)"),
+        (TERMINATED, "terminated (SIGTERM)"),
+    ),
+    "check": (
+        (OK, "the policy is valid"),
+        (
+            POLICY_INVALID,
+            "the policy has problems, one FILE:LINE:COLUMN: message line each on stderr "
+            "(a missing folder, a folder of facts files too); or " + _WRITE,
+        ),
+        (BAD_INPUT, _USAGE),
+    ),
+    "evaluate": (
+        (OK, "the decision is printed"),
+        (OUTPUT_FAILED, _WRITE),
+        (
+            BAD_INPUT,
+            "bad input: the facts (FILE:LINE:COLUMN: message lines on stderr), --param, --policy, "
+            "--engine; nothing on stdout; or " + _USAGE,
+        ),
+    ),
+    "explain": (
+        (OK, "the unit's consequences are printed"),
+        (OUTPUT_FAILED, _WRITE),
+        (
+            BAD_INPUT,
+            "bad input: the facts (FILE:LINE:COLUMN: message lines on stderr), --unit, --param, "
+            "--policy, --engine; nothing on stdout; or " + _USAGE,
+        ),
+    ),
+    "batch": (
+        (OK, "every county is evaluated"),
+        (OUTPUT_FAILED, _WRITE + "; an --output file is then removed"),
+        (
+            BAD_INPUT,
+            "a county has errors (its line says which; the other counties are written), or a bad "
+            "--param, --policy or --engine, an --output that cannot be written; or " + _USAGE,
+        ),
+    ),
+    "test": (
+        (OK, "every scenario passes and every invariant holds"),
+        (FINDINGS, "a scenario fails or an invariant breaks; or " + _WRITE),
+        (
+            BAD_INPUT,
+            "bad input: a scenario file or folder that does not exist or cannot be read, a policy "
+            "folder that does not load, a bad --examples; or " + _USAGE,
+        ),
+    ),
+    "diff": (
+        (OK, "the differences are printed; with --exit-code: nothing changes"),
+        (
+            FINDINGS,
+            "with --exit-code: something changes (consequences, grades, the policy's definitions); or " + _WRITE,
+        ),
+        (BAD_INPUT, "bad input: a policy folder that does not load, bad facts, a bad --units; or " + _USAGE),
+    ),
+    "sample": (
+        (OK, "the plan is printed"),
+        (OUTPUT_FAILED, _WRITE),
+        (BAD_INPUT, "bad input: the facts, --month, --policy; nothing on stdout; or " + _USAGE),
+    ),
+    "schema": (
+        (OK, "the schema is printed"),
+        (OUTPUT_FAILED, _WRITE),
+        (BAD_INPUT, "a policy folder (--policy) that does not load; or " + _USAGE),
+    ),
+}
+"""What each exit code of each subcommand means (``civpolicy``: of the command as a whole), for ``--help``."""
 
 ENGINE_HELP = "rule engine: native (the default) or durable (only where durable-rules is installed)"
 LANGUAGE_HELP = "language of the reasons: en (the default) or zh (中文, where the policy's sentences have it)"
 POLICY_HELP = "policy folder (default: the shipped policy)"
-PARAM_HELP = "override a parameter (repeatable), e.g. --param review_deduction_points=7"
+PARAM_HELP = "override a parameter of the policy (repeatable); the names are in policy/*.yaml under parameters:"
+
+
+def exit_status(command: str) -> str:
+    """The end of a subcommand's ``--help``: what each of its exit codes means."""
+    meanings = EXIT_STATUS.get(command, ())
+    if not meanings:
+        return ""
+    lines = ["exit status:"]
+    for code, meaning in meanings:
+        lines.append(textwrap.fill(meaning, 78, initial_indent=f"  {code:<3} ", subsequent_indent=" " * 6))
+    return "\n".join(lines) + "\n"
 
 
 def add_run_options(command: argparse.ArgumentParser) -> None:

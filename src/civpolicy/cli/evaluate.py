@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
+
+import attrs
 
 from civpolicy.checks.validate import load_model
 from civpolicy.cli.common import OK, add_run_options, policy_of
 from civpolicy.decision.render import decision_table, explain
-from civpolicy.errors import ParameterError
-from civpolicy.policy import shipped_policy_dir
+from civpolicy.errors import CivpolicyError, FactsError, ParameterError, PolicyError, Problem
+from civpolicy.facts.read import Facts, load_facts_text
+from civpolicy.policy import Policy, shipped_policy_dir
 from civpolicy.source.expressions import did_you_mean
+from civpolicy.source.sections import SECTIONS
+from civpolicy.source.strict_yaml import load_yaml
 
-FACTS_HELP = "facts file, YAML or JSON (contract section 1)"
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+"""How problems of facts read from standard input name their file."""
+FACTS_HELP = "facts file, YAML or JSON (contract section 1); - reads them from standard input"
 
 
 def add_check_command(commands: Any) -> None:
@@ -28,7 +37,12 @@ def add_evaluate_command(commands: Any) -> None:
     evaluate = commands.add_parser("evaluate", help="print the consequences that follow from facts")
     evaluate.add_argument("facts", help=FACTS_HELP)
     add_run_options(evaluate)
-    evaluate.add_argument("--format", choices=("json", "table"), default="json")
+    evaluate.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: the decision document of contract section 2 (the default); table: aligned text for a terminal",
+    )
     evaluate.set_defaults(run=run_evaluate)
 
 
@@ -43,7 +57,16 @@ def add_explain_command(commands: Any) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     """Validate the policy folder; print what it holds."""
-    model = load_model(args.policy or shipped_policy_dir())
+    folder = args.policy or shipped_policy_dir()
+    try:
+        model = load_model(folder)
+    except PolicyError:
+        facts = _facts_files(Path(folder))
+        if facts:
+            why = "a folder of facts files, not a policy folder: its files hold units: and none of a policy's sections"
+            found = Problem(str(folder), 1, 1, f"{why} (civpolicy evaluate {facts[0]} evaluates one)")
+            raise PolicyError([found]) from None
+        raise
     print(
         f"ok: {len(model.all_rules())} rules, {len(model.derived)} derived facts, "
         f"{len(model.parameters)} parameters in {len(model.files)} files"
@@ -53,17 +76,70 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Print the decision on the facts."""
+    _not_json_lines(args.facts)
     policy = policy_of(args)
-    decision = policy.evaluate(args.facts)
+    decision = policy.evaluate(read_facts(policy, args.facts))
     sys.stdout.write(decision.to_json() if args.format == "json" else decision_table(decision))
     return OK
 
 
 def run_explain(args: argparse.Namespace) -> int:
     """Print each consequence of one unit with its chain of reasons."""
+    _not_json_lines(args.facts)
     policy = policy_of(args)
-    facts = policy.read_facts(args.facts)
+    facts = read_facts(policy, args.facts)
     if args.unit not in facts.units:
-        raise ParameterError(f"no unit {args.unit!r} in {args.facts}{did_you_mean(args.unit, facts.units)}")
+        name = STDIN_NAME if args.facts == STDIN else args.facts
+        raise ParameterError(f"no unit {args.unit!r} in {name}{did_you_mean(args.unit, facts.units)}")
     sys.stdout.write(explain(policy.model, policy.evaluate(facts), args.unit, policy.language))
     return OK
+
+
+def read_facts(policy: Policy, source: str) -> Facts:
+    """The facts of a file, or of standard input (``-``): JSON when they begin with ``{``, else YAML.
+
+    Read from standard input, they are read as a file of that kind would be, and their
+    problems are located as ``<stdin>:LINE:COLUMN``.
+    """
+    if source != STDIN:
+        return policy.read_facts(source)
+    text = _standard_input()
+    kind = ".json" if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")) else ""
+    try:
+        return load_facts_text(text, STDIN_NAME + kind, policy.model.inputs, policy.model.vocabularies)
+    except FactsError as error:  # the reader names the kind by the name's ending; the problems name <stdin>
+        raise FactsError([attrs.evolve(problem, file=STDIN_NAME) for problem in error.problems]) from None
+
+
+def _standard_input() -> str:
+    """The text of standard input, read to its end; a problem at ``<stdin>:1:1`` if it cannot be read."""
+    stream = sys.stdin
+    if stream is None:
+        raise FactsError([Problem(STDIN_NAME, 1, 1, "standard input is closed")])
+    binary = getattr(stream, "buffer", None)  # a caller's text stream (io.StringIO) has none
+    try:
+        return binary.read().decode("utf-8") if binary is not None else stream.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise FactsError([Problem(STDIN_NAME, 1, 1, f"cannot read standard input: {error}")]) from None
+
+
+def _not_json_lines(source: str) -> None:
+    """Refuse a JSON Lines file (many counties): that is ``civpolicy batch``'s input."""
+    if source.lower().endswith(".jsonl"):
+        raise CivpolicyError(
+            f"{source} is JSON Lines (one county's facts per line): civpolicy batch {source} evaluates each county; "
+            "evaluate and explain read one facts file, YAML or JSON"
+        )
+
+
+def _facts_files(folder: Path) -> list[Path]:
+    """The files of a folder, when every one reads as facts (``units:``, no policy section); else none."""
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    for file in files:
+        try:
+            data, _ = load_yaml(file.read_text(encoding="utf-8"), str(file))
+        except (OSError, UnicodeDecodeError):
+            return []
+        if not isinstance(data, dict) or "units" not in data or set(data) & set(SECTIONS):
+            return []
+    return files

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from civpolicy.cli.common import OK
 from civpolicy.decision.render import table
 from civpolicy.policy import load_policy
 from civpolicy.reports.sampling import SamplePlan, plan_for_facts
@@ -24,7 +25,12 @@ def add_sample_command(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     sample.add_argument("--month", required=True, help="the month, written YYYY-MM")
     sample.add_argument("--seed", type=int, default=0, help="the seed of the plan (default: 0)")
     sample.add_argument("--policy", help="policy folder (default: the shipped policy)")
-    sample.add_argument("--format", choices=("json", "table"), default="json")
+    sample.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: the plan as data (the default); table: aligned text for a terminal",
+    )
     sample.set_defaults(run=run_sample)
     return sample
 
@@ -33,7 +39,7 @@ def run_sample(args: argparse.Namespace) -> int:
     """Print the month's plan; errors propagate to ``cli.main``."""
     plan = plan_for_facts(load_policy(args.policy), args.facts, args.month, args.seed)
     sys.stdout.write(plan_json(plan) if args.format == "json" else plan_table(plan))
-    return 0
+    return OK
 
 
 def plan_json(plan: SamplePlan) -> str:
