@@ -7,12 +7,15 @@ Chinese punctuation where YAML wants its own, a Chinese word where a rule wants 
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import civpolicy
-from civpolicy.authoring.invariants import InvariantResult, check_invariant
+from civpolicy.authoring.invariants import HypothesisMissingError, InvariantResult, check_invariant
 from civpolicy.checks.lint import quoted_numbers
 from civpolicy.checks.validate import load_model
 from civpolicy.cli import main
@@ -112,7 +115,7 @@ def test_a_facts_problem_in_a_scenario_names_the_scenario_file(
 
 
 def test_examples_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    scenarios = ROOT / "tests" / "scenarios" / "city_bonus.yaml"
+    scenarios = ROOT / "policy" / "scenarios" / "city_bonus.yaml"
     code = main(["test", str(ROOT / "policy"), str(scenarios), "--examples", "0"])
     expected = (2, "civpolicy: --examples must be a whole number of at least 1 (got 0)\n")
     assert expected == (code, capsys.readouterr().err)
@@ -303,9 +306,85 @@ def test_a_policy_without_invariants_is_told_so(capsys: pytest.CaptureFixture[st
     """Deleting invariants.yaml from a copy weakens `civpolicy test`: it says so instead of passing quietly."""
     folder = copy_policy(tmp_path / "policy")
     (folder / "invariants.yaml").unlink()
-    assert 0 == main(["test", str(folder), str(ROOT / "tests" / "scenarios" / "city_bonus.yaml")])
+    assert 0 == main(["test", str(folder), str(ROOT / "policy" / "scenarios" / "city_bonus.yaml")])
     out = capsys.readouterr().out
     assert "invariants: the policy declares none (invariants: in its files), so none was checked\n" in out
+
+
+# -- without hypothesis (civpolicy installed without the extra [authoring]) -----------------------
+
+WITHOUT_HYPOTHESIS = """\
+import sys
+sys.modules["hypothesis"] = None  # an import of it fails, as where it is not installed
+from civpolicy.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+EXAMPLE = str(ROOT / "examples" / "county-2022.yaml")
+CITY_BONUS = str(ROOT / "policy" / "scenarios" / "city_bonus.yaml")
+
+
+def without_hypothesis(*argv: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", WITHOUT_HYPOTHESIS, *argv]
+    return subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["evaluate", EXAMPLE],
+        ["explain", EXAMPLE, "--unit", "dongyu-community"],
+        ["batch", EXAMPLE],
+        ["diff", "policy", "policy", EXAMPLE],
+        ["schema", "facts"],
+        ["sample", EXAMPLE, "--month", "2022-05"],
+        ["test", "policy", CITY_BONUS, "--no-invariants"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_command_but_the_invariants_runs_without_hypothesis(argv: list[str]) -> None:
+    """Nothing on their way imports hypothesis: an integrator's install evaluates without the extra."""
+    done = without_hypothesis(*argv)
+    assert (0, "") == (done.returncode, done.stderr)
+    assert done.stdout
+
+
+def test_without_hypothesis_civpolicy_test_runs_the_scenarios_and_says_what_to_install() -> None:
+    done = without_hypothesis("test", "policy", CITY_BONUS)
+    expected = (
+        "civpolicy: the invariants need hypothesis: pip install 'civpolicy[authoring]'"
+        " (the scenarios ran without it; --no-invariants skips the invariants)\n"
+    )
+    assert (2, expected) == (done.returncode, done.stderr)
+    assert done.stdout.splitlines()[-1].endswith(": 6 passed, 0 failed")
+
+
+def test_without_hypothesis_a_scenario_that_fails_is_still_told(tmp_path: Path) -> None:
+    """The scenarios' findings come first; the exit code is then 2, as the invariants could not be checked."""
+    folder = copy_policy(tmp_path / "policy")
+    set_parameter(folder, "quota_delta_poor", -8)
+    done = without_hypothesis("test", str(folder), CITY_BONUS)
+    assert 2 == done.returncode
+    assert done.stderr.startswith("civpolicy: the invariants need hypothesis: ")
+    assert f"{CITY_BONUS}:7: an annual poor of a civilized unit suspends the city bonus" in done.stdout
+    assert done.stdout.endswith(f"scenarios of {folder}: 3 passed, 3 failed\n")
+
+
+def test_checking_an_invariant_without_hypothesis_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = civpolicy.load_policy()
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    with pytest.raises(HypothesisMissingError) as caught:
+        check_invariant(policy, policy.model.invariants[0], examples=1)
+    assert "the invariants need hypothesis: pip install 'civpolicy[authoring]'" == str(caught.value)
+
+
+def test_the_strategies_without_hypothesis_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    monkeypatch.delitem(sys.modules, "civpolicy.authoring.strategies", raising=False)
+    with pytest.raises(
+        ImportError, match=r"^civpolicy\.authoring\.strategies needs hypothesis: pip install 'civpolicy\[authoring\]'"
+    ):
+        importlib.import_module("civpolicy.authoring.strategies")
 
 
 # -- found by review: none of these may raise ----------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,12 @@ from civpolicy.authoring.invariants import check_invariants
 from civpolicy.checks.validate import load_model
 from civpolicy.cli import main
 from civpolicy.errors import PolicyError
+from civpolicy.policy import shipped_policy_dir
 from policy_copies import copy_policy, edit, set_parameter
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "tests" / "scenarios"
+SCENARIOS = ROOT / "policy" / "scenarios"
+"""The shipped policy's own scenario tests, in its folder: they travel with it (wheel, copies)."""
 
 
 @pytest.fixture
@@ -184,6 +188,53 @@ def test_coverage_finds_a_rule_no_test_fires(capsys: pytest.CaptureFixture[str])
 def test_a_missing_scenario_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert 2 == main(["test", str(ROOT / "policy"), str(tmp_path / "nowhere")])
     assert "no such scenario file or folder" in capsys.readouterr().err
+
+
+def count_scenarios(folder: Path) -> int:
+    return sum(len(yaml.safe_load(path.read_text(encoding="utf-8"))["tests"]) for path in folder.glob("*.yaml"))
+
+
+def test_civpolicy_test_alone_runs_the_shipped_policy_s_scenarios_and_invariants_wherever_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not `tests/scenarios` of the current folder, which an installed civpolicy has not got (issue 13)."""
+    monkeypatch.chdir(tmp_path)
+    assert 0 == main(["test", "--examples", "3"])
+    lines = capsys.readouterr().out.splitlines()
+    shipped = shipped_policy_dir()
+    assert f"scenarios of {shipped}: {count_scenarios(SCENARIOS)} passed, 0 failed" in lines
+    invariants = [invariant.id for invariant in civpolicy.load_policy().model.invariants]
+    assert [f"invariant {name}: holds on 3 generated populations" for name in invariants] == lines[-len(invariants) :]
+
+
+def test_a_copy_of_the_policy_carries_its_scenario_tests(policy_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cp -r policy my-policy` and `civpolicy test my-policy`: the copy's own scenarios, against the copy."""
+    set_parameter(policy_dir, "year_withhold_streak", 2)
+    assert 1 == main(["test", str(policy_dir), "--no-invariants"])
+    out = capsys.readouterr().out
+    assert f"{policy_dir / 'scenarios' / 'bonus_streaks.yaml'}:" in out
+    summary = re.search(rf"(?m)^scenarios of {re.escape(str(policy_dir))}: (\d+) passed, (\d+) failed$", out)
+    assert summary is not None
+    passed, failed = int(summary[1]), int(summary[2])
+    assert (count_scenarios(policy_dir / "scenarios"), True) == (passed + failed, failed > 0)
+
+
+def test_a_policy_folder_without_scenarios_is_told_so(policy_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.rmtree(policy_dir / "scenarios")
+    assert 2 == main(["test", str(policy_dir), "--no-invariants"])
+    out, err = capsys.readouterr()
+    assert "" == out
+    assert err.startswith(f"civpolicy: no such scenario folder: {policy_dir / 'scenarios'} (")
+    assert 1 == err.count("\n")
+
+
+def test_the_scenarios_folder_is_not_read_as_policy(policy_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the top-level ``*.yaml`` are the policy: its tests change neither `check` nor its digest."""
+    before = civpolicy.load_policy(policy_dir).digest
+    (policy_dir / "scenarios" / "broken.yaml").write_text("rules: [not: a policy\n", encoding="utf-8")
+    assert 0 == main(["check", str(policy_dir)])
+    assert capsys.readouterr().out.startswith("ok: ")
+    assert before == civpolicy.load_policy(policy_dir).digest == civpolicy.load_policy().digest
 
 
 def extra_input(fields: str) -> str:

@@ -1,6 +1,6 @@
 """Grades computed from scores (二（三）; policy/scoring.yaml): scores and grades by hand, bad facts, properties.
 
-The scenario files (tests/scenarios/scoring*.yaml) check what computed grades bring; these
+The scenario files (policy/scenarios/scoring*.yaml) check what computed grades bring; these
 tests read the grades themselves, ``decision.reports["grades"]``: one row per unit and
 period with ``unit``, ``period``, ``grade`` and ``basis`` (``given`` or ``computed``). The
 score behind a computed grade is read from the row's evidence, the ``standing`` fact

@@ -13,7 +13,9 @@ An invariant is declared in the policy (``invariants:``) with one of four checks
 - ``contiguous``: per the ``per`` fields, a counter param of a kind runs 0, 1, 2... with no gap,
   and with ``order`` ({param: [its values in order]}) that param moves forward along the list.
 
-Populations come from :mod:`civpolicy.authoring.strategies` (hypothesis). When one breaks an
+Populations come from :mod:`civpolicy.authoring.strategies` (hypothesis, of the extra
+``civpolicy[authoring]``: imported only when an invariant is checked, so that evaluating
+needs none of it; without it :class:`HypothesisMissingError` says what to install). When one breaks an
 invariant, it is shrunk here by dropping units and records one at a time while the
 failure stays (each evaluation is cheap, hypothesis' own shrinking of whole documents
 is not), and the smallest counterexample is returned as a facts document.
@@ -176,16 +178,32 @@ UNITS = 3
 """Units per generated population: rules look at one unit at a time, and small examples shrink fast."""
 
 
+NEEDS_HYPOTHESIS = "the invariants need hypothesis: pip install 'civpolicy[authoring]'"
+"""What to do where hypothesis is missing, in one line."""
+
+_HYPOTHESIS_MODULES = ("hypothesis", "sortedcontainers")
+"""hypothesis and what it needs: missing, the invariants cannot be checked."""
+
+
+class HypothesisMissingError(CivpolicyError):
+    """An invariant is to be checked where hypothesis is not installed."""
+
+
 class _Violation(Exception):
     """Raised inside the search when an example breaks the invariant."""
 
 
 def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100) -> InvariantResult:
     """Search generated populations for an example that breaks the invariant, and shrink it."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import strategies as st
+    try:
+        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import strategies as st
 
-    from civpolicy.authoring.strategies import facts as facts_strategy
+        from civpolicy.authoring.strategies import facts as facts_strategy
+    except ImportError as error:
+        if error.name is None or error.name.partition(".")[0] not in _HYPOTHESIS_MODULES:
+            raise
+        raise HypothesisMissingError(NEEDS_HYPOTHESIS) from error
 
     change = invariant.spec.get("change")
     if change is not None:

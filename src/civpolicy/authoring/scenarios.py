@@ -1,6 +1,6 @@
 """Scenario tests in YAML: facts, and the consequences a reader of the document expects.
 
-A scenario file (see tests/scenarios/ and docs/policy-guide.en.md) holds a ``title``, a
+A scenario file (see policy/scenarios/ and docs/policy-guide.en.md) holds a ``title``, a
 ``clause`` and ``tests``; each test has a ``name``, the document's words it checks
 (``says``), optional ``params``, the ``facts`` and at least one of ``expect`` (exactly
 these consequences), ``expect_includes`` and ``expect_excludes``. An expected

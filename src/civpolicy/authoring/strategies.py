@@ -1,7 +1,9 @@
 """Hypothesis strategies for civpolicy facts and parameter overrides, for anyone's tests.
 
 Public: integrators use them in their own property tests, and ``civpolicy test``
-checks the policy's invariants with them. They need the ``test`` extra (hypothesis).
+checks the policy's invariants with them. They need hypothesis, of the extra
+``civpolicy[authoring]``; nothing else of civpolicy imports this module but the invariants,
+and they only when one is checked, so evaluating needs none of it.
 
 Year periods are sometimes written as integers, as YAML reads ``period: 2022`` in the
 contract's own example. Populations are biased toward "poor" grades and consecutive
@@ -15,7 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as error:  # an integrator's install, without the extra
+    message = f"civpolicy.authoring.strategies needs hypothesis: pip install 'civpolicy[authoring]' ({error})"
+    raise ImportError(message, name=error.name) from error
 
 __all__ = ["CATEGORIES", "GRADES", "facts", "params", "units"]
 
