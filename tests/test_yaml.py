@@ -192,6 +192,46 @@ def test_plain_scalars_read_as_yaml_1_2_core_schema(text: str, value: Any) -> No
     assert (value, value.__class__) == (loaded["a"], loaded["a"].__class__)
 
 
+@pytest.mark.parametrize(
+    ("text", "got"),
+    [
+        (".nan", "nan"),
+        (".NaN", "nan"),
+        (".NAN", "nan"),
+        (".inf", "inf"),
+        ("+.Inf", "inf"),
+        ("-.inf", "-inf"),
+        ("1e999", "inf"),
+        ("-1e999", "-inf"),
+        ("!!float .inf", "inf"),
+        ("!!float 1e400", "inf"),
+    ],
+)
+def test_with_strict_values_a_number_that_is_not_finite_is_a_problem_where_it_stands(text: str, got: str) -> None:
+    """Every policy file is read so: the problem names its line, column and field, whatever the field."""
+    loaded, problems = load_yaml(f"rules:\n  - when: {{a: [1, {text}]}}\n", "p.yaml", strict_values=True)
+    assert [Problem("p.yaml", 2, 19, f"must be a finite number (got {got})", "rules[0].when.a[1]")] == problems
+    assert got == str(loaded["rules"][0]["when"]["a"][1])  # kept: the field's reader may tell the same, told once
+
+
+def test_without_strict_values_numbers_that_are_not_finite_are_read_for_the_field_to_judge() -> None:
+    """A facts file's reader names the field that wants a number (``must be a number (got nan)``)."""
+    loaded, problems = load_yaml("a: [.nan, .inf, 1e999]\n", "f.yaml")
+    assert [] == problems
+    assert ["nan", "inf", "inf"] == [str(value) for value in loaded["a"]]
+
+
+def test_with_strict_values_a_lone_surrogate_is_a_problem_in_a_value_and_in_a_key() -> None:
+    text = 'says: {en: "a \\ud800"}\n"k\\udc00": 1\nok: "\\ud83d\\ude00"\n'
+    loaded, problems = load_yaml(text, "p.yaml", strict_values=True)
+    assert [
+        Problem("p.yaml", 1, 12, "must be text without a lone UTF-16 surrogate (got 'a \\ud800')", "says.en"),
+        Problem("p.yaml", 2, 1, "must be text without a lone UTF-16 surrogate (got 'k\\udc00')", ""),
+    ] == problems
+    assert "\U0001f600" == loaded["ok"]  # a pair is the one character it stands for
+    assert [] == load_yaml(text, "f.yaml")[1]  # kept for the field's own check, without strict_values
+
+
 @pytest.mark.parametrize("text", ["!!int 0x1F", "!!int 1_000", "!!float 1:30", "!!int 1.5"])
 def test_a_tagged_number_is_written_in_decimal_too(text: str) -> None:
     _, problems = load_yaml(f"a: {text}\n", "f.yaml")

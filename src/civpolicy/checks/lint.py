@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ from civpolicy.checks.terms import Known, known_values, placeholder_terms
 from civpolicy.errors import Problem
 from civpolicy.source import model as m
 from civpolicy.source.expressions import Const, Expr, Ref, did_you_mean, references
+from civpolicy.source.strict_yaml import SURROGATE
 
 
 def lint(policy: m.PolicyModel) -> list[Problem]:
@@ -119,6 +121,8 @@ def never_fire(policy: m.PolicyModel, known: Known | None = None) -> Iterator[Pr
                     wanted = set(test.value.value) if test.op == "in" else {test.value.value}
                 except TypeError:  # a list or mapping among the values: told as a bad value where it stands
                     continue
+                if any(_refused_where_it_stands(value) for value in (*wanted, *values)):
+                    continue  # .nan equals nothing, not even itself; told where it stands (strict_values)
                 if not wanted & values:
                     names = sorted(map(str, values))
                     asked = " or ".join(repr(value) for value in sorted(wanted, key=str))
@@ -128,6 +132,13 @@ def never_fire(policy: m.PolicyModel, known: Known | None = None) -> Iterator[Pr
                         f"{asked} ({takes}){_hint(wanted, names, labels)}"
                     )
                     yield Problem(rule.file, pattern.line or rule.line, 1, message, f"{rule.id}.when")
+
+
+def _refused_where_it_stands(value: Any) -> bool:
+    """A value the policy loader refuses (``.nan``, ``.inf``, a lone surrogate): no rule is judged by it."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, str) and SURROGATE.search(value) is not None
 
 
 def _labels(policy: m.PolicyModel) -> dict[str, str]:

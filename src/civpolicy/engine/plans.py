@@ -28,6 +28,7 @@ from civpolicy.source.expressions import (
     Ref,
     Template,
     plain_number,
+    whole_number,
 )
 
 Fact = dict[str, Any]
@@ -65,7 +66,7 @@ def value_of(expr: Expr) -> Value:
         if any(value is None for value in values):
             return None
         if whole is not None and all(v.__class__ is int for v in values):
-            return whole(values)
+            return whole_number(whole(values))
         if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
             raise ExpressionError(f"{op} needs numbers (got {values!r})")
         result = function(*(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values))

@@ -163,18 +163,14 @@ class Workspace:
         for fact in self.of_type(aggregate.over.fact_type):
             if over.accepts(fact):
                 groups.setdefault(over.key_of(fact), []).append(fact)
-        checks = over.checks
         each_facts = [fact for fact in self.of_type(aggregate.each.fact_type) if plan.each.accepts(fact)]
         for each in sorted(each_facts, key=self.order_key):
             env: dict[str, Fact | None] = {each_alias: each}
             group = groups.get(over.key_for(env), [])
-            if len(checks) == 1:
-                group = [f for f in group if checks[0](f, env)]
-            elif checks:
-                group = [f for f in group if all(check(f, env) for check in checks)]
             totals: dict[str, Any] | None = None
             derivation = Derivation(aggregate.id, (each["id"],))
             try:
+                group = self._matching(plan, env, group)
                 if aggregate.mode in ("count", "sum"):
                     totals = _totals(plan, env, group)
                     premises = [each, *sorted(group, key=self.order_key)]
@@ -193,6 +189,19 @@ class Workspace:
                 new.append(derived)
         return new
 
+    @staticmethod
+    def _matching(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> list[Fact]:
+        """The facts of a group that meet the conditions reading the facts found before (a calculation may fail)."""
+        checks = plan.over.checks
+        try:
+            if len(checks) == 1:
+                return [f for f in group if checks[0](f, env)]
+            if checks:
+                return [f for f in group if all(check(f, env) for check in checks)]
+        except ExpressionError as error:
+            raise EngineError(f"rule {plan.aggregate.id}: a condition: {error}", plan.aggregate.id) from None
+        return group
+
     def _first(self, plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> Fact | None:
         """The first fact of a group by the aggregate's order_by (null last), then by order_key."""
         if not group:
@@ -205,7 +214,10 @@ class Workspace:
                 keys = [fact.get(field) for field in fields]
             else:
                 scope = {**env, over_alias: fact}
-                keys = [value(scope, {}, None) for value in plan.order_by]
+                try:
+                    keys = [value(scope, {}, None) for value in plan.order_by]
+                except ExpressionError as error:
+                    raise EngineError(f"rule {plan.aggregate.id}: order_by: {error}", plan.aggregate.id) from None
             keyed.append((tuple([(key is None, key) for key in keys]), fact))
         try:
             best = min(key for key, _ in keyed)
@@ -312,8 +324,11 @@ def _totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact])
     if wrong:
         raise EngineError(f"rule {rule_id}: value: a sum needs numbers (got {wrong[0]!r})", rule_id)
     total = sum((Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in known), Fraction(0))
-    totals["sum"] = plain_number(total)
-    totals["mean"] = plain_number(total / len(known)) if known else None
+    try:
+        totals["sum"] = plain_number(total)
+        totals["mean"] = plain_number(total / len(known)) if known else None
+    except ExpressionError as error:  # a sum too large a number
+        raise EngineError(f"rule {rule_id}: value: {error}", rule_id) from None
     return totals
 
 

@@ -8,6 +8,7 @@ What ``check`` adds to a well-formed model is :mod:`civpolicy.checks`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from civpolicy.source.read_results import ResultSections
 from civpolicy.source.read_rules import RuleSections
 from civpolicy.source.reader import Reader
 from civpolicy.source.sections import SECTIONS
-from civpolicy.source.strict_yaml import load_yaml
+from civpolicy.source.strict_yaml import Mark, load_yaml
 
 
 @attrs.frozen
@@ -59,10 +60,10 @@ def read_policy_files(directory: str | Path) -> PolicyRead:
         except UnicodeDecodeError as error:
             problems.append(Problem(str(path), 1, 1, f"not UTF-8 text: {error.reason}"))
             continue
-        data, found = load_yaml(text, str(path))
+        data, found = load_yaml(text, str(path), strict_values=True)  # no .nan, no lone surrogate
         problems.extend(found)
         if data is not None:
-            builder.add_file(str(path), data)
+            builder.add_file(str(path), data, refused={(p.line, p.column) for p in found})
     model = builder.build(tuple(str(p) for p in files), digest.hexdigest())
     return PolicyRead(model, problems, builder.cited, builder.document_text)
 
@@ -70,9 +71,9 @@ def read_policy_files(directory: str | Path) -> PolicyRead:
 class Builder(DefinitionSections, RuleSections, ResultSections):
     """Gathers the sections of every file and turns them into model objects."""
 
-    def add_file(self, filename: str, data: Any) -> None:
-        """Read the sections of one file."""
-        r = Reader(filename, self.problems)
+    def add_file(self, filename: str, data: Any, refused: Collection[Mark] = ()) -> None:
+        """Read the sections of one file; where the loader refused a value (``refused``), nothing more is told."""
+        r = Reader(filename, self.problems, refused)
         top = r.mapping(data, data, None, "$")
         if top is None or not r.keys(top, "$", SECTIONS):
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -60,12 +61,36 @@ DECIMALS = 9
 facts, so that equal values computed in different ways compare equal (65.1 is 65.1)."""
 
 
+LARGEST = int(sys.float_info.max)
+"""The largest a result may be (about 1.8e308), whole or not: beyond it a number is no float,
+so a decision's reader (or Python itself, writing a longer whole number) could not take it."""
+
+TOO_LARGE = f"the result is too large a number (beyond ±{sys.float_info.max:.2g})".replace("e+", "e")
+"""What an operation whose result is beyond :data:`LARGEST` says: ``… (beyond ±1.8e308)``."""
+
+
+def whole_number(value: int) -> int:
+    """A whole result, unless it is beyond :data:`LARGEST` (an ExpressionError)."""
+    if -LARGEST <= value <= LARGEST:
+        return value
+    raise ExpressionError(TOO_LARGE)
+
+
 def plain_number(value: Fraction) -> int | float:
-    """An exact result as a plain number: an int when whole, else rounded to DECIMALS places."""
+    """An exact result as a plain number: an int when whole, else rounded to DECIMALS places.
+
+    A result beyond :data:`LARGEST` is an ExpressionError: finite numbers in, as the policy
+    and the facts are, can still compute one (``multiply: [1e300, 1e300]``).
+    """
     if value.denominator == 1:
-        return int(value)
+        return whole_number(int(value))
     rounded = round(value, DECIMALS)
-    return int(rounded) if rounded.denominator == 1 else float(rounded)
+    if rounded.denominator == 1:
+        return whole_number(int(rounded))
+    try:
+        return float(rounded)
+    except OverflowError:
+        raise ExpressionError(TOO_LARGE) from None
 
 
 def _add(*xs: Fraction) -> Fraction:
@@ -129,6 +154,37 @@ def parse_expr(raw: Any) -> Expr:
     if isinstance(raw, list):
         raise ExpressionError("a list is not a value here")
     return Const(raw)
+
+
+def parse_policy_expr(raw: Any) -> Expr:
+    """:func:`parse_expr`, with what evaluating would always refuse of its constants refused now.
+
+    A constant that no operation but ``first_known`` computes with (text, a boolean) and a
+    division by a constant 0 fail whenever the rule gives its output: a policy file's
+    expression is refused for them where it stands, not on the first facts that reach it.
+    """
+    expr = parse_expr(raw)
+    _check_constants(expr)
+    return expr
+
+
+def _check_constants(expr: Expr) -> None:
+    if not isinstance(expr, Call):
+        return
+    for arg in expr.args:
+        _check_constants(arg)
+    if expr.op == "first_known":  # any value may be the first known one
+        return
+    for arg in expr.args:
+        if isinstance(arg, Const) and arg.value is not None and not _is_number(arg.value):
+            raise ExpressionError(f"{expr.op} needs numbers (got {arg.value!r})")
+    divisor = expr.args[-1]
+    if expr.op == "divide" and isinstance(divisor, Const) and _is_number(divisor.value) and divisor.value == 0:
+        raise ExpressionError("division by zero")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def references(expr: Expr) -> list[Ref]:

@@ -11,6 +11,7 @@ from civpolicy.source.sections import (
     cited_at,
     is_order,
     plain_data,
+    setting_problems,
 )
 from civpolicy.source.strict_yaml import MarkedMap
 
@@ -69,6 +70,9 @@ class ResultSections(SectionReader):
                 example = "{param: [first, second, ...]}"
                 message = f"must map a param to its values in order, as {example} (got {got(data['order'])})"
                 r.problem(data, "order", f"{path}.order", message)
+                continue
+            shaped = [setting_problems(r, data, key, path) for key in (*required, *optional) if key in data]
+            if not all(shaped):
                 continue
             self.invariants.append(
                 m.Invariant(

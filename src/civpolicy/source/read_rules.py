@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from civpolicy.source import model as m
-from civpolicy.source.expressions import Const, Expr, ExpressionError, did_you_mean, parse_expr
+from civpolicy.source.expressions import Const, Expr, ExpressionError, did_you_mean, parse_policy_expr
 from civpolicy.source.reader import Reader
 from civpolicy.source.sections import (
     CONDITIONS,
@@ -240,8 +240,12 @@ class RuleSections(SectionReader):
                     r.problem(where, field, path, f"'{word}' takes a list of values, not of lists or mappings")
                     return None
                 return m.Test(str(field), op, Const(tuple(value)))
+            if op in ("lt", "le", "gt", "ge") and isinstance(value, bool):
+                # Python would order it as 0 or 1; the engines keep true apart from 1 everywhere else
+                r.problem(where, field, path, f"'{word}' orders numbers or text, not true or false")
+                return None
             try:
-                return m.Test(str(field), op, parse_expr(value))
+                return m.Test(str(field), op, parse_policy_expr(value))
             except ExpressionError as error:
                 r.problem(where, field, path, str(error))
                 return None
@@ -251,7 +255,7 @@ class RuleSections(SectionReader):
             r.problem(where, field, path, f"unknown condition {word!r}{hint}; one of {', '.join(CONDITIONS)}")
             return None
         try:
-            return m.Test(str(field), "eq", parse_expr(condition))
+            return m.Test(str(field), "eq", parse_policy_expr(condition))
         except ExpressionError as error:
             r.problem(where, field, path, str(error))
             return None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from civpolicy.errors import Problem
 from civpolicy.source.expressions import did_you_mean
-from civpolicy.source.strict_yaml import MarkedMap, mark_of
+from civpolicy.source.strict_yaml import Mark, MarkedMap, mark_of
 
 _TYPE_NAMES = {
     str: "text",
@@ -48,19 +48,23 @@ def is_number(value: Any, whole: bool) -> bool:
 class Reader:
     """Collects problems for one file, each with the line and column of the field."""
 
-    def __init__(self, filename: str, problems: list[Problem] | None = None) -> None:
+    def __init__(self, filename: str, problems: list[Problem] | None = None, refused: Collection[Mark] = ()) -> None:
         self.filename = filename
         self.problems: list[Problem] = [] if problems is None else problems
+        self.refused = frozenset(refused)
+        """Where the loader already refused a value (``.nan``): nothing more is told of that value."""
 
     def problem(self, container: Any, key: Any, path: str, message: str) -> None:
         """Record a problem at ``container[key]`` (or at the container when key is None)."""
         line, column = mark_of(container, key)
-        self.problems.append(Problem(self.filename, line, column, message, path))
+        if key is None or (line, column) not in self.refused:  # a mapping may start where its refused key does
+            self.problems.append(Problem(self.filename, line, column, message, path))
 
     def problem_at_key(self, container: MarkedMap, key: Any, path: str, message: str) -> None:
         """Record a problem at a mapping key itself."""
         line, column = container.key_mark_of(key)
-        self.problems.append(Problem(self.filename, line, column, message, path))
+        if (line, column) not in self.refused:
+            self.problems.append(Problem(self.filename, line, column, message, path))
 
     def mapping(self, value: Any, container: Any, key: Any, path: str) -> MarkedMap | None:
         """``value`` if it is a mapping, else a problem and None."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from civpolicy.errors import Problem
 from civpolicy.source import model as m
 from civpolicy.source.citations import Cited
-from civpolicy.source.expressions import Expr, ExpressionError, Template, parse_expr
-from civpolicy.source.reader import Reader, is_number
+from civpolicy.source.expressions import Expr, ExpressionError, Template, parse_expr, parse_policy_expr
+from civpolicy.source.reader import Reader, got, is_number
 from civpolicy.source.strict_yaml import MarkedMap, MarkedSeq
 
 SECTIONS = (
@@ -54,6 +55,81 @@ INVARIANT_SETTINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "contiguous": (("consequence", "per", "counter"), ("order",)),
 }
 """Each invariant check: its required and optional settings."""
+
+CONSEQUENCE_FIELDS = ("unit", "kind", "period", "rule", "source")
+"""The fields of a consequence an invariant's ``per`` may name."""
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
+
+
+def _name(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _bounds(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(map(_bound, value))
+
+
+def _bound(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("$params.")
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _change(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and _name(value.get("facts"))
+        and _name(value.get("field"))
+        and value.get("to") is not None
+        and not isinstance(value["to"], (dict, list))
+    )
+
+
+_SETTING_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "consequence": (_name, "a consequence kind's name"),
+    "per": (
+        lambda v: _texts(v) and bool(v) and all(item in CONSEQUENCE_FIELDS for item in v),
+        f"a list of a consequence's fields ({', '.join(CONSEQUENCE_FIELDS)})",
+    ),
+    "counter": (_name, "the name of a param of the consequence"),
+    "bounds": (lambda v: isinstance(v, dict) and bool(v), "a mapping of each param to its [lowest, highest]"),
+    "change": (_change, "a mapping {facts: LIST, field: FIELD, to: VALUE}"),
+    "covered": (_texts, "a list of consequence kinds"),
+    "kept": (_texts, "a list of consequence kinds"),
+    "never_gained": (_texts, "a list of consequence kinds"),
+    "not_earlier": (lambda v: isinstance(v, dict), "a mapping of each consequence kind to its period param"),
+}
+"""What each invariant setting must be (but ``order``: :func:`is_order`), and how a problem says it."""
+
+_ENTRY_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "bounds": (_bounds, "[lowest, highest], each a number or $params.name"),
+    "not_earlier": (_name, "the name of the kind's period param"),
+}
+"""What each entry of a mapping setting must be: told at the entry."""
+
+
+def setting_problems(r: Reader, data: MarkedMap, key: str, path: str) -> bool:
+    """Whether an invariant's setting (``per: [unit]``) has its shape; a located problem if not.
+
+    Checked as the policy is read: ``check`` and ``test`` read the settings, and a setting of
+    another shape would stop them with a Python error instead of a located problem.
+    """
+    value = data[key]
+    shape = _SETTING_SHAPES.get(key)
+    if shape is not None and not shape[0](value):
+        r.problem(data, key, f"{path}.{key}", f"must be {shape[1]} (got {got(value)})")
+        return False
+    entry = _ENTRY_SHAPES.get(key)
+    if entry is None:
+        return True
+    fits, what = entry
+    wrong = [name for name, item in value.items() if not isinstance(name, str) or not fits(item)]
+    for name in wrong:
+        r.problem(value, name, f"{path}.{key}.{name}", f"must be {what} (got {got(value[name])})")
+    return not wrong
 
 
 def plain_data(value: Any) -> Any:
@@ -220,7 +296,7 @@ class SectionReader:
 
     def _expr(self, r: Reader, container: Any, key: Any, path: str) -> Expr:
         try:
-            return parse_expr(container[key])
+            return parse_policy_expr(container[key])
         except ExpressionError as error:
             r.problem(container, key, path, str(error))
             return parse_expr(None)

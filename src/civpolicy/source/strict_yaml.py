@@ -5,7 +5,12 @@ and ``list`` subclasses that remember where each key and item stood, so that eve
 later check can name the file, line and column of what it rejects.
 Plain scalars are read by YAML 1.2's core schema, not YAML 1.1's: ``010`` is ten, ``1e3``
 a number, ``yes`` and ``1:30`` text; dates stay strings (``2022-03-06`` is not turned into
-a date), and nothing but the safe YAML tags is constructed. A file named ``*.json`` is
+a date), and nothing but the safe YAML tags is constructed. Loaded with ``strict_values``
+(every policy file is), a number that is not finite (``.nan``, ``.inf``, ``-.inf``, or one
+too large to hold, ``1e999``) and a text holding a lone UTF-16 surrogate are problems where
+they stand, whatever field holds them: no rule, table or setting of a policy means one, the
+engines' exact arithmetic cannot compute with such a number, and no UTF-8 output can write
+such a text. A file named ``*.json`` is
 read as JSON: it must be valid JSON (checked first by the ``json`` module, whose line and
 column a syntax error names), and its tabs are whitespace. An escaped pair of UTF-16
 surrogates (``\ud83d\ude00``) is the one character it stands for.
@@ -14,6 +19,7 @@ surrogates (``\ud83d\ude00``) is the one character it stands for.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -70,9 +76,11 @@ def _mark(node: yaml.Node) -> Mark:
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader with marks, duplicate-key problems and no timestamp resolution."""
 
-    def __init__(self, text: str, filename: str) -> None:
+    def __init__(self, text: str, filename: str, strict_values: bool = False) -> None:
         super().__init__(text)
         self.filename = filename
+        self.strict_values = strict_values
+        """Whether a number that is not finite (``.nan``, ``1e999``) or a lone surrogate in text is a problem."""
         self.problems: list[Problem] = []
         self.path: list[str] = []
         """Where the loader is in the document (``units``, ``[0]``, ``category``), as it constructs."""
@@ -92,8 +100,17 @@ class _StrictLoader(yaml.SafeLoader):
         text = str(self.construct_scalar(node))
         if SURROGATE.search(text) is None:
             return text
-        # A lone surrogate stays, for the check of the field that holds it to name.
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+        # A lone surrogate stays, for the check of the field that holds it to name (or, with
+        # strict_values, told here: a policy's every text may reach an output).
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+        if self.strict_values and SURROGATE.search(text) is not None:
+            self.refuse(node, f"must be text without a lone UTF-16 surrogate (got {_short(text)})")
+        return text
+
+    def refuse(self, node: yaml.Node, message: str) -> None:
+        """Record a problem with the value being constructed (kept: its field's reader may tell the same)."""
+        line, column = _mark(node)
+        self.problems.append(Problem(self.filename, line, column, message, "".join(self.path)))
 
     def construct_marked_map(self, node: yaml.MappingNode) -> MarkedMap:
         self.flatten_mapping(node)
@@ -174,10 +191,16 @@ def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
 def _construct_float(loader: _StrictLoader, node: yaml.ScalarNode) -> float:
     text = str(loader.construct_scalar(node))
     if text.lower().lstrip("+-") in (".inf", ".nan"):
-        return float(text.lower().replace(".", ""))
-    if not DECIMAL.fullmatch(text):
+        value = float(text.lower().replace(".", ""))
+    elif not DECIMAL.fullmatch(text):
         raise ValueError(text)
-    return float(text)
+    else:
+        value = float(text)
+    if loader.strict_values and not math.isfinite(value):
+        # Kept, as a duplicate key's first value is: the field's own reader, where it wants a
+        # finite number, tells the same problem at the same place, which is told once.
+        loader.refuse(node, f"must be a finite number (got {value})")
+    return value
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
@@ -210,10 +233,14 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 """A UTF-16 surrogate: in text only as half of a pair that was not joined."""
 
 
-def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[Any, list[Problem]]:
+def load_yaml(
+    text: str, filename: str, as_json: bool | None = None, *, strict_values: bool = False
+) -> tuple[Any, list[Problem]]:
     """Parse one YAML (or, for ``*.json`` or ``as_json``, JSON) document; return the data and the problems found.
 
-    A syntax error is returned as a single problem with ``None`` as data.
+    A syntax error is returned as a single problem with ``None`` as data. With ``strict_values``
+    (a policy file), each number that is not finite (``.nan``, ``.inf``, ``1e999``) and each
+    text holding a lone UTF-16 surrogate is a problem where it stands, with its field's path.
     """
     if as_json or (as_json is None and filename.lower().endswith(".json")):
         _, problem = _parse_json(text, filename, None)
@@ -225,7 +252,7 @@ def load_yaml(text: str, filename: str, as_json: bool | None = None) -> tuple[An
         text = _JSON_AS_YAML.sub(" ", text)
     loader = None
     try:
-        loader = _StrictLoader(text, filename)
+        loader = _StrictLoader(text, filename, strict_values)
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
