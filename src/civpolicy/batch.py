@@ -102,8 +102,10 @@ def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
         if document.unreadable:
             raise FactsError([Problem(document.file, max(document.line, 1), 1, document.unreadable)])
         # A line is read as a .json file is: fast, and again with columns only if it has problems.
-        name = f"{document.file}.json" if document.line else document.file
-        facts = load_facts_text(document.text, name, policy.model.inputs, policy.model.vocabularies)
+        as_json = True if document.line else None
+        facts = load_facts_text(
+            document.text, document.file, policy.model.inputs, policy.model.vocabularies, as_json=as_json
+        )
         result: dict[str, Any] = {"input": document.origin, **policy.evaluate(facts).to_dict()}
     except LocatedError as error:
         problems = [_relocate(p, document) for p in error.problems]

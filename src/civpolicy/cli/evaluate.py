@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from civpolicy.checks.validate import load_model
 from civpolicy.cli.common import OK, add_run_options, policy_of
 from civpolicy.decision.render import decision_table, explain
@@ -104,11 +102,8 @@ def read_facts(policy: Policy, source: str) -> Facts:
     if source != STDIN:
         return policy.read_facts(source)
     text = _standard_input()
-    kind = ".json" if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")) else ""
-    try:
-        return load_facts_text(text, STDIN_NAME + kind, policy.model.inputs, policy.model.vocabularies)
-    except FactsError as error:  # the reader names the kind by the name's ending; the problems name <stdin>
-        raise FactsError([attrs.evolve(problem, file=STDIN_NAME) for problem in error.problems]) from None
+    as_json = text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
+    return load_facts_text(text, STDIN_NAME, policy.model.inputs, policy.model.vocabularies, as_json=as_json)
 
 
 def _standard_input() -> str:

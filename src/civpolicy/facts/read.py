@@ -42,14 +42,16 @@ def load_facts_text(
     name: str,
     inputs: Mapping[str, m.InputFact],
     vocabularies: Mapping[str, tuple[m.Term, ...]],
+    *,
+    as_json: bool | None = None,
 ) -> Facts:
-    """Facts from the text of a facts file: JSON if ``name`` ends in ``.json``, else YAML.
+    """Facts from the text of a facts file: JSON if ``as_json`` (by default: if ``name`` ends in ``.json``), else YAML.
 
     A JSON file is read by the json module (its values are JSON's, and it is fast) and
     checked as it is; only if it has problems is it read again with lines and columns,
     to tell where each one stands. A YAML file is read with them from the start.
     """
-    if name.lower().endswith(".json"):
+    if name.lower().endswith(".json") if as_json is None else as_json:
         data, problems = read_json(text, name)
         if problems:
             raise FactsError(problems)
