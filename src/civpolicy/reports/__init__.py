@@ -1,1 +1,1 @@
-"""What the headquarters publishes from the facts: the monthly bulletin's sampling plan."""
+"""What the headquarters publishes from the facts: the bulletin's sampling plan, the league tables, the bulletin."""

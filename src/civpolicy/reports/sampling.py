@@ -127,4 +127,9 @@ def plan_for_facts(
     """The monthly bulletin's plan: about a third of the grids and field points, all of them each quarter."""
     parse_month(month)
     checked = facts if isinstance(facts, Facts) else policy.read_facts(facts)
-    return plan_month(facts_points(checked), month, seed, KINDS["quarter"])
+    return facts_plan(checked, month, seed)
+
+
+def facts_plan(facts: Facts, month: str, seed: int = 0) -> SamplePlan:
+    """The monthly bulletin's plan for validated facts (what :func:`plan_for_facts` gives, and the bulletin shows)."""
+    return plan_month(facts_points(facts), month, seed, KINDS["quarter"])
