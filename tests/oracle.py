@@ -129,6 +129,9 @@ class _Indexes:
             for record in facts.get("rectifications") or ()
             if not record["passed"]
         )
+        self.passed_rectifications: set[tuple[str, int]] = {
+            (record["unit"], int(record["year"])) for record in facts.get("rectifications") or () if record["passed"]
+        }
         self.city_bonus_withheld: set[tuple[str, int]] = {
             (record["unit"], int(record["year"]))
             for record in facts.get("withholdings") or ()
@@ -176,36 +179,41 @@ def _annual_rules(
     uid = unit["id"]
     civilized = bool(unit.get("civilized_unit", False))
     vertical = bool(unit.get("vertically_managed", False))
+    # Readings: the county neither pays a vertically managed unit nor manages its cadres.
+    county = not vertical
     for period, grade in grades.items():
         if _cadence(period) != "year":
             continue
         if grade == "good":
             out.add(uid, "civilized_unit.priority", period)
-            out.add(uid, "leadership.excellent_priority", period)
-            out.add(
-                uid,
-                "excellence_quota.adjust",
-                period,
-                **_quota_params(unit, params["quota_delta_good"]),
-            )
-            out.add(uid, "promotion.favored", period)
+            if county:
+                out.add(uid, "leadership.excellent_priority", period)
+                out.add(
+                    uid,
+                    "excellence_quota.adjust",
+                    period,
+                    **_quota_params(unit, params["quota_delta_good"]),
+                )
+                out.add(uid, "promotion.favored", period)
             continue
         if grade != "poor":
             continue
         year = int(period)
-        out.add(uid, "leadership.excellent_barred", period)
-        out.add(
-            uid,
-            "excellence_quota.adjust",
-            period,
-            **_quota_params(unit, params["quota_delta_poor"]),
-        )
-        out.add(uid, "promotion.freeze", period, until=_freeze_until(period, grades))
-        out.add(uid, "accountability.admonishment", period)
+        if county:
+            out.add(uid, "leadership.excellent_barred", period)
+            out.add(
+                uid,
+                "excellence_quota.adjust",
+                period,
+                **_quota_params(unit, params["quota_delta_poor"]),
+            )
+            out.add(uid, "promotion.freeze", period, until=_freeze_until(period, grades))
+            out.add(uid, "accountability.admonishment", period)
         if vertical:
             out.add(uid, "vertical.letter_to_superior", period)
             if civilized:
-                out.add(uid, "vertical.recommend_bonus_stop", period)
+                rectified = (uid, year) in indexes.passed_rectifications
+                out.add(uid, "vertical.recommend_bonus_stop", period, rectified=rectified)
         if not civilized:
             continue
         out.add(
@@ -234,21 +242,25 @@ def _quarterly_rules(
 ) -> None:
     """Consequences of quarterly (``YYYY-Qn``) evaluations: bonus streaks and freezes."""
     uid = unit["id"]
-    bonus_rows = bool(unit.get("civilized_unit", False)) and not unit.get("vertically_managed", False)
+    vertical = bool(unit.get("vertically_managed", False))
+    bonus_rows = bool(unit.get("civilized_unit", False)) and not vertical
     poor_quarters = sorted(
         _quarter_number(period) for period, grade in grades.items() if _cadence(period) == "quarter" and grade == "poor"
     )
     streak_at: dict[int, int] = {}
     for number in poor_quarters:
         streak_at[number] = streak_at.get(number - 1, 0) + 1
+    # One year per streak: the year of the quarter where the streak reaches the number.
+    withheld = {number // 4 for number, length in streak_at.items() if length == params["year_withhold_streak"]}
+    for number in poor_quarters:
         period = _quarter_period(number)
-        out.add(uid, "promotion.freeze", period, until=_freeze_until(period, grades))
-        if not bonus_rows:
-            continue
-        if streak_at[number] < params["year_withhold_streak"]:
+        if not vertical:
+            out.add(uid, "promotion.freeze", period, until=_freeze_until(period, grades))
+        if bonus_rows and number // 4 not in withheld:
             out.add(uid, "civilized_unit_bonus.suspend", period)
-        else:
-            out.add(uid, "civilized_unit_bonus.withhold_year", f"{number // 4:04d}")
+    if bonus_rows:
+        for year in withheld:
+            out.add(uid, "civilized_unit_bonus.withhold_year", f"{year:04d}")
 
 
 def _criticism_rules(out: _Collector, uid: str, bulletins: Iterable[str], params: Mapping[str, Any]) -> None:
@@ -274,6 +286,15 @@ def _criticism_rules(out: _Collector, uid: str, bulletins: Iterable[str], params
             )
 
 
+_OFF_CADENCE = {"other_task": "quarter", "community": "half", "township": "half", "linked": "half", "key_task": "half"}
+"""Readings: each category's grades count at its cadence only (quarters, or half-years for other-task units)."""
+
+
+def _in_cadence(category: str | None, period: str) -> bool:
+    """Whether a grade for this period counts for a unit of this category."""
+    return category is None or _OFF_CADENCE.get(category) != _cadence(period)
+
+
 def oracle(facts: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> list[Consequence]:
     """The consequences of ``facts`` as ``{unit, kind, period, params}`` dicts, in contract order.
 
@@ -284,7 +305,10 @@ def oracle(facts: Mapping[str, Any], params: Mapping[str, Any] | None = None) ->
         if name not in DEFAULT_PARAMS:
             raise KeyError(f"unknown parameter {name!r}")
         merged[name] = value
-    grades = _grades_by_unit(facts.get("evaluations") or ())
+    categories = {unit["id"]: unit.get("category") for unit in facts["units"]}
+    grades = _grades_by_unit(
+        e for e in facts.get("evaluations") or () if _in_cadence(categories.get(e["unit"]), str(e["period"]))
+    )
     bulletins: dict[str, list[str]] = defaultdict(list)
     for criticism in facts.get("criticisms") or ():
         bulletins[criticism["unit"]].append(str(criticism["bulletin"]))

@@ -37,7 +37,7 @@ def county(seed: int, units: int = 6) -> dict[str, Any]:
         for quarter in range(1, 5):
             facts["evaluations"].append({"unit": uid, "period": f"2022-Q{quarter}", "grade": rnd.choice(grades)})
         facts["evaluations"].append({"unit": uid, "period": "2022", "grade": rnd.choice(grades)})
-        for month in rnd.sample(range(1, 13), 3):
+        for month in rnd.sample(range(3, 13), 3):  # the policy is in force from 2022-03
             facts["criticisms"].append({"unit": uid, "bulletin": f"2022-{month:02d}"})
     return facts
 
@@ -294,7 +294,7 @@ def test_a_worker_stops_on_sigterm_as_a_worker_does() -> None:
 
     previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        batch._start_worker(civpolicy.Policy.reopen, (None, {}, "native", "en"))
+        batch._start_worker(civpolicy.Policy.reopen, (None, {}, "native", "en", False))
         assert signal.SIG_DFL == signal.getsignal(signal.SIGTERM)
     finally:
         signal.signal(signal.SIGTERM, previous)

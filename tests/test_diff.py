@@ -23,6 +23,8 @@ EXAMPLE = ROOT / "examples" / "county-2022.yaml"
 SUSPEND = "civilized_unit_bonus.suspend"
 WITHHOLD = "civilized_unit_bonus.withhold_year"
 ADMONISHMENT = "accountability.admonishment"
+STREAK = "length: $params.year_withhold_streak"
+"""The condition of streak_withholding (evaluation.yaml): the streak's length that withholds a year."""
 
 
 def quarters(unit: str, grades: dict[str, str]) -> list[dict[str, str]]:
@@ -38,11 +40,13 @@ FACTS: dict[str, Any] = {
         {"id": "e", "category": "other_task", "civilized_unit": True, "vertically_managed": True},
     ],
     "evaluations": [
-        # two poor quarters: suspended twice under 3, suspended once and the year withheld under 2
+        # two poor quarters: suspended twice under 3; under 2 the year is withheld, and its
+        # quarters are not suspended as well (no quarter's bonus is taken twice)
         *quarters("a", {"2022-Q1": "poor", "2022-Q2": "poor", "2022-Q3": "good"}),
         # one poor quarter: the same under both
         *quarters("b", {"2022-Q1": "poor", "2022-Q2": "medium"}),
-        # a streak across the year: 2022 is withheld too under 2, 2023 under both
+        # a streak across the year withholds one year, that of the quarter it reaches the number
+        # in: under 3, 2023 (2022-Q3 and Q4 suspended); under 2, 2022 (2023-Q1 suspended)
         *quarters("c", {"2022-Q3": "poor", "2022-Q4": "poor", "2023-Q1": "poor", "2023-Q2": "good"}),
         # not a civilized unit, and a vertically managed one: no bonus rows under either
         *quarters("d", {"2022-Q1": "poor", "2022-Q2": "poor"}),
@@ -101,18 +105,27 @@ def test_a_shorter_streak_withholds_years_instead_of_quarters(old: Path, streak2
     result = diff_policies(old, streak2, FACTS)
     assert result.changed
     assert [u.unit for u in result.units] == ["a", "c"]
-    lost = [summary(c) for u in result.units for c in u.lost]
-    gained = [summary(c) for u in result.units for c in u.gained]
-    assert [("a", SUSPEND, "2022-Q2", SUSPEND), ("c", SUSPEND, "2022-Q4", SUSPEND)] == lost
-    assert [("a", WITHHOLD, "2022", WITHHOLD), ("c", WITHHOLD, "2022", WITHHOLD)] == gained
+    lost = [summary(c)[:3] for u in result.units for c in u.lost]
+    gained = [summary(c)[:3] for u in result.units for c in u.gained]
+    assert [
+        ("a", SUSPEND, "2022-Q1"),
+        ("a", SUSPEND, "2022-Q2"),
+        ("c", SUSPEND, "2022-Q3"),
+        ("c", SUSPEND, "2022-Q4"),
+        ("c", WITHHOLD, "2023"),
+    ] == lost
+    assert [("a", WITHHOLD, "2022"), ("c", WITHHOLD, "2022"), ("c", SUSPEND, "2023-Q1")] == gained
+    assert all(c.rule == c.kind for u in result.units for c in (*u.lost, *u.gained))
     a = result.units[0]
     assert a.lost[0].source == a.gained[0].source == "二（四）2"
-    assert a.lost[0].because[-1] == "a: 2 consecutive poor quarter(s) up to 2022-Q2"
-    assert a.gained[0].because[-1] == "a: 2 consecutive poor quarter(s) up to 2022-Q2"
+    assert a.lost[0].because[-1] == "the bonus of 2022 is not withheld from a for a poor streak"
+    assert (
+        a.gained[0].because[-1] == "a: the poor streak reaches 2 quarters in 2022-Q2, so the bonus of 2022 is withheld"
+    )
     assert not any(c.changed for u in result.units for c in (*u.lost, *u.gained))
     assert all(u.grades == () for u in result.units)
     kinds = {k.kind: (k.units_gaining, k.units_losing, k.gained, k.lost, k.changed) for k in result.kinds}
-    assert {SUSPEND: (0, 2, 0, 2, 0), WITHHOLD: (2, 0, 2, 0, 0)} == kinds
+    assert {SUSPEND: (1, 2, 1, 4, 0), WITHHOLD: (2, 1, 2, 1, 0)} == kinds
     assert (result.old_policy, result.new_policy) == (str(old), str(streak2))
     assert (result.facts, result.evaluated) == ("<facts>", 5)
     assert result.old_digest == civpolicy.load_policy(old).digest
@@ -124,9 +137,20 @@ def test_a_shorter_streak_on_the_example_county(old: Path, streak2: Path) -> Non
     assert result.facts == str(EXAMPLE)
     assert result.evaluated == 40
     assert {k.kind for k in result.kinds} == {SUSPEND, WITHHOLD}
-    assert all(c.kind == WITHHOLD for u in result.units for c in u.gained)
-    assert all(c.kind == SUSPEND for u in result.units for c in u.lost)
-    assert {u.unit for u in result.units} >= {"urban-management-bureau", "fushou-community"}
+    changes = {
+        u.unit: ([(c.kind, c.period) for c in u.lost], [(c.kind, c.period) for c in u.gained]) for u in result.units
+    }
+    # urban-management-bureau (2022-Q1..Q3 poor) and market-regulation-bureau (2022-Q2..2023-Q1)
+    # have 2022 withheld under both, reached in another quarter: nothing changes for them.
+    assert {
+        # 2022-Q3..2023-Q1 poor: 2023 withheld under 3, 2022 under 2
+        "fushou-community": (
+            [(SUSPEND, "2022-Q3"), (SUSPEND, "2022-Q4"), (WITHHOLD, "2023")],
+            [(WITHHOLD, "2022"), (SUSPEND, "2023-Q1")],
+        ),
+        # 2022-Q1, Q2 and Q4 poor: no streak of 3; under 2, 2022 is withheld and covers Q4 too
+        "panhe-street": ([(SUSPEND, "2022-Q1"), (SUSPEND, "2022-Q2"), (SUSPEND, "2022-Q4")], [(WITHHOLD, "2022")]),
+    } == changes
 
 
 def test_deleting_a_rule_loses_every_consequence_it_gave_and_nothing_else(old: Path, new: Path) -> None:
@@ -182,15 +206,15 @@ def test_params_apply_to_both_policies(old: Path, streak2: Path) -> None:
 
 
 def test_an_invalid_policy_folder_names_its_problems(old: Path, new: Path, tmp_path: Path) -> None:
-    edit(new, "length: {below: $params.year_withhold_streak}", "length: {less_than: $params.year_withhold_streak}")
+    edit(new, STREAK, "length: {less_than: $params.year_withhold_streak}", file="evaluation.yaml")
     with pytest.raises(PolicyError) as caught:
         diff_policies(old, new, FACTS)
-    assert str(new / "linkages.yaml") in str(caught.value)
+    assert str(new / "evaluation.yaml") in str(caught.value)
     assert "unknown condition 'less_than'" in str(caught.value)
     missing = tmp_path / "missing"
     with pytest.raises(PolicyError) as both:
         diff_policies(missing, new, FACTS)
-    assert {p.file for p in both.value.problems} == {str(missing), str(new / "linkages.yaml")}
+    assert {p.file for p in both.value.problems} == {str(missing), str(new / "evaluation.yaml")}
 
 
 # -- diff_decisions ----------------------------------------------------------------------------
@@ -317,23 +341,25 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
     assert data["units"][0]["lost"] == [
         {
             "kind": SUSPEND,
-            "period": "2022-Q2",
+            "period": period,
             "params": {},
             "changed": False,
             "rule": SUSPEND,
             "source": "二（四）2",
             "because": [
                 "unit a: category key_task, civilized unit yes, vertically managed no",
-                "a: 2 consecutive poor quarter(s) up to 2022-Q2",
+                f"a graded poor for {period} (given)",
+                "the bonus of 2022 is not withheld from a for a poor streak",
             ],
         }
+        for period in ("2022-Q1", "2022-Q2")
     ]
     assert data["summary"]["kinds"][1] == {
         "kind": WITHHOLD,
         "units_gaining": 2,
-        "units_losing": 0,
+        "units_losing": 1,
         "gained": 2,
-        "lost": 0,
+        "lost": 1,
         "changed": 0,
         "recited": 0,
     }
@@ -344,19 +370,28 @@ def test_outputs_are_stable_and_name_the_units(old: Path, streak2: Path) -> None
     assert lines[:3] == ["policy changes:", *(f"- {change}" for change in changes), ""]
     lines = lines[3:]
     assert lines[0].split() == ["unit", "change", "period", "consequence", "params", "rule", "clause"]
-    assert lines[2].split() == ["a", "gained", "2022", WITHHOLD, WITHHOLD, "二（四）2"]
-    assert lines[3].split() == ["a", "lost", "2022-Q2", SUSPEND, SUSPEND, "二（四）2"]
-    assert lines[5].split()[:3] == ["c", "lost", "2022-Q4"]
+    assert lines[2].split() == ["a", "lost", "2022-Q1", SUSPEND, SUSPEND, "二（四）2"]
+    assert lines[3].split() == ["a", "gained", "2022", WITHHOLD, WITHHOLD, "二（四）2"]
+    assert lines[4].split() == ["a", "lost", "2022-Q2", SUSPEND, SUSPEND, "二（四）2"]
+    assert [line.split()[:3] for line in lines[5:10]] == [
+        ["c", "gained", "2022"],
+        ["c", "lost", "2022-Q3"],
+        ["c", "lost", "2022-Q4"],
+        ["c", "gained", "2023-Q1"],
+        ["c", "lost", "2023"],
+    ]
     assert "2 unit(s) changed" in table
     assert result.new_digest in table
 
     markdown = result.to_markdown()
     assert markdown == again.to_markdown()
-    assert "| `civilized_unit_bonus.suspend` | 0 | 2 | 0 | 2 | 0 |" in markdown
+    assert "| `civilized_unit_bonus.suspend` | 1 | 2 | 1 | 4 | 0 |" in markdown
     assert "## a\n" in markdown
     assert "## c\n" in markdown
     assert f"- **lost** `{SUSPEND}` 2022-Q4: rule `{SUSPEND}`, clause 二（四）2" in markdown
     assert f"- **gained** `{WITHHOLD}` 2022: rule `{WITHHOLD}`, clause 二（四）2" in markdown
+    assert f"- **gained** `{SUSPEND}` 2023-Q1: rule `{SUSPEND}`, clause 二（四）2" in markdown
+    assert f"- **lost** `{WITHHOLD}` 2023: rule `{WITHHOLD}`, clause 二（四）2" in markdown
     assert markdown.index("| consequence |") < markdown.index("## a")
 
 
@@ -410,12 +445,12 @@ def test_diff_command_no_change(capsys: pytest.CaptureFixture[str], old: Path, n
 def test_diff_command_a_broken_policy_copy(
     capsys: pytest.CaptureFixture[str], old: Path, new: Path, facts_file: Path
 ) -> None:
-    edit(new, "length: {below: $params.year_withhold_streak}", "length: {less_than: $params.year_withhold_streak}")
+    edit(new, STREAK, "length: {less_than: $params.year_withhold_streak}", file="evaluation.yaml")
     code, out, err = run(capsys, "diff", old, new, facts_file)
     assert (code, out) == (2, "")
     lines = err.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"{new / 'linkages.yaml'}:")
+    assert lines[0].startswith(f"{new / 'evaluation.yaml'}:")
     assert "unknown condition 'less_than'" in lines[0]
 
 

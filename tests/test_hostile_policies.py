@@ -254,8 +254,11 @@ def test_a_result_too_large_a_number_is_an_engine_error_at_its_rule(
 
 # -- values that compare cleanly ------------------------------------------------------------------
 
-STREAK = "length: {below: $params.year_withhold_streak}"
+STREAK = "length: $params.year_withhold_streak"
+"""The condition of streak_withholding (evaluation.yaml): a streak of that length withholds its year."""
 SUSPEND = "civilized_unit_bonus.suspend"
+POOR_QUARTER = "      - grade as q: {unit: $u.unit, period_kind: quarter, grade: poor}\n"
+"""The suspension's poor quarter (linkages.yaml); a test asks its streak's length after it."""
 
 
 def fired(folder: Path, rule: str, engine: str) -> list[tuple[str, str]]:
@@ -280,19 +283,20 @@ def test_a_constant_of_another_kind_compares_as_in_every_engine(
     tmp_path: Path, engine: str, condition: str, same_as: str
 ) -> None:
     hostile, plain = copy_policy(tmp_path / "hostile"), copy_policy(tmp_path / "plain")
-    edit(hostile, LINKAGES, STREAK, condition)
-    edit(plain, LINKAGES, STREAK, same_as)
+    for folder, asked in ((hostile, condition), (plain, same_as)):
+        streak = f"      - poor_quarter_streak as s: {{unit: $u.unit, period: $q.period, {asked}}}\n"
+        edit(folder, LINKAGES, POOR_QUARTER, POOR_QUARTER + streak)
     assert fired(plain, SUSPEND, engine) == fired(hostile, SUSPEND, engine)
 
 
 def test_a_boolean_is_not_ordered(capsys: pytest.CaptureFixture[str], policy_dir: Path) -> None:
     """Python orders true as 1, which the engines, keeping true apart from 1, would not say."""
-    line, column = place(policy_dir, LINKAGES, STREAK, "length: X{below: true}")
-    path = "rules[4].when[1].length"
+    line, column = place(policy_dir, EVALUATION, STREAK, "length: X{below: true}")
+    path = "derived.streak_withholding.rules[0].when[0].length"
     refused(
         capsys,
         policy_dir,
-        f"{policy_dir / LINKAGES}:{line}:{column}: {path}: 'below' orders numbers or text, not true or false",
+        f"{policy_dir / EVALUATION}:{line}:{column}: {path}: 'below' orders numbers or text, not true or false",
     )
 
 

@@ -56,10 +56,13 @@ def test_every_sentence_of_the_shipped_policy_has_its_chinese() -> None:
 def test_terms_are_told_by_their_chinese_labels_and_booleans_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 == main(["explain", str(EXAMPLES[0]), "--unit", "agri-bank", "--language", "zh"])
     out = capsys.readouterr().out
-    assert out.startswith("agri-bank：8 项后果，政策 sha256:")
+    # a vertically managed unit: the title's review and notice, the letter and the recommendation
+    # (ended: its rectification passed); nothing the county administers for its own (readings 1)
+    assert out.startswith("agri-bank：4 项后果，政策 sha256:")
     assert "    - agri-bank 在 2022 的等次为 差（直接给出）   [grade.given, 二（三）2]\n" in out
     assert "    - 单位 agri-bank：类别 承担其他任务的单位，文明单位 是，垂直管理 是\n" in out
     assert "    - 限期整改未通过 0 次后，处理为 通报批评、限期整改\n" in out
+    assert "    - agri-bank：2022 年度“差”之后的限期整改，通过 是\n" in out
     assert "  理由：\n" in out and "because:" not in out
 
 
@@ -135,35 +138,35 @@ def _term_problems(folder: Path) -> list[str]:
             "facts.yaml",
             "{unit} 在 {period} 的等次为 {grade:grades}",
             "{unit} 在 {period} 的等次为 {grade:sanction_steps}",
-            "facts.yaml:36: inputs.evaluation.says: says {grade:sanction_steps}, but grade can be 'good', which is "
+            "facts.yaml:{line}: inputs.evaluation.says: says {grade:sanction_steps}, but grade can be 'good', which is "
             "no term of 'sanction_steps': it would be told as written",
         ),
         (  # a derived fact's constants
             "scoring.yaml",
             '{why:poor_reasons}"',
             '{why:grade_bases}"',
-            "scoring.yaml:586: derived.poor_mark.says: says {why:grade_bases}, but why can be 'below_cut_off', "
+            "scoring.yaml:{line}: derived.poor_mark.says: says {why:grade_bases}, but why can be 'below_cut_off', "
             "which is no term of 'grade_bases': it would be told as written",
         ),
         (  # a derived fact's field copied from an input's and from another derived fact's
             "scoring.yaml",
-            "{grade:grades}（{basis:grade_bases}）",
-            "{grade:score_bases}（{basis:grade_bases}）",
-            "scoring.yaml:646: derived.grade.says: says {grade:score_bases}, but grade can be 'good', "
+            "的等次为 {grade:grades}（{basis:grade_bases}）",
+            "的等次为 {grade:score_bases}（{basis:grade_bases}）",
+            "scoring.yaml:{line}: derived.grade.says: says {grade:score_bases}, but grade can be 'good', "
             "which is no term of 'score_bases': it would be told as written",
         ),
         (  # a table's rows
             "linkages.yaml",
             "处理为 {step:sanction_steps}",
             "处理为 {step:grades}",
-            "linkages.yaml:138: tables.sanction_ladder.says: says {step:grades}, but step can be "
+            "linkages.yaml:{line}: tables.sanction_ladder.says: says {step:grades}, but step can be "
             "'notice_and_rectify', which is no term of 'grades': it would be told as written",
         ),
         (  # an absent fact's sentence in a rule, by alias
             "linkages.yaml",
             "{u.unit} {e.year} 年的文明城市奖金此前未被扣发",
             "{u.unit} {e.grade:sanction_steps} 年的文明城市奖金此前未被扣发",
-            "linkages.yaml:277: civilized_city_bonus.suspend.when[2].says: says {e.grade:sanction_steps}, but grade "
+            "linkages.yaml:{line}: civilized_city_bonus.suspend.when[2].says: says {e.grade:sanction_steps}, but grade "
             "can be 'good', which is no term of 'sanction_steps': it would be told as written",
         ),
     ],
@@ -173,7 +176,11 @@ def test_a_term_placeholder_must_hold_the_fields_values(
 ) -> None:
     folder = copy_policy(tmp_path / "policy")
     edit(folder, name, old, new)
-    assert [expected] == _term_problems(folder)
+    # told at the `says:` of the sentence edited: the last one before it in the file
+    text = (folder / name).read_text(encoding="utf-8")
+    before = text[: text.index(new)].splitlines()
+    line = max(n for n, written in enumerate(before, 1) if written.strip() == "says:")
+    assert [expected.replace("{line}", str(line), 1)] == _term_problems(folder)
 
 
 def test_a_term_placeholder_is_not_checked_where_the_values_are_not_told(tmp_path: Path) -> None:

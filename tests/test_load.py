@@ -19,6 +19,7 @@ from policy_copies import copy_policy, edit, set_parameter
 
 SHIPPED = Path(__file__).resolve().parents[1] / "policy"
 LINKAGES, EVALUATION, FACTS = "linkages.yaml", "evaluation.yaml", "facts.yaml"
+INVARIANTS = "invariants.yaml"
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def problems_of(folder: Path) -> tuple[Problem, ...]:
 
 def test_shipped_policy_counts() -> None:
     model = load_model(SHIPPED)
-    expected = {"rules": 46, "consequence rules": 18, "derived": 26, "parameters": 14, "kinds": 16, "files": 6}
+    expected = {"rules": 57, "consequence rules": 19, "derived": 31, "parameters": 19, "kinds": 16, "files": 6}
     actual = {
         "rules": len(model.all_rules()),
         "consequence rules": len(model.rules),
@@ -65,6 +66,7 @@ def test_shipped_parameters_are_the_contract_defaults() -> None:
         "quota_delta_poor": -10,
         "interview_consecutive_criticisms": 2,
         "self_examination_criticisms": 3,
+        "annual_base_quarters": 4,
     }
     parameters = load_model(SHIPPED).parameters.items()
     assert expected == {name: p.value for name, p in parameters if p.set_by == "document"}
@@ -123,16 +125,24 @@ BREAKS = {
         "rules[0].interpretaton",
         "unknown field 'interpretaton' (did you mean 'interpretation'?)",
     ),
+    # A file with an unknown top-level field is refused whole, and so is all it defines: broken
+    # in a file others read from (linkages.yaml's parameters), it is told with what they miss.
+    # invariants.yaml defines nothing another file uses.
     "unknown-section": Break(
-        LINKAGES, "\nrules:\n", "\nrule:\n", "rule:", "$.rule", "unknown field 'rule' (did you mean 'rules'?)"
+        INVARIANTS,
+        "\ninvariants:\n",
+        "\ninvariant:\n",
+        "invariant:",
+        "$.invariant",
+        "unknown field 'invariant' (did you mean 'invariants'?)",
     ),
     "unknown-fact-type": Break(
         LINKAGES,
-        "      - no withholding: {",
-        "      - no withholdings: {",
-        "      - no withholdings: {",
+        "      - no city_bonus_already_withheld: {",
+        "      - no city_bonus_already_withhold: {",
+        "      - no city_bonus_already_withhold: {",
         "civilized_city_bonus.suspend.when[2]",
-        "no fact type 'withholdings' (did you mean 'withholding'?)",
+        "no fact type 'city_bonus_already_withhold' (did you mean 'city_bonus_already_withheld'?)",
     ),
     "unknown-field-of-fact": Break(
         LINKAGES,
@@ -144,18 +154,18 @@ BREAKS = {
     ),
     "unknown-param-in-condition": Break(
         LINKAGES,
-        "length: {below: $params.year_withhold_streak}",
-        "length: {below: $params.x}",
-        "      - poor_quarter_streak as s: {unit: $u.unit, length: {below: $params.x}}",
-        "civilized_unit_bonus.suspend.when[1].length",
+        "length: $params.interview_consecutive_criticisms",
+        "length: $params.x",
+        "      - criticism_run as r: {length: $params.x}",
+        "accountability.interview.when[0].length",
         "no parameter 'x'",
     ),
     "misspelt-param-in-condition": Break(
-        LINKAGES,
-        "length: {at_least: $params.year_withhold_streak}",
-        "length: {at_least: $params.year_withold_streak}",
-        "      - poor_quarter_streak as s: {unit: $u.unit, length: {at_least: $params.year_withold_streak}}",
-        "civilized_unit_bonus.withhold_year.when[1].length",
+        EVALUATION,
+        "length: $params.year_withhold_streak",
+        "length: $params.year_withold_streak",
+        "          - poor_quarter_streak as s: {length: $params.year_withold_streak}",
+        "streak_withholding.reached.when[0].length",
         "no parameter 'year_withold_streak' (did you mean 'year_withhold_streak'?)",
     ),
     "unknown-alias-in-condition": Break(
@@ -176,11 +186,11 @@ BREAKS = {
     ),
     "unknown-condition-word": Break(
         LINKAGES,
-        "length: {below: $params.year_withhold_streak}",
-        "length: {bellow: $params.year_withhold_streak}",
-        "      - poor_quarter_streak as s: {unit: $u.unit, length: {bellow:",
-        "rules[4].when[1].length",
-        "unknown condition 'bellow' (did you mean 'below'?); "
+        "period_kind: {one_of: [quarter, year]}}\n      - next_good_standing",
+        "period_kind: {one_off: [quarter, year]}}\n      - next_good_standing",
+        "      - grade as e: {unit: $u.unit, grade: poor, period_kind: {one_off:",
+        "rules[12].when[1].period_kind",
+        "unknown condition 'one_off' (did you mean 'one_of'?); "
         "one of not, below, at_most, above, at_least, one_of, none_of",
     ),
     "unknown-operation": Break(
@@ -371,16 +381,17 @@ def test_problems_in_two_files_are_reported_together(policy_dir: Path) -> None:
     for name in ("negation-cycle", "unknown-section"):
         broken = BREAKS[name]
         edit(policy_dir, broken.file, broken.old, broken.new)
-    expected = [(EVALUATION, "poor_quarter_streak.start"), (LINKAGES, "$.rule")]
+    expected = [(EVALUATION, "poor_quarter_streak.start"), (INVARIANTS, "$.invariant")]
     assert expected == [(Path(p.file).name, p.path) for p in problems_of(policy_dir)]
 
 
 def test_a_yaml_syntax_error_is_located(policy_dir: Path) -> None:
-    edit(policy_dir, LINKAGES, "      consequence: civilized_unit.priority\n", "      consequence: [civilized\n")
-    line = line_of(policy_dir, LINKAGES, "      consequence: [civilized") + 1
+    # in invariants.yaml, which defines nothing another file uses (see "unknown-section")
+    edit(policy_dir, INVARIANTS, "    check: worse_grade\n", "    check: [worse_grade\n")
+    line = line_of(policy_dir, INVARIANTS, "    check: [worse_grade") + 1
     expected = [
         (
-            LINKAGES,
+            INVARIANTS,
             line,
             11,
             "not valid YAML: expected ',' or ']', but got ':' "
@@ -435,7 +446,8 @@ def test_changing_a_parameter_value_in_a_copy_changes_the_outcome(policy_dir: Pa
     set_parameter(policy_dir, "year_withhold_streak", 2)
     after = bonus_rows(civpolicy.load_policy(policy_dir))
     expected_before = [("civilized_unit_bonus.suspend", "2022-Q1"), ("civilized_unit_bonus.suspend", "2022-Q2")]
-    expected_after = [("civilized_unit_bonus.suspend", "2022-Q1"), ("civilized_unit_bonus.withhold_year", "2022")]
+    # the streak reaches two in 2022-Q2: 2022 is withheld, and its quarters are not also suspended
+    expected_after = [("civilized_unit_bonus.withhold_year", "2022")]
     assert (expected_before, expected_after) == (before, after)
 
 

@@ -2,20 +2,24 @@
 
 The scenario files (policy/scenarios/scoring*.yaml) check what computed grades bring; these
 tests read the grades themselves, ``decision.reports["grades"]``: one row per unit and
-period with ``unit``, ``period``, ``grade`` and ``basis`` (``given`` or ``computed``). The
-score behind a computed grade is read from the row's evidence, the ``standing`` fact
-("{unit}: score {score}, rank {rank} of {size} ...").
+period with ``unit``, ``period``, ``grade``, ``basis`` (``given`` or ``computed``), ``category``,
+``score``, ``rank``, ``size`` (null without a score) and ``provisional``. The score behind a
+computed grade is also read from the row's evidence, the ``standing`` fact ("{unit}: score
+{score}, rank {rank} of {size} ...").
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +27,7 @@ import civpolicy
 from civpolicy.decision.values import Decision, Evidence, ReportRow
 from civpolicy.engine.durable import durable_available
 from civpolicy.errors import FactsError, Problem
+from policy_copies import copy_policy, edit
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county-2022-scores.yaml"
@@ -96,20 +101,20 @@ def assessed(period: str, **scores: float) -> list[dict[str, Any]]:
 
 
 def test_quarter_combines_assessment_with_the_mean_bulletin_of_its_months() -> None:
-    # 90 × 0.7 + mean(70, 80) × 0.3 = 63 + 22.5 = 85.5; the April bulletin is not in Q1.
+    # 90 × 0.7 + mean(70, 80) × 0.3 = 63 + 22.5 = 85.5; the July bulletin is not in Q2.
     facts = {
         "units": units("c1", "c2", category="community"),
         "scores": [
-            *assessed("2022-Q1", c1=90, c2=80),
-            {"unit": "c1", "period": "2022-01", "kind": "bulletin", "score": 70},
-            {"unit": "c1", "period": "2022-02", "kind": "bulletin", "score": 80},
-            {"unit": "c1", "period": "2022-04", "kind": "bulletin", "score": 0},
+            *assessed("2022-Q2", c1=90, c2=80),
+            {"unit": "c1", "period": "2022-04", "kind": "bulletin", "score": 70},
+            {"unit": "c1", "period": "2022-05", "kind": "bulletin", "score": 80},
+            {"unit": "c1", "period": "2022-07", "kind": "bulletin", "score": 0},
         ],
     }
     decision = evaluate(facts)
-    assert score(decision, "c1", "2022-Q1") == 85.5
-    assert score(decision, "c2", "2022-Q1") == 80  # no bulletin: the assessment alone
-    assert rows(decision)[("c1", "2022-Q1")].values["basis"] == "computed"
+    assert score(decision, "c1", "2022-Q2") == 85.5
+    assert score(decision, "c2", "2022-Q2") == 80  # no bulletin: the assessment alone
+    assert rows(decision)[("c1", "2022-Q2")].values["basis"] == "computed"
 
 
 def test_a_half_year_combines_the_bulletins_of_its_six_months() -> None:
@@ -118,7 +123,7 @@ def test_a_half_year_combines_the_bulletins_of_its_six_months() -> None:
         "units": units("o1", category="other_task"),
         "scores": [
             *assessed("2022-H1", o1=80),
-            {"unit": "o1", "period": "2022-02", "kind": "bulletin", "score": 60},
+            {"unit": "o1", "period": "2022-03", "kind": "bulletin", "score": 60},
             {"unit": "o1", "period": "2022-06", "kind": "bulletin", "score": 90},
             {"unit": "o1", "period": "2022-07", "kind": "bulletin", "score": 0},
         ],
@@ -148,7 +153,7 @@ TOWNSHIP = {
     ],
     "scores": [
         *assessed("2022-Q1", c1=90, c2=80, c3=50),
-        {"unit": "c1", "period": "2022-02", "kind": "bulletin", "score": 75},
+        {"unit": "c1", "period": "2022-03", "kind": "bulletin", "score": 75},
         *assessed("2022-Q2", c1=70, c3=60),
     ],
 }
@@ -177,6 +182,35 @@ def test_township_is_graded_with_a_changed_share() -> None:
     decision = evaluate(TOWNSHIP, good_share=0.5)
     assert grades(decision)[("t1", "2022-Q1")] == "good"
     assert grades(decision)[("t2", "2022-Q1")] == "medium"
+
+
+def test_township_without_communities_is_scored_on_its_own_assessment_and_bulletins() -> None:
+    facts = {
+        **TOWNSHIP,
+        "units": [*TOWNSHIP["units"], *units("t3", category="township")],
+        "scores": [
+            *TOWNSHIP["scores"],
+            *assessed("2022-Q1", t3=78),
+            {"unit": "t3", "period": "2022-03", "kind": "bulletin", "score": 90},
+        ],
+    }
+    decision = evaluate(facts)
+    # t3 = 78 × 0.7 + 90 × 0.3 = 81.6, above t1 (75.25) and t2 (50): first of the three townships
+    assert score(decision, "t3", "2022-Q1") == 81.6
+    assert standing(decision, "t3", "2022-Q1")[1:] == (1, 3)
+    assert standing(decision, "t1", "2022-Q1")[1:] == (2, 3)
+
+
+def test_a_township_with_members_is_scored_on_their_mean_not_on_its_own_assessment() -> None:
+    facts = {**TOWNSHIP, "scores": [*TOWNSHIP["scores"], *assessed("2022-Q1", t1=99, t2=10)]}
+    decision = evaluate(facts)
+    assert score(decision, "t1", "2022-Q1") == 75.25  # the weighted mean, as without its own 99
+    assert score(decision, "t2", "2022-Q1") == 50
+    # one score per township and period: its own assessment is no second score
+    assert standing(decision, "t1", "2022-Q1")[1:] == (1, 2)
+    # Q2: c2 has no score, so t1 has none; its own assessment does not stand in
+    decision = evaluate({**facts, "scores": [*facts["scores"], *assessed("2022-Q2", t1=99)]})
+    assert ("t1", "2022-Q2") not in grades(decision)
 
 
 LINKED = {
@@ -322,17 +356,21 @@ def test_tie_at_the_poor_boundary_gives_both_the_better_grade() -> None:
 
 
 def test_poor_below_score_makes_a_low_scorer_poor_in_a_small_group() -> None:
-    facts = ten(85, 75, 55)
-    assert tiers(evaluate(facts)) == ["medium"] * 3
-    assert tiers(evaluate(facts, poor_below_score=60)) == ["medium", "medium", "poor"]
-    assert tiers(evaluate(ten(85, 75, 60), poor_below_score=60)) == ["medium"] * 3
+    # a group under tier_minimum_group (3) has no good and no poor place by its shares (reading 18)
+    facts = ten(85, 55)
+    assert tiers(evaluate(facts)) == ["medium"] * 2
+    assert tiers(evaluate(facts, poor_below_score=60)) == ["medium", "poor"]
+    assert tiers(evaluate(ten(85, 60), poor_below_score=60)) == ["medium"] * 2
+    # of 3 units, 1 good and 1 poor place; the cut-off makes poor beyond the places
+    assert tiers(evaluate(ten(85, 75, 55))) == ["good", "medium", "poor"]
+    assert tiers(evaluate(ten(85, 75, 55), poor_below_score=80)) == ["good", "poor", "poor"]
 
 
 def test_good_min_score_withholds_good_from_a_low_first() -> None:
-    facts = ten(88, 80, 70, 60)
-    assert tiers(evaluate(facts)) == ["good", "medium", "medium", "medium"]
-    assert tiers(evaluate(facts, good_min_score=90)) == ["medium"] * 4
-    assert tiers(evaluate(facts, good_min_score=88)) == ["good", "medium", "medium", "medium"]
+    facts = ten(88, 80, 70, 60)  # of 4: 1 good and 1 poor place (reading 18)
+    assert tiers(evaluate(facts)) == ["good", "medium", "medium", "poor"]
+    assert tiers(evaluate(facts, good_min_score=90)) == ["medium"] * 3 + ["poor"]
+    assert tiers(evaluate(facts, good_min_score=88)) == ["good", "medium", "medium", "poor"]
 
 
 def test_poor_wins_over_good() -> None:
@@ -344,17 +382,29 @@ def test_a_given_grade_wins_over_the_computed_one() -> None:
         **ten(95, 80, 70, 60),
         "evaluations": [
             {"unit": "u1", "period": "2022", "grade": "medium"},
-            {"unit": "u4", "period": "2022-Q1", "grade": "poor"},
-            {"unit": "u4", "period": "2021", "grade": "good"},
+            {"unit": "u4", "period": "2022-Q1", "grade": "good"},
+            {"unit": "u4", "period": "2023", "grade": "good"},
         ],
     }
     found = rows(evaluate(facts))
-    assert found[("u1", "2022-Q1")].values == {"unit": "u1", "period": "2022-Q1", "grade": "good", "basis": "computed"}
-    assert found[("u1", "2022")].values == {"unit": "u1", "period": "2022", "grade": "medium", "basis": "given"}
-    assert found[("u4", "2022-Q1")].values["grade"] == "poor"
+    ranked = {"category": "key_task", "score": 95, "rank": 1, "size": 4}
+    assert found[("u1", "2022-Q1")].values == {
+        "unit": "u1",
+        "period": "2022-Q1",
+        "grade": "good",
+        "basis": "computed",
+        **ranked,
+        "provisional": False,
+    }
+    # the row's score and rank are the annual base so far (one quarter of four: provisional, reading 19)
+    annual = {k: v for k, v in found[("u1", "2022")].values.items() if k != "provisional"}
+    assert annual == {"unit": "u1", "period": "2022", "grade": "medium", "basis": "given", **ranked}
+    assert found[("u4", "2022-Q1")].values["grade"] == "good"  # computed, it is last of four: poor
     assert found[("u4", "2022-Q1")].values["basis"] == "given"
-    assert found[("u4", "2021")].values["basis"] == "given"  # a given grade needs no score
-    assert "no grade was given directly to u1 for 2022-Q1" in found[("u1", "2022-Q1")].because
+    assert found[("u4", "2023")].values["basis"] == "given"  # a given grade needs no score
+    assert (None, None, None) == tuple(found[("u4", "2023")].values[k] for k in ("score", "rank", "size"))
+    (computed,) = [e for e in _walk(found[("u1", "2022-Q1")].evidence) if e.rule == "grade.computed"]
+    assert "no grade was given directly to u1 for 2022-Q1" in computed.absent
 
 
 # ---- bad facts -----------------------------------------------------------------------------
@@ -395,17 +445,41 @@ def test_a_bad_member_is_told_once_not_again_by_the_sum_or_the_townships_it_leav
     ]
 
 
-def test_a_township_without_members_is_refused_when_others_have_members() -> None:
+def test_a_township_without_members_is_no_error_when_others_have_members() -> None:
+    """二（三）2 二是: 13 of the 16 townships have no central-city communities (附件3); such a
+    township is scored on its own assessment (period_score.township_own), not refused."""
     facts = {
         "units": [
             *units("c1", category="community"),
             *units("t0", category="township"),
-            *units("t1", category="township"),
+            *units("t1", "t2", category="township"),
         ]
     }
     evaluate({**facts, "scores": assessed("2022-Q1", c1=80)})  # no township_members: none needed
     members = [{"unit": "t0", "community": "c1", "weight": 1}]
-    (problem,) = problems({**facts, "scores": assessed("2022-Q1", c1=80), "township_members": members})
+    decision = evaluate({**facts, "scores": assessed("2022-Q1", c1=80, t1=85), "township_members": members})
+    assert score(decision, "t0", "2022-Q1") == 80  # the weighted mean of c1
+    assert score(decision, "t1", "2022-Q1") == 85  # its own assessment
+    assert standing(decision, "t1", "2022-Q1")[1:] == (1, 2)  # ranked with t0
+    # t2 has neither members nor an assessment of its own: no score, no grade, and no error
+    assert not [key for key in grades(decision) if key[0] == "t2"]
+
+
+def test_a_policy_may_still_require_members_of_every_township(tmp_path: Path) -> None:
+    """The shipped policy dropped township_members' `needed_by`; a county that wants every township
+    to have members declares it again, and a township without them is then refused, located."""
+    folder = copy_policy(tmp_path / "policy")
+    total = "    total: {of: weight, per: [unit], is: 1}\n"
+    needed = "    needed_by: {units: {category: township}, when: township_members}\n"
+    edit(folder, "facts.yaml", total, total + needed)
+    facts = {
+        "units": [*units("c1", category="community"), *units("t0", "t1", category="township")],
+        "scores": assessed("2022-Q1", c1=80, t1=85),
+        "township_members": [{"unit": "t0", "community": "c1", "weight": 1}],
+    }
+    with pytest.raises(FactsError) as caught:
+        civpolicy.load_policy(folder).evaluate(facts)
+    (problem,) = caught.value.problems
     assert problem.path == "units[2]"
     assert "t1" in problem.message
     assert "township_members" in problem.message
@@ -463,6 +537,21 @@ def test_the_example_has_every_tier_and_fires_the_linkages() -> None:
     assert found[("paifang-community", "2022-Q3")].values["basis"] == "given"
 
 
+def test_the_example_grades_all_16_townships_in_one_ranking() -> None:
+    """二（三）2 二是: 对16个乡镇（街道）分别进行排序; 13 of them have no central-city communities."""
+    facts = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    townships = {u["id"] for u in facts["units"] if u.get("category") == "township"}
+    with_members = {m["unit"] for m in facts["township_members"]}
+    assert len(townships) == 16
+    assert with_members == {"shedian-town", "panhe-street", "zhaohe-street"}
+    decision = policy().evaluate(EXAMPLE)
+    for period in ("2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4", "2022"):
+        assert {unit for unit in townships if standing(decision, unit, period)[2] == 16} == townships, period
+    # 2022-Q1: two townships on their own assessment rank above 赊店镇's weighted mean
+    assert standing(decision, "haozhai-town", "2022-Q1")[:2] == (88, 1)
+    assert standing(decision, "shedian-town", "2022-Q1")[:2] == (85.41, 3)
+
+
 @pytest.mark.skipif(not durable_available(), reason="durable-rules does not run on this Python")
 def test_durable_gives_the_same_grades_on_the_example() -> None:
     native = policy().evaluate(EXAMPLE)
@@ -473,7 +562,16 @@ def test_durable_gives_the_same_grades_on_the_example() -> None:
 
 # ---- properties ----------------------------------------------------------------------------
 
-GOOD_SHARE, POOR_SHARE = 0.3, 0.1
+GOOD_SHARE, POOR_SHARE = Fraction(3, 10), Fraction(1, 10)
+MINIMUM_GROUP, MINIMUM_PLACES = 3, 1
+
+
+def places(n: int) -> tuple[int, int]:
+    """Good and poor places of a group of ``n`` by hand (reading 18, tier_round_up_from 1: always down)."""
+    good, poor = math.floor(n * GOOD_SHARE), math.floor(n * POOR_SHARE)
+    if n >= MINIMUM_GROUP:
+        good, poor = max(good, MINIMUM_PLACES), max(poor, MINIMUM_PLACES)
+    return good, min(poor, n - good)
 
 
 @st.composite
@@ -489,13 +587,13 @@ def quarter_grades(scores: list[int]) -> list[str]:
 
 
 def expected(scores: list[int]) -> list[str]:
-    """The grades by hand: rank = 1 + higher, top_share = rank / n, bottom_share = same or lower / n."""
-    n = len(scores)
+    """The grades by hand: rank = 1 + higher within the good places, same or lower within the poor ones."""
+    good, poor = places(len(scores))
     result = []
     for s in scores:
-        top = (1 + sum(1 for o in scores if o > s)) / n
-        bottom = sum(1 for o in scores if o <= s) / n
-        result.append("poor" if bottom <= POOR_SHARE else "good" if top <= GOOD_SHARE else "medium")
+        rank = 1 + sum(1 for o in scores if o > s)
+        from_bottom = sum(1 for o in scores if o <= s)
+        result.append("poor" if from_bottom <= poor else "good" if rank <= good else "medium")
     return result
 
 
@@ -515,19 +613,27 @@ def test_raising_a_score_never_lowers_the_grade(scores: list[int], data: st.Data
 
 @given(groups())
 def test_good_and_poor_stay_within_their_shares(scores: list[int]) -> None:
+    """Within the shares, but for the one good and one poor place every group of 3 or more has (reading 18)."""
     n = len(scores)
+    good_places, poor_places = places(n)
+    assert good_places <= max(GOOD_SHARE * n, Fraction(MINIMUM_PLACES))
+    assert poor_places <= max(POOR_SHARE * n, Fraction(MINIMUM_PLACES))
     found = quarter_grades(scores)
     good = [s for s, g in zip(scores, found, strict=True) if g == "good"]
     for s, g in zip(scores, found, strict=True):
         rank = 1 + sum(1 for o in scores if o > s)
         if g == "good":
-            assert rank / n <= GOOD_SHARE
+            assert rank <= good_places
         if g == "poor":
-            assert sum(1 for o in scores if o <= s) / n <= POOR_SHARE
-    if len(good) > GOOD_SHARE * n:
-        # more than the share only through units tied with the last good unit's score
+            assert sum(1 for o in scores if o <= s) <= poor_places
+    if len(good) > good_places:
+        # more than the places only through units tied with the last good unit's score
         assert scores.count(min(good)) >= 2
-        assert sum(1 for s in good if s > min(good)) < GOOD_SHARE * n
+        assert sum(1 for s in good if s > min(good)) < good_places
+    if n >= MINIMUM_GROUP:
+        # 好、中、差 in every group: a good unit always, a poor one unless the last place is shared by more
+        assert "good" in found
+        assert ("poor" in found) == (scores.count(min(scores)) <= poor_places)
 
 
 @given(groups())
@@ -554,13 +660,13 @@ def test_equal_scores_by_hand_are_tied() -> None:
     facts = {
         "units": units("a", "b", "c", "d", category="community"),
         "scores": [
-            *assessed("2022-Q1", a=60, b=61, c=50, d=40),
+            *assessed("2022-Q2", a=60, b=61, c=50, d=40),
             *(
                 {"unit": unit, "period": f"2022-0{month}", "kind": "bulletin", "score": value}
                 for unit, values in bulletins.items()
-                for month, value in enumerate(values, start=1)
+                for month, value in enumerate(values, start=4)
             ),
         ],
     }
     found = grades(evaluate(facts))
-    assert (found[("a", "2022-Q1")], found[("b", "2022-Q1")]) == ("good", "good")
+    assert (found[("a", "2022-Q2")], found[("b", "2022-Q2")]) == ("good", "good")

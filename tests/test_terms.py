@@ -35,7 +35,7 @@ def values() -> Known:
         ("period_final", "period_kind", {"quarter", "half"}),  # narrowed by `period_kind: {one_of: …}`
         ("scored_year", "period_kind", {"year"}),  # `period: $q.year`
         ("scored_year", "cadence", {"quarter", "half"}),  # `cadence: $q.period_kind`, narrowed
-        ("good_mark", "share", {0.3}),  # a parameter
+        ("good_mark", "minimum", {0}),  # a parameter
     ],
 )
 def test_the_values_a_field_can_take(values: Known, fact_type: str, field: str, expected: set[object]) -> None:
@@ -89,11 +89,12 @@ def test_values_through_first_known_and_this(tmp_path: Path, edits: list[tuple[s
 
 
 def test_a_copied_field_keeps_only_what_its_rule_lets_through(tmp_path: Path) -> None:
-    condition = "standing as s: {bottom_share: {at_most: $params.poor_share}"
+    condition = "standing as s: {}\n          - tier_places as t: {unit: $s.unit, period: $s.period, poor_margin:"
+    narrowed = condition.replace("{}", "{category: {one_of: [township, linked]}}", 1)
     folder = _edited(
         tmp_path,
         [
-            ("scoring.yaml", condition + "}", condition + ", category: {one_of: [township, linked]}}"),
+            ("scoring.yaml", condition, narrowed),
             ("scoring.yaml", "why: bottom_share}", "why: $s.category}"),
         ],
     )
@@ -118,8 +119,8 @@ def test_a_placeholder_is_checked_against_the_values_its_rules_let_through(tmp_p
     edit(
         folder,
         "scoring.yaml",
-        "period_kind: {one_of: [quarter, half]}}\n          - bulletin_mean",
-        "period_kind: {one_of: [quarter, half, month]}}\n          - bulletin_mean",
+        "score as a: {kind: assessment, period_kind: {one_of: [quarter, half]}}",
+        "score as a: {kind: assessment, period_kind: {one_of: [quarter, half, month]}}",
     )
     with pytest.raises(PolicyError, match="cadence can be 'month', which is no term of 'score_cadences'"):
         load_model(folder)

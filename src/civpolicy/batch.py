@@ -23,7 +23,7 @@ from typing import IO, Any, Protocol
 import attrs
 
 from civpolicy.errors import CivpolicyError, FactsError, LocatedError, Problem
-from civpolicy.facts.read import load_facts_text, unreadable
+from civpolicy.facts.read import unreadable
 
 
 @attrs.frozen
@@ -71,8 +71,8 @@ def _lines(name: str) -> Iterator[Document]:
 _WORKER_POLICY: Any = None
 
 
-Spec = tuple[str | None, dict[str, Any], str | None, str]
-"""How a worker loads the policy: folder, parameter overrides, engine, language."""
+Spec = tuple[str | None, dict[str, Any], str | None, str, bool]
+"""How a worker loads the policy: folder, parameter overrides, engine, language, ignore_out_of_force."""
 
 
 class Reopens(Protocol):
@@ -103,10 +103,11 @@ def evaluate_document(policy: Any, document: Document) -> tuple[str, bool]:
             raise FactsError([Problem(document.file, max(document.line, 1), 1, document.unreadable)])
         # A line is read as a .json file is: fast, and again with columns only if it has problems.
         as_json = True if document.line else None
-        facts = load_facts_text(
-            document.text, document.file, policy.model.inputs, policy.model.vocabularies, as_json=as_json
-        )
-        result: dict[str, Any] = {"input": document.origin, **policy.evaluate(facts).to_dict()}
+        facts = policy.read_facts_text(document.text, document.file, as_json=as_json)
+        decision = policy.evaluate(facts)
+        if document.line:  # its warnings, like its problems, at the line of the file
+            decision = attrs.evolve(decision, warnings=tuple(_relocate(p, document) for p in decision.warnings))
+        result: dict[str, Any] = {"input": document.origin, **decision.to_dict()}
     except LocatedError as error:
         problems = [_relocate(p, document) for p in error.problems]
         result = {"input": document.origin, "errors": [str(p) for p in problems]}

@@ -19,7 +19,7 @@ from civpolicy.engine.compile import CompiledPolicy, compile_policy
 from civpolicy.engine.plans import make_plans
 from civpolicy.engine.registry import ENGINES, Engine, EngineUnavailableError, make_engine
 from civpolicy.errors import EngineError, ParameterError, UnknownRuleError
-from civpolicy.facts.read import Facts, load_facts
+from civpolicy.facts.read import Facts, load_facts, load_facts_text
 from civpolicy.facts.schema import decision_schema, facts_schema
 from civpolicy.source import model as m
 from civpolicy.source.expressions import LANGUAGES, did_you_mean
@@ -44,19 +44,30 @@ def load_policy(
     params: Mapping[str, Any] | None = None,
     engine: str | None = None,
     language: str = "en",
+    ignore_out_of_force: bool = False,
 ) -> Policy:
     """Load and validate a policy folder (the shipped one by default), with parameter overrides.
 
     ``language`` is the language of the reasons (``because``): ``en``, or ``zh`` for the
-    Chinese the policy's sentences have (English where one has none).
+    Chinese the policy's sentences have (English where one has none). An override
+    (``params``) sets a parameter with values by date to one value at every date. With
+    ``ignore_out_of_force``, facts of periods that end before the policy is in force
+    (its ``in_force``) are left out with a warning, instead of being a facts error.
     """
     overrides = _overrides(params)
     if language not in LANGUAGES:
         raise ParameterError(f"no language {language!r}; choose one of {', '.join(LANGUAGES)}")
     folder = Path(directory) if directory is not None else shipped_policy_dir()
     model = load_model(folder)
-    policy = Policy(model, resolve_params(model, overrides), engine, language)
-    policy.origin = (str(folder.resolve()), overrides, engine, language)
+    policy = Policy(
+        model,
+        resolve_params(model, overrides),
+        engine,
+        language,
+        dated=dated_params(model, overrides),
+        ignore_out_of_force=ignore_out_of_force,
+    )
+    policy.origin = (str(folder.resolve()), overrides, engine, language, ignore_out_of_force)
     return policy
 
 
@@ -72,13 +83,29 @@ def _overrides(params: object) -> dict[str, Any]:
     return dict(params)
 
 
+def dated_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[str, tuple[tuple[str, Any], ...]]:
+    """The parameters that keep their values by date ((ISO date, value)s): those with ``values`` no override sets."""
+    return {name: p.dated for name, p in model.parameters.items() if p.dated and name not in overrides}
+
+
 def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """The policy's parameter values with the overrides applied and checked."""
-    values = {name: p.value for name, p in model.parameters.items()}
+    """The policy's parameter values with the overrides applied and checked.
+
+    A parameter with values by date has its latest value here (and its values by date in
+    :func:`dated_params`), unless an override sets it: then it has that one value at every date.
+    """
+    values = {name: p.latest for name, p in model.parameters.items()}
     for name, given in overrides.items():
         parameter = model.parameters.get(name)
         if parameter is None:
             raise ParameterError(f"no parameter {name!r}{did_you_mean(name, model.parameters)}")
+        if parameter.choices:
+            if not isinstance(given, str) or given not in parameter.choices:
+                hint = did_you_mean(given, parameter.choices) if isinstance(given, str) else ""
+                choices = ", ".join(parameter.choices)
+                raise ParameterError(f"parameter {name} must be one of {choices} (got {given!r}){hint}")
+            values[name] = given
+            continue
         value = int(given) if given.__class__ is float and given.is_integer() else given  # 3.0 is 3, as in facts
         if not is_number(value, whole=parameter.integer):
             kind = "a whole number" if parameter.integer else "a number"
@@ -88,8 +115,9 @@ def resolve_params(model: m.PolicyModel, overrides: Mapping[str, Any]) -> dict[s
         if parameter.maximum is not None and value > parameter.maximum:
             raise ParameterError(f"parameter {name} must be at most {parameter.maximum} (got {value})")
         values[name] = value
+    dated = dated_params(model, overrides)
     for constraint in model.constraints:
-        broken = constraint.broken_by(values)
+        broken = constraint.broken_at_some_date(values, dated)  # at every date a value changes
         if broken:
             source = f", {constraint.citation.source}" if constraint.citation else ""
             raise ParameterError(f"parameters: {broken} ({constraint.says.en}: constraint {constraint.id}{source})")
@@ -100,27 +128,42 @@ class Policy:
     """A loaded policy with its parameter values, ready to evaluate facts."""
 
     def __init__(
-        self, model: m.PolicyModel, params: dict[str, Any], engine: str | None = None, language: str = "en"
+        self,
+        model: m.PolicyModel,
+        params: dict[str, Any],
+        engine: str | None = None,
+        language: str = "en",
+        *,
+        dated: Mapping[str, tuple[tuple[str, Any], ...]] | None = None,
+        ignore_out_of_force: bool = False,
     ) -> None:
         self.model = model
         self.params = params
+        """Each parameter's value (one with values by date: its latest; see ``dated``)."""
+        self.dated: dict[str, tuple[tuple[str, Any], ...]] = dict(dated_params(model, {}) if dated is None else dated)
+        """The parameters that keep their values by date, each as (ISO date, value)s."""
+        self.ignore_out_of_force = ignore_out_of_force
+        """Whether facts of periods that end before the policy is in force are left out (else refused)."""
         self.language = language
-        self.compiled: CompiledPolicy = compile_policy(model, params)
+        self.compiled: CompiledPolicy = compile_policy(model, params, self.dated)
         labels = {
             name: {term.id: term.zh if language == "zh" else term.en for term in terms}
             for name, terms in model.vocabularies.items()
         }
         self.plans = make_plans(self.compiled, language, labels)
-        payload = json.dumps({"files": model.source_digest, "params": params}, sort_keys=True)
+        given: dict[str, Any] = {"files": model.source_digest, "params": params}
+        if self.dated:
+            given["dated"] = self.dated
+        payload = json.dumps(given, sort_keys=True)
         self.digest = "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
         self.engine_name = _available_engine(engine)
         self._engine: Engine | None = None
         self._rules = {rule.id: rule for rule in model.all_rules()}
-        self.origin: tuple[str | None, dict[str, Any], str | None, str] | None = None
-        """How to load this policy again (folder, overrides, engine, language): for worker processes."""
+        self.origin: tuple[str | None, dict[str, Any], str | None, str, bool] | None = None
+        """How to load this policy again (folder, overrides, engine, language, ignore_out_of_force): for workers."""
 
     @staticmethod
-    def reopen(origin: tuple[str | None, dict[str, Any], str | None, str]) -> Policy:
+    def reopen(origin: tuple[str | None, dict[str, Any], str | None, str, bool]) -> Policy:
         """The policy an ``origin`` names, loaded again: how a worker process gets its policy."""
         return load_policy(*origin)
 
@@ -138,8 +181,28 @@ class Policy:
         return self._engine
 
     def read_facts(self, facts: Mapping[str, Any] | str | Path) -> Facts:
-        """Validate facts (a mapping or a YAML/JSON path) against this policy's inputs."""
-        return load_facts(facts, self.model.inputs, self.model.vocabularies)
+        """Validate facts (a mapping or a YAML/JSON path) against this policy's inputs and in-force date."""
+        model = self.model
+        return load_facts(
+            facts,
+            model.inputs,
+            model.vocabularies,
+            in_force=model.in_force,
+            ignore_out_of_force=self.ignore_out_of_force,
+        )
+
+    def read_facts_text(self, text: str, name: str, *, as_json: bool | None = None) -> Facts:
+        """Validate the text of a facts file (``name`` tells where problems stand), as :meth:`read_facts` does."""
+        model = self.model
+        return load_facts_text(
+            text,
+            name,
+            model.inputs,
+            model.vocabularies,
+            as_json=as_json,
+            in_force=model.in_force,
+            ignore_out_of_force=self.ignore_out_of_force,
+        )
 
     def evaluate(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
         """Every consequence that follows from the facts under this policy."""
@@ -153,7 +216,7 @@ class Policy:
             sessions = [tuple(fact for unit in checked.units for fact in checked.by_unit[unit])]
         else:
             sessions = [checked.by_unit[unit] for unit in checked.units]
-        builder = DecisionBuilder(self.model, self.digest)
+        builder = DecisionBuilder(self.model, self.digest, checked)
         try:
             for facts_of_session in sessions:
                 builder.add(self.engine.run(facts_of_session))

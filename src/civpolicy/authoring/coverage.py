@@ -18,7 +18,10 @@ def cites(source: str, clause: m.Clause) -> bool:
 
 
 def fired_rules(decision: Decision) -> set[str]:
-    """Every rule that fired for a decision: its consequences' rules and every rule behind them."""
+    """Every rule that fired for a decision: behind its consequences and rows, or deriving a fact at all.
+
+    A rule whose fact only blocks a ``no ...`` pattern, or is only reported, fired too.
+    """
 
     def walk(evidence: Iterable[Evidence]) -> Iterator[str]:
         for item in evidence:
@@ -29,7 +32,7 @@ def fired_rules(decision: Decision) -> set[str]:
     fired = {c.rule for c in decision.consequences}
     fired |= set(walk(e for c in decision.consequences for e in c.evidence))
     fired |= set(walk(e for rows in decision.reports.values() for row in rows for e in row.evidence))
-    return fired
+    return fired | decision.rules_run
 
 
 @attrs.frozen

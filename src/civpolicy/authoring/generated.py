@@ -86,7 +86,8 @@ def _generated_evaluations(rnd: random.Random, uid: str, half_yearly: bool) -> I
 
 def _generated_criticisms(rnd: random.Random, uid: str) -> list[dict[str, Any]]:
     """Bulletins naming the unit: random months, sometimes in a run."""
-    first, last = YEARS[0] * 12, (YEARS[-1] + 1) * 12 - 1
+    # From March of the first year: the shipped policy is in force from 2022-03-01 (its in_force).
+    first, last = YEARS[0] * 12 + 2, (YEARS[-1] + 1) * 12 - 1
     months: set[int] = set()
     for _ in range(rnd.choice((0, 0, 1, 1, 2, 3, 4))):
         start = rnd.randint(first, last)

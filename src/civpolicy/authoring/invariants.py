@@ -5,11 +5,14 @@ An invariant is declared in the policy (``invariants:``) with one of four checks
 - ``worse_grade``: turning one record worse (``change``; per generated population, each
   record of one unit in turn) never lightens the outcome: per
   unit the months covered by the ``covered`` consequences' periods never shrink (a
-  withheld year covers a suspended quarter), the ``kept`` ones stay, a param
+  withheld year covers a suspended quarter; with ``covered_when: latest``, only when the
+  record made worse is the unit's latest of its kind of period), the ``kept`` ones stay, a param
   named in ``not_earlier`` (a period) never comes earlier (or stops being null), and the
   ``never_gained`` ones never appear;
 - ``at_most_once``: a consequence kind appears at most once per the ``per`` fields;
 - ``within``: params of a kind stay within ``bounds`` (numbers or ``$params.name``);
+- ``covered_once``: per unit, no month lies in the periods of two consequences of the
+  ``consequences`` kinds (a bonus is never taken twice);
 - ``contiguous``: per the ``per`` fields, a counter param of a kind runs 0, 1, 2... with no gap,
   and with ``order`` ({param: [its values in order]}) that param moves forward along the list.
 
@@ -31,7 +34,7 @@ import attrs
 
 from civpolicy.decision.values import Consequence, Decision
 from civpolicy.errors import CivpolicyError
-from civpolicy.facts.periods import period_sort_key
+from civpolicy.facts.periods import PeriodSyntaxError, parse_period, period_sort_key
 from civpolicy.policy import Policy
 from civpolicy.source import model as m
 
@@ -63,6 +66,8 @@ def _key(consequence: Consequence, fields: list[str]) -> tuple[Any, ...]:
 
 def decision_problems(invariant: m.Invariant, decision: Decision, params: Mapping[str, Any]) -> list[str]:
     """What one decision breaks of an invariant that looks at one decision."""
+    if invariant.check == "covered_once":
+        return _covered_once(invariant.spec, decision.consequences)
     found = [c for c in decision.consequences if c.kind == invariant.spec.get("consequence")]
     checks = {"at_most_once": _at_most_once, "within": _within, "contiguous": _contiguous}
     return checks[invariant.check](invariant.spec, found, params)
@@ -73,6 +78,26 @@ def _at_most_once(spec: Mapping[str, Any], found: list[Consequence], params: Map
     for consequence in found:
         groups[_key(consequence, spec["per"])] += 1
     return [f"{spec['consequence']} {key} appears {n} times" for key, n in sorted(groups.items()) if n > 1]
+
+
+def _covered_once(spec: Mapping[str, Any], consequences: tuple[Consequence, ...]) -> list[str]:
+    """Per unit, no month lies in the periods of two consequences of the listed kinds."""
+    kinds = set(spec["consequences"])
+    first: dict[tuple[str, int], Consequence] = {}
+    problems = []
+    for consequence in consequences:
+        if consequence.kind not in kinds:
+            continue
+        start, end = period_sort_key(consequence.period)
+        for month in range(start, end + 1):
+            earlier = first.setdefault((consequence.unit, month), consequence)
+            if earlier is not consequence:
+                problems.append(
+                    f"{consequence.unit}: {earlier.kind} {earlier.period} and {consequence.kind} "
+                    f"{consequence.period} both take month {month // 12:04d}-{month % 12 + 1:02d}"
+                )
+                break
+    return problems
 
 
 def _within(spec: Mapping[str, Any], found: list[Consequence], params: Mapping[str, Any]) -> list[str]:
@@ -121,10 +146,14 @@ def _out_of_order(spec: Mapping[str, Any], key: tuple[Any, ...], steps: list[Con
     return problems
 
 
-def worse_problems(invariant: m.Invariant, before: Decision, after: Decision) -> list[str]:
-    """What a worse record changed against the invariant (a ``worse_grade`` check)."""
+def worse_problems(invariant: m.Invariant, before: Decision, after: Decision, latest: bool = True) -> list[str]:
+    """What a worse record changed against the invariant (a ``worse_grade`` check).
+
+    With ``covered_when: latest`` the covered months are compared only when the record
+    made worse is its unit's ``latest`` of its kind of period (as records arrive in time order).
+    """
     spec = invariant.spec
-    kinds = set(spec.get("covered") or [])
+    kinds = set(spec.get("covered") or []) if latest or spec.get("covered_when") != "latest" else set()
     months_before, months_after = _months(before, kinds), _months(after, kinds)
     problems = [
         f"{unit}: {len(months_before[unit] - months_after[unit])} month(s) no longer covered by {sorted(kinds)}"
@@ -218,7 +247,7 @@ def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100)
         if worse is None:
             return []
         before = policy.evaluate(document) if base is None else base
-        return worse_problems(invariant, before, policy.evaluate(worse))
+        return worse_problems(invariant, before, policy.evaluate(worse), _is_latest(document, change, chosen))
 
     found: dict[str, Any] = {}
 
@@ -331,6 +360,22 @@ def _worsened(
         if record == chosen:  # identical copies change together: they are one fact
             record[change["field"]] = change["to"]
     return {**document, change["facts"]: changed}
+
+
+def _is_latest(document: dict[str, Any], change: Mapping[str, str], chosen: dict[str, Any] | None) -> bool:
+    """Whether no record of the chosen one's unit, of the same kind of period, starts later."""
+    if chosen is None or not isinstance(chosen.get("period"), (str, int)):
+        return True
+    try:
+        mine = parse_period(chosen["period"])
+        others = [
+            parse_period(record["period"])
+            for record in document.get(change["facts"]) or []
+            if record.get("unit") == chosen.get("unit")
+        ]
+    except PeriodSyntaxError:
+        return True
+    return not any(other.months == mine.months and other.start > mine.start for other in others)
 
 
 def check_invariants(policy: Policy, examples: int = 100) -> list[InvariantResult]:

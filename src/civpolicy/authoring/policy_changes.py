@@ -24,9 +24,9 @@ def policy_changes(old: m.PolicyModel, new: m.PolicyModel) -> tuple[str, ...]:
         if before is None or after is None:
             found.append(f"parameter {name} {'added' if before is None else 'removed'}")
             continue
-        changes = []
-        if before.value != after.value or type(before.value) is not type(after.value):
-            changes.append(f"{before.value} → {after.value}")
+        changes = _value_changes(before, after)
+        if before.choices != after.choices:
+            changes.append(f"choices [{', '.join(before.choices)}] → [{', '.join(after.choices)}]")
         if before.set_by != after.set_by:
             changes.append(f"set by {before.set_by} → {after.set_by}")
         if (before.minimum, before.maximum) != (after.minimum, after.maximum):
@@ -49,6 +49,37 @@ def policy_changes(old: m.PolicyModel, new: m.PolicyModel) -> tuple[str, ...]:
             elif _as_written(olds[name]) != _as_written(news[name]):
                 found.append(f"{what} {name} changed")
     return tuple(found)
+
+
+def _value_changes(before: m.Parameter, after: m.Parameter) -> list[str]:
+    """How a parameter's value changed: one value, or each date's value added, changed or removed."""
+    if not before.dated and not after.dated:
+        if _same(before.value, after.value):
+            return []
+        return [f"{show(before.value)} → {show(after.value)}"]
+    if not before.dated or not after.dated:
+        return [f"{_values(before)} → {_values(after)}"]
+    old, new = dict(before.dated), dict(after.dated)
+    changes = []
+    for date in sorted(old.keys() | new.keys()):
+        if date not in old:
+            changes.append(f"value from {date} added: {show(new[date])}")
+        elif date not in new:
+            changes.append(f"value from {date} removed: {show(old[date])}")
+        elif not _same(old[date], new[date]):
+            changes.append(f"value from {date}: {show(old[date])} → {show(new[date])}")
+    return changes
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a == b) and type(a) is type(b)
+
+
+def _values(parameter: m.Parameter) -> str:
+    """A parameter's value as written: one value, or each date's (``5 from 2022-03-06, 7 from 2024-01-01``)."""
+    if not parameter.dated:
+        return show(parameter.value)
+    return "values " + ", ".join(f"{show(value)} from {date}" for date, value in parameter.dated)
 
 
 def _bounds(parameter: m.Parameter) -> str:

@@ -29,8 +29,10 @@ from civpolicy.source.expressions import did_you_mean
 from civpolicy.source.reader import Reader, got
 from civpolicy.source.strict_yaml import MarkedMap, load_yaml
 
-TEST_KEYS = ("name", "says", "params", "facts", "expect", "expect_includes", "expect_excludes")
-EXPECT_KEYS = ("expect", "expect_includes", "expect_excludes")
+EXPECT_KEYS = ("expect", "expect_includes", "expect_excludes", "expect_report", "expect_warnings", "expect_error")
+TEST_KEYS = ("name", "says", "params", "facts", *EXPECT_KEYS)
+FLAGS = ("discretionary", "provisional")
+"""What an expected consequence may also say of itself: compared when given."""
 
 
 @attrs.frozen
@@ -43,15 +45,23 @@ class Expected:
     params: dict[str, Any] | None
     line: int = attrs.field(default=0, eq=False)
     """Where the expectation stands in its scenario file."""
+    flags: tuple[tuple[str, bool], ...] = ()
+    """``discretionary`` and ``provisional``, where the scenario says them."""
 
     def matches(self, consequence: Consequence) -> bool:
-        """Whether a consequence is this one (params only when given)."""
+        """Whether a consequence is this one (params and flags only when given)."""
         same = (consequence.unit, consequence.kind, consequence.period) == (self.unit, self.kind, self.period)
-        return same and (self.params is None or canonical_json(self.params) == canonical_json(consequence.params))
+        flagged = all(getattr(consequence, name) is value for name, value in self.flags)
+        return (
+            same
+            and flagged
+            and (self.params is None or canonical_json(self.params) == canonical_json(consequence.params))
+        )
 
     def __str__(self) -> str:
         params = "" if self.params is None else f" {canonical_json(self.params)}"
-        return f"{self.unit} {self.kind} {self.period}{params}"
+        flags = "".join(f" {name}: {str(value).lower()}" for name, value in self.flags)
+        return f"{self.unit} {self.kind} {self.period}{params}{flags}"
 
 
 @attrs.frozen
@@ -70,6 +80,12 @@ class Scenario:
     excludes: tuple[Expected, ...]
     clause: str = ""
     """The clause (or clauses, joined by 、) the file's tests check."""
+    rows: tuple[tuple[str, dict[str, Any], int], ...] = ()
+    """``expect_report``: (report, the row's values it names, line): a row of the report has them all."""
+    warnings: tuple[tuple[str, str, int], ...] | None = None
+    """``expect_warnings``: (field path, words the message holds, line); exactly these warnings."""
+    error: str | None = None
+    """``expect_error``: words the facts' problems hold (the facts must be refused)."""
 
 
 @attrs.frozen
@@ -125,6 +141,9 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
                     includes=_expected(r, test, "expect_includes", path_text),
                     excludes=_expected(r, test, "expect_excludes", path_text),
                     clause=str(top.get("clause", "")),
+                    rows=_rows(r, test, path_text),
+                    warnings=_warnings(r, test, path_text) if "expect_warnings" in test else None,
+                    error=str(test["expect_error"]) if "expect_error" in test else None,
                 )
             )
     if problems:
@@ -139,11 +158,41 @@ def _expected(r: Reader, test: MarkedMap, key: str, path: str) -> tuple[Expected
         item_path = f"{path}.{key}[{index}]"
         data = r.mapping(item, items, index, item_path)
         if data is None or not r.keys(
-            data, item_path, ("unit", "kind", "period", "params"), ("unit", "kind", "period")
+            data, item_path, ("unit", "kind", "period", "params", *FLAGS), ("unit", "kind", "period")
         ):
             continue
         params = data.get("params")
-        found.append(Expected(str(data["unit"]), str(data["kind"]), str(data["period"]), params, data.mark[0]))
+        flags = tuple((name, r.get(data, name, item_path, bool, False)) for name in FLAGS if name in data)
+        found.append(Expected(str(data["unit"]), str(data["kind"]), str(data["period"]), params, data.mark[0], flags))
+    return tuple(found)
+
+
+def _rows(r: Reader, test: MarkedMap, path: str) -> tuple[tuple[str, dict[str, Any], int], ...]:
+    """``expect_report: {report: [{field: value, ...}, ...]}``: rows each report must have."""
+    if "expect_report" not in test:
+        return ()
+    reports = r.mapping(test["expect_report"], test, "expect_report", f"{path}.expect_report")
+    found: list[tuple[str, dict[str, Any], int]] = []
+    if reports is None:
+        return ()
+    for name in reports:
+        items = r.get(reports, name, f"{path}.expect_report", list, []) or []
+        for index, item in enumerate(items):
+            data = r.mapping(item, items, index, f"{path}.expect_report.{name}[{index}]")
+            if data is not None:
+                found.append((str(name), dict(data), data.mark[0]))
+    return tuple(found)
+
+
+def _warnings(r: Reader, test: MarkedMap, path: str) -> tuple[tuple[str, str, int], ...]:
+    """``expect_warnings: [{field: adjustments[0], says: words}, ...]``: exactly these warnings."""
+    items = r.get(test, "expect_warnings", path, list, []) or []
+    found = []
+    for index, item in enumerate(items):
+        item_path = f"{path}.expect_warnings[{index}]"
+        data = r.mapping(item, items, index, item_path)
+        if data is not None and r.keys(data, item_path, ("field", "says"), ("field",)):
+            found.append((str(data["field"]), str(data.get("says", "")), data.mark[0]))
     return tuple(found)
 
 
@@ -155,13 +204,22 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
         if isinstance(given, str):  # a path, read from the scenario file's folder as the file that names it is
             facts = policy.read_facts(Path(scenario.file).parent / given)
         else:  # a part of the scenario file: its lines and columns are that file's
-            facts = validate_facts(given, model.inputs, model.vocabularies, scenario.file)
+            facts = validate_facts(given, model.inputs, model.vocabularies, scenario.file, in_force=model.in_force)
         decision = policy.evaluate(facts)
-    except (FactsError, PolicyError) as error:
+    except FactsError as error:
+        told = [str(p) for p in error.problems]
+        if scenario.error is not None:
+            found = any(scenario.error in text for text in told)
+            return Outcome(scenario, () if found else (f"refused, but not for {scenario.error!r}:", *told))
+        return Outcome(scenario, tuple(told))
+    except PolicyError as error:
         return Outcome(scenario, tuple(str(p) for p in error.problems))
     except CivpolicyError as error:
         return Outcome(scenario, (str(error),))
+    if scenario.error is not None:
+        return Outcome(scenario, (f"expected the facts to be refused for {scenario.error!r}; they were accepted",))
     wrong = _cannot_fail(scenario, policy, set(facts.units))
+    wrong += _row_failures(scenario, decision) + _warning_failures(scenario, decision)
     got = decision.consequences
     missing = [e for e in (scenario.expect or ()) + scenario.includes if not any(e.matches(c) for c in got)]
     unexpected = []
@@ -184,6 +242,37 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
     failures += [f"given, not expected: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in unexpected]
     failures += [f"given, though excluded: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in excluded]
     return Outcome(scenario, tuple(failures), decision)
+
+
+def _row_failures(scenario: Scenario, decision: Decision) -> list[str]:
+    """Each expected report row that no row of its report matches (every value it names)."""
+    failures = []
+    for name, wanted, line in scenario.rows:
+        if name not in decision.reports:
+            failures.append(f"line {line}: the decision has no report {name!r}{did_you_mean(name, decision.reports)}")
+            continue
+        rows = [row.values for row in decision.reports[name]]
+        if not any(all(canonical_json(row.get(k)) == canonical_json(v) for k, v in wanted.items()) for row in rows):
+            same = [row for row in rows if all(row.get(k) == wanted.get(k) for k in ("unit", "period") if k in wanted)]
+            shown = "; ".join(canonical_json(row) for row in same) or "no row of that unit and period"
+            failures.append(f"line {line}: expected a {name} row {canonical_json(wanted)}, given {shown}")
+    return failures
+
+
+def _warning_failures(scenario: Scenario, decision: Decision) -> list[str]:
+    """With ``expect_warnings``, exactly those warnings: each expected one given, no other."""
+    if scenario.warnings is None:
+        return []
+    given = list(decision.warnings)
+    failures = []
+    for field, words, line in scenario.warnings:
+        match = next((w for w in given if w.path == field and words in w.message), None)
+        if match is None:
+            failures.append(f"line {line}: expected a warning on {field} saying {words!r}")
+        else:
+            given.remove(match)
+    failures += [f"warning, not expected: {w.path}: {w.message}" for w in given]
+    return failures
 
 
 def _cannot_fail(scenario: Scenario, policy: Policy, units: set[str]) -> list[str]:

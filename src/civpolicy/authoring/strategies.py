@@ -67,12 +67,11 @@ def _grade(poor_percent: int) -> st.SearchStrategy[str]:
 
 
 def _periods_of_year(year: int) -> dict[str, list[str]]:
-    """The candidate evaluation periods of a year, by cadence."""
+    """The candidate evaluation periods of a year, by cadence (months are graded by no one: 二（三）1)."""
     return {
         "year": [f"{year}"],
         "half": [f"{year}-H{h}" for h in (1, 2)],
         "quarter": [f"{year}-Q{q}" for q in (1, 2, 3, 4)],
-        "month": [f"{year}-{m:02d}" for m in range(1, 13)],
     }
 
 
@@ -83,7 +82,6 @@ def _evaluations(draw: Draw, uid: str, years: Sequence[int]) -> list[dict[str, A
         "quarter": draw(st.sampled_from([85, 60])),
         "year": 70,
         "half": draw(st.sampled_from([0, 40])),
-        "month": draw(st.sampled_from([0, 0, 15])),
     }
     records: list[dict[str, Any]] = []
     for year in years:
@@ -100,7 +98,7 @@ def _evaluations(draw: Draw, uid: str, years: Sequence[int]) -> list[dict[str, A
 
 def _bulletins(draw: Draw, uid: str, years: Sequence[int]) -> list[dict[str, Any]]:
     """Criticisms of one unit as runs of consecutive months, so interviews happen."""
-    first = min(years) * 12
+    first = min(years) * 12 + 2  # from March 2022, when the opinion is in force (从2022年3月份开始)
     last = (max(years) + 1) * 12 - 1
     runs = draw(st.lists(st.tuples(st.integers(first, last), st.integers(1, 4)), max_size=3))
     records = []

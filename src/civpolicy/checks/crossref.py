@@ -8,6 +8,7 @@ document in :mod:`civpolicy.source.citations`.
 
 from __future__ import annotations
 
+from civpolicy.checks.dated import dated_problems
 from civpolicy.checks.strata import StratificationError, strata
 from civpolicy.errors import Problem
 from civpolicy.facts.items import value_problem
@@ -48,6 +49,7 @@ def cross_check(policy: m.PolicyModel, problems: list[Problem]) -> None:
     checker.check_tables()
     checker.check_constraints()
     checker.check_strata()
+    problems.extend(dated_problems(policy, checker.fields))
 
 
 class _Checker:
@@ -91,6 +93,8 @@ class _Checker:
                         "a choice needs 'values' or 'vocabulary'",
                     )
             self.check_template(spec.says, self.fields[name], where, line, f"inputs.{name}.says")
+            if spec.unused is not None:
+                self.check_template(spec.unused, self.fields[name], where, line, f"inputs.{name}.unused")
 
     def check_input_fields(self, name: str, spec: m.InputFact) -> None:
         """Field settings fit the type; a default is a value the field could be given; one field per fact field."""
@@ -347,7 +351,15 @@ class _Checker:
                 self.report(constraint.file, constraint.line, f"{path}.total", message)
             if unknown or told.intersection(constraint.total):
                 continue
-            broken = constraint.broken_by({name: parameters[name].value for name in constraint.total})
+            texts = [name for name in constraint.total if parameters[name].choices]
+            for name in texts:
+                message = f"parameter {name} is a text (it has choices): a constraint adds up numbers"
+                self.report(constraint.file, constraint.line, f"{path}.total", message)
+            if texts:
+                continue
+            values = {name: parameters[name].value for name in constraint.total}
+            dated = {name: parameters[name].dated for name in constraint.total if parameters[name].dated}
+            broken = constraint.broken_at_some_date(values, dated)  # at every date a value changes
             if broken:
                 message = f"the parameters' values break constraint {constraint.id}: {broken}"
                 self.report(constraint.file, constraint.line, path, message)

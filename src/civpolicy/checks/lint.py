@@ -92,10 +92,10 @@ def _chinese_numbers(word: str) -> list[int]:
 
 def _not_the_document_s_number(policy: m.PolicyModel) -> Iterator[Problem]:
     for name, parameter in policy.parameters.items():
-        if parameter.set_by != "document" or parameter.citation is None:
-            continue
+        if parameter.set_by != "document" or parameter.citation is None or parameter.choices:
+            continue  # a text has no number to find in the quote; a dated parameter's first value is the document's
         numbers = quoted_numbers(parameter.citation.text)
-        if abs(parameter.value) not in numbers:
+        if isinstance(parameter.value, str) or abs(parameter.value) not in numbers:
             gives = f"it gives {', '.join(map(str, dict.fromkeys(numbers)))}" if numbers else "it gives none"
             message = (
                 f"parameter {name} is set_by: document, but its value {parameter.value} is no number its quote "
@@ -224,7 +224,8 @@ def _invariant_names(policy: m.PolicyModel) -> Iterator[Problem]:
     for invariant in policy.invariants:
         spec = invariant.spec
         kinds = [spec["consequence"]] if "consequence" in spec else []
-        kinds += list(spec.get("covered") or []) + list(spec.get("kept") or []) + list(spec.get("never_gained") or [])
+        for setting in ("consequences", "covered", "kept", "never_gained"):
+            kinds += list(spec.get(setting) or [])
         kinds += list((spec.get("not_earlier") or {}).keys())
         for kind in kinds:
             if kind not in policy.kinds:

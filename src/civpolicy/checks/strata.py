@@ -38,14 +38,42 @@ def strata(policy: m.PolicyModel) -> dict[str, int]:
             wanted = level.get(body, 0) + step
             if wanted > level[head]:
                 if wanted > limit:
-                    name = origin.id if isinstance(origin, m.Rule) else origin.name
+                    blamed = _in_the_cycle(edges) or origin
+                    name = blamed.id if isinstance(blamed, m.Rule) else blamed.name
                     raise StratificationError(
                         f"{name} depends on the absence or count of a fact it helps to derive; "
                         "such a rule has no single answer",
-                        origin.file,
-                        origin.line,
+                        blamed.file,
+                        blamed.line,
                         name,
                     )
                 level[head] = wanted
                 changed = True
     return level
+
+
+def _in_the_cycle(edges: list[tuple[str, str, int, m.Rule | m.DerivedFact]]) -> m.Rule | m.DerivedFact | None:
+    """The first rule or aggregate whose absence or count reaches back to what it derives (the cycle itself).
+
+    A rule downstream of the cycle rises with it and may cross the limit first: it is not the one to blame.
+    """
+    needs: dict[str, set[str]] = {}
+    for head, body, _, _ in edges:
+        needs.setdefault(head, set()).add(body)
+
+    def reaches(start: str, goal: str) -> bool:
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            name = stack.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                stack.extend(needs.get(name, ()))
+        return False
+
+    for head, body, step, origin in edges:
+        if step and reaches(body, head):
+            return origin
+    return None

@@ -125,7 +125,7 @@ def _values(
     assert isinstance(expr, Ref)
     if expr.scope == "params":
         parameter = policy.parameters.get(expr.name)
-        return None if parameter is None else {parameter.value}
+        return None if parameter is None else set(parameter.all_values())
     if expr.scope == "this":
         return this.get(expr.name)
     pattern = scope.get(expr.scope)
@@ -178,6 +178,8 @@ def placeholder_terms(policy: m.PolicyModel, known: Known) -> Iterator[Problem]:
 
     for name, spec in policy.inputs.items():
         yield from check(spec.says, {"": name}, spec.file, spec.line, f"inputs.{name}.says")
+        if spec.unused is not None:
+            yield from check(spec.unused, {"": name}, spec.file, spec.line, f"inputs.{name}.unused")
     for name, derived in policy.derived.items():
         yield from check(derived.says, {"": name}, derived.file, derived.line, f"derived.{name}.says")
     for name, table in policy.tables.items():

@@ -101,6 +101,25 @@ EXIT_STATUS: dict[str, tuple[tuple[int, str], ...]] = {
         (OUTPUT_FAILED, _WRITE),
         (BAD_INPUT, "bad input: the facts, --month, --policy; nothing on stdout; or " + _USAGE),
     ),
+    "rank": (
+        (OK, "the league tables are printed"),
+        (OUTPUT_FAILED, _WRITE),
+        (
+            BAD_INPUT,
+            "bad input: the facts (FILE:LINE:COLUMN: message lines on stderr), a --period that is no period or "
+            "holds no ranking, --param, --policy, --engine, a policy that ranks nothing; nothing on stdout; or "
+            + _USAGE,
+        ),
+    ),
+    "bulletin": (
+        (OK, "the month's bulletin is printed"),
+        (OUTPUT_FAILED, _WRITE),
+        (
+            BAD_INPUT,
+            "bad input: the facts (FILE:LINE:COLUMN: message lines on stderr), a --month that is not YYYY-MM, "
+            "--param, --policy, --engine; nothing on stdout; or " + _USAGE,
+        ),
+    ),
     "schema": (
         (OK, "the schema is printed"),
         (OUTPUT_FAILED, _WRITE),
@@ -112,7 +131,14 @@ EXIT_STATUS: dict[str, tuple[tuple[int, str], ...]] = {
 ENGINE_HELP = "rule engine: native (the default) or durable (only where durable-rules is installed)"
 LANGUAGE_HELP = "language of the reasons: en (the default) or zh (中文, where the policy's sentences have it)"
 POLICY_HELP = "policy folder (default: the shipped policy)"
-PARAM_HELP = "override a parameter of the policy (repeatable); the names are in policy/*.yaml under parameters:"
+PARAM_HELP = (
+    "override a parameter of the policy (repeatable; a parameter with values by date takes this one value "
+    "at every date); the names are in policy/*.yaml under parameters:"
+)
+IGNORE_HELP = (
+    "leave out, with a warning on stderr, the facts of periods that end before the policy is in force "
+    "(its in_force date); without it such a fact is an error"
+)
 
 
 def exit_status(command: str) -> str:
@@ -132,11 +158,18 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help=PARAM_HELP)
     command.add_argument("--engine", choices=ENGINES, help=ENGINE_HELP)
     command.add_argument("--language", choices=LANGUAGES, default="en", help=LANGUAGE_HELP)
+    command.add_argument("--ignore-out-of-force", action="store_true", help=IGNORE_HELP)
 
 
 def policy_of(args: argparse.Namespace) -> Policy:
     """The policy a run's options name."""
-    return load_policy(args.policy, params=params_of(args.param), engine=args.engine, language=args.language)
+    return load_policy(
+        args.policy,
+        params=params_of(args.param),
+        engine=args.engine,
+        language=args.language,
+        ignore_out_of_force=getattr(args, "ignore_out_of_force", False),
+    )
 
 
 def params_of(pairs: list[str]) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from typing import Any
 from civpolicy.checks.validate import load_model
 from civpolicy.cli.common import OK, add_run_options, policy_of
 from civpolicy.decision.render import decision_table, explain
+from civpolicy.decision.values import Decision
 from civpolicy.errors import CivpolicyError, FactsError, ParameterError, PolicyError, Problem
-from civpolicy.facts.read import Facts, load_facts_text
+from civpolicy.facts.read import Facts
 from civpolicy.policy import Policy, shipped_policy_dir
 from civpolicy.source.expressions import did_you_mean
 from civpolicy.source.sections import SECTIONS
@@ -78,6 +79,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     policy = policy_of(args)
     decision = policy.evaluate(read_facts(policy, args.facts))
     sys.stdout.write(decision.to_json() if args.format == "json" else decision_table(decision))
+    tell_warnings(decision)
     return OK
 
 
@@ -89,8 +91,16 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.unit not in facts.units:
         name = STDIN_NAME if args.facts == STDIN else args.facts
         raise ParameterError(f"no unit {args.unit!r} in {name}{did_you_mean(args.unit, facts.units)}")
-    sys.stdout.write(explain(policy.model, policy.evaluate(facts), args.unit, policy.language))
+    decision = policy.evaluate(facts)
+    sys.stdout.write(explain(policy.model, decision, args.unit, policy.language))
+    tell_warnings(decision)
     return OK
+
+
+def tell_warnings(decision: Decision) -> None:
+    """Each warning of the decision on standard error, one line each, after the output."""
+    for warning in decision.warnings:
+        sys.stderr.write(f"civpolicy: warning: {warning}\n")
 
 
 def read_facts(policy: Policy, source: str) -> Facts:
@@ -103,7 +113,7 @@ def read_facts(policy: Policy, source: str) -> Facts:
         return policy.read_facts(source)
     text = _standard_input()
     as_json = text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
-    return load_facts_text(text, STDIN_NAME, policy.model.inputs, policy.model.vocabularies, as_json=as_json)
+    return policy.read_facts_text(text, STDIN_NAME, as_json=as_json)
 
 
 def _standard_input() -> str:

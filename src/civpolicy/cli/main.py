@@ -19,10 +19,12 @@ from typing import Any, NoReturn
 
 from civpolicy import __version__
 from civpolicy.cli.batch import add_batch_command
+from civpolicy.cli.bulletin import add_bulletin_command
 from civpolicy.cli.common import BAD_INPUT, INTERRUPTED, OUTPUT_FAILED, POLICY_INVALID, exit_status
 from civpolicy.cli.diff import add_diff_command
 from civpolicy.cli.evaluate import add_check_command, add_evaluate_command, add_explain_command
 from civpolicy.cli.output import Output, OutputError
+from civpolicy.cli.rank import add_rank_command
 from civpolicy.cli.sample import add_sample_command
 from civpolicy.cli.schema import add_schema_command
 from civpolicy.cli.test import add_test_command
@@ -172,6 +174,8 @@ def _parser() -> Parser:
     add_evaluate_command(commands)
     add_batch_command(commands)
     add_sample_command(commands)
+    add_rank_command(commands)
+    add_bulletin_command(commands)
     add_schema_command(commands)
     add_test_command(commands)
     add_diff_command(commands)

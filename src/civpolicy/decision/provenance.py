@@ -13,21 +13,30 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from civpolicy.decision.unused import unused_facts
 from civpolicy.decision.values import Consequence, Decision, Evidence, ReportRow, canonical_json
 from civpolicy.engine.workspace import Derivation, Firing, Workspace
+from civpolicy.errors import Problem
 from civpolicy.facts.items import Fact
 from civpolicy.facts.periods import Period, parse_period
+from civpolicy.facts.read import Facts
 from civpolicy.source import model as m
 
 Identity = tuple[str, str, str, str]
+
+PROVISIONAL = "provisional"
+"""A derived fact with ``provisional: true`` is not final yet: nor is anything that rests on it."""
 
 
 class DecisionBuilder:
     """Collects what engine sessions fired and derived, then gives one decision."""
 
-    def __init__(self, model: m.PolicyModel, digest: str) -> None:
+    def __init__(self, model: m.PolicyModel, digest: str, facts: Facts | None = None) -> None:
         self.model = model
         self.digest = digest
+        self.facts = facts
+        self._warnings: list[Problem] = list(facts.warnings) if facts is not None else []
+        self._ran: set[str] = set()
         self._rules = {rule.id: rule for rule in model.all_rules()}
         self._firings: dict[Identity, list[tuple[Workspace, Firing]]] = {}
         self._rows: dict[str, list[tuple[str, ReportRow]]] = {name: [] for name in model.reports}
@@ -35,6 +44,8 @@ class DecisionBuilder:
     def add(self, space: Workspace) -> None:
         """Take in one session's firings and reported facts (raising the session's least failure, if any)."""
         space.finish()
+        self._warnings.extend(unused_facts(self.model, space, self.facts))
+        self._ran |= space.rules_run()
         for firing in space.firings:
             identity = (firing.unit, firing.kind, firing.period, _params_key(firing.params))
             self._firings.setdefault(identity, []).append((space, firing))
@@ -52,12 +63,14 @@ class DecisionBuilder:
             chosen.append(self._consequence(space, firing))
         chosen.sort(key=_sort_key)
         reports = {name: _sorted_rows(rows) for name, rows in self._rows.items()}
-        return Decision(self.digest, tuple(chosen), reports)
+        warnings = sorted(set(self._warnings), key=lambda p: (p.file, p.line, p.column, p.path, p.message))
+        return Decision(self.digest, tuple(chosen), reports, tuple(warnings), frozenset(self._ran))
 
     def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
         rule = self._rules[firing.rule.rule.id]
         evidence = tuple(self.evidence(space, i) for i in firing.derivation.premises)
         because = tuple(e.text for e in evidence) + firing.derivation.absent
+        kind = self.model.kinds.get(firing.kind)
         return Consequence(
             unit=firing.unit,
             kind=firing.kind,
@@ -67,13 +80,29 @@ class DecisionBuilder:
             source=rule.citation.source,
             because=because,
             evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
+            discretionary=kind.discretionary if kind is not None else False,
+            provisional=any(self.provisional(space, p) for p in firing.derivation.premises),
         )
+
+    def provisional(self, space: Workspace, fact_id: str) -> bool:
+        """Whether a fact says it is provisional, or rests on one that does (told once per fact and session)."""
+        known = space.provisional.get(fact_id)
+        if known is None:
+            fact = space.facts[fact_id]
+            derivation = space.derivations.get(fact_id)
+            known = fact.get(PROVISIONAL) is True or (
+                derivation is not None and any(self.provisional(space, p) for p in derivation.premises)
+            )
+            space.provisional[fact_id] = known
+        return known
 
     def _report_row(self, space: Workspace, report: m.Report, fact: Fact) -> ReportRow:
         derivation = space.derivations.get(fact["id"])
         premises, absent = (self._premises(space, derivation), derivation.absent) if derivation else ((), ())
+        values = {field: fact.get(field) for field in report.fields}
+        values[PROVISIONAL] = self.provisional(space, fact["id"])
         return ReportRow(
-            values={field: fact.get(field) for field in report.fields},
+            values=values,
             because=tuple(e.text for e in premises) + absent,
             evidence=premises + tuple(Evidence(text) for text in absent),
         )

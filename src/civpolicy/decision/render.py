@@ -33,10 +33,25 @@ def params_text(consequence: Consequence) -> str:
     return " ".join(f"{name}={show(value)}" for name, value in consequence.params.items())
 
 
+def flags_text(consequence: Consequence, language: str = "en") -> str:
+    """``discretionary``, ``provisional`` (可斟酌, 临时) where the consequence is either."""
+    names = _FLAGS["zh" if language == "zh" else "en"]
+    return " ".join(names[flag] for flag in ("discretionary", "provisional") if getattr(consequence, flag))
+
+
+_FLAGS = {
+    "en": {"discretionary": "discretionary", "provisional": "provisional"},
+    "zh": {"discretionary": "可斟酌", "provisional": "临时"},
+}
+"""How the flags of a consequence read: a recommendation to weigh, a result not final yet."""
+
+
 def decision_table(decision: Decision) -> str:
     """The decision as a table for a terminal."""
-    header = ("unit", "period", "consequence", "params", "rule", "clause")
-    rows = [header] + [(c.unit, c.period, c.kind, params_text(c), c.rule, c.source) for c in decision.consequences]
+    header = ("unit", "period", "consequence", "params", "note", "rule", "clause")
+    rows = [header] + [
+        (c.unit, c.period, c.kind, params_text(c), flags_text(c), c.rule, c.source) for c in decision.consequences
+    ]
     count = len(decision.consequences)
     text = table(rows) + f"\n{count} consequence(s); policy {decision.policy_digest}\n"
     for name, report_rows in decision.reports.items():
@@ -54,6 +69,8 @@ _WORDS = {
         "reading": "reading: ",
         "because": "because:",
         "as above": "(as above)",
+        "discretionary": "discretionary: a recommendation to weigh, not an order to apply as it stands",
+        "provisional": "provisional: it rests on a result that is not final yet",
     },
     "zh": {
         "count": "{unit}：{count} 项后果，政策 {digest}",
@@ -61,6 +78,8 @@ _WORDS = {
         "reading": "解读：",
         "because": "理由：",
         "as above": "（同上）",
+        "discretionary": "可斟酌：这是供斟酌的建议，不是照办的命令",
+        "provisional": "临时：所依据的结果还不是最终的",
     },
 }
 """The words of an explanation, per language (the policy's own sentences come from the policy)."""
@@ -79,6 +98,7 @@ def explain(model: m.PolicyModel, decision: Decision, unit: str, language: str =
         params = params_text(consequence)
         lines.append(f"■ {consequence.kind}  {consequence.period}" + (f"  ({params})" if params else ""))
         lines.append(f"  {kind.description.zh} / {kind.description.en}")
+        lines.extend(f"  {words[flag]}" for flag in ("discretionary", "provisional") if getattr(consequence, flag))
         lines.append(f"  {words['rule'].format(rule=rule.id, clause=rule.citation.source)}")
         lines.append(f"    「{rule.citation.text}」")
         if rule.summary:

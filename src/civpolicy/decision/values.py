@@ -9,6 +9,7 @@ import attrs
 
 from civpolicy.canonical import canonical_json
 from civpolicy.engine.evidence import Evidence
+from civpolicy.errors import Problem
 from civpolicy.facts.periods import parse_period
 
 __all__ = ["Consequence", "Decision", "Evidence", "ReportRow", "canonical_json"]
@@ -28,6 +29,10 @@ class Consequence:
     because: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
     """The reasons as a tree, for ``explain``: not part of the JSON document."""
+    discretionary: bool = False
+    """A recommendation to weigh (优先考虑, 予以倾斜, 视情, 建议), never an order to apply as it stands."""
+    provisional: bool = False
+    """Rests on a result that is not final yet (an annual result computed before the year is complete)."""
 
     def sort_key(self) -> tuple[Any, ...]:
         """Unit, period start, kind, period end, params (contract section 2)."""
@@ -48,6 +53,8 @@ class Consequence:
             "rule": self.rule,
             "source": self.source,
             "because": list(self.because),
+            "discretionary": self.discretionary,
+            "provisional": self.provisional,
         }
 
 
@@ -72,6 +79,10 @@ class Decision:
     consequences: tuple[Consequence, ...]
     reports: dict[str, tuple[ReportRow, ...]] = attrs.field(factory=dict, hash=False)
     """The policy's reports by name, each a sorted tuple of rows."""
+    warnings: tuple[Problem, ...] = ()
+    """Facts accepted but left unused, or dropped, each with its file, line and why (sorted)."""
+    rules_run: frozenset[str] = attrs.field(default=frozenset(), eq=False, repr=False)
+    """Every rule and aggregate that derived a fact or fired (for coverage): not part of the JSON document."""
 
     def report_for_unit(self, name: str, unit: str) -> tuple[ReportRow, ...]:
         """The rows of one report for one unit."""
@@ -89,6 +100,9 @@ class Decision:
         }
         for name, rows in self.reports.items():
             document[name] = [row.to_dict() for row in rows]
+        document["warnings"] = [
+            {"file": p.file, "line": p.line, "field": p.path, "message": p.message} for p in self.warnings
+        ]
         return document
 
     def to_json(self) -> str:

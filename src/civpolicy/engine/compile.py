@@ -1,7 +1,8 @@
 """Policy model to an engine-neutral rule form, with parameters fixed and strata assigned.
 
 Compiling resolves every ``$params.name`` to its value (so a parameter override is a
-recompile, never a code change), orders each rule's patterns as the engines need them
+recompile, never a code change; a parameter with values by date splits the rules that read
+it into one variant per epoch, :mod:`civpolicy.engine.epochs`), orders each rule's patterns as the engines need them
 (facts to find first, absent facts last), and assigns each rule and aggregate a
 stratum: a rule that asks for a fact to be absent, and an aggregate over facts, run
 only once every fact of a lower stratum is known.
@@ -9,12 +10,15 @@ only once every fact of a lower stratum is known.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from civpolicy.checks.crossref import fact_fields
+from civpolicy.checks.dated import THEN, aggregate_site, rule_sites
 from civpolicy.checks.strata import strata
+from civpolicy.engine.epochs import schedules, variants
 from civpolicy.source import model as m
 from civpolicy.source.expressions import Call, Const, Expr, Ref, Template
 
@@ -32,6 +36,8 @@ class CompiledRule:
     consequence: str | None
     order: int
     """Position in the policy: a stable tie-break."""
+    variant: int = 0
+    """Which of the rule's variants (one per epoch of a parameter with values by date; 0 without)."""
 
 
 @attrs.frozen
@@ -47,6 +53,8 @@ class CompiledAggregate:
     order_by: tuple[Expr, ...]
     output: m.Output
     value: Expr | None = None
+    variant: int = 0
+    """Which of the aggregate's variants (one per epoch of a parameter with values by date; 0 without)."""
 
 
 @attrs.frozen
@@ -69,44 +77,65 @@ class CompiledPolicy:
         return tuple(agg for agg in self.aggregates if agg.stratum == stratum)
 
 
-def compile_policy(policy: m.PolicyModel, params: Mapping[str, Any]) -> CompiledPolicy:
-    """The engine-neutral form of a validated policy, with these parameter values."""
+def compile_policy(
+    policy: m.PolicyModel, params: Mapping[str, Any], dated: Mapping[str, Sequence[tuple[str, Any]]] | None = None
+) -> CompiledPolicy:
+    """The engine-neutral form of a validated policy, with these parameter values.
+
+    ``dated`` holds the parameters that keep their values by date ((ISO date, value)s; by
+    default the policy's own): a rule that reads one is given as one variant per epoch
+    (:mod:`civpolicy.engine.epochs`); ``params`` holds the value of every other parameter.
+    """
     level = strata(policy)
+    if dated is None:
+        dated = {name: p.dated for name, p in policy.parameters.items() if p.dated}
+    found = schedules(dated)
+    fields = fact_fields(policy) if found else {}
     rules = []
     for order, rule in enumerate(policy.all_rules()):
         is_consequence = rule.then.consequence is not None
         stratum = level[rule.id] if is_consequence else level[rule.head]
-        positives = [p for p in rule.when if not p.negated]
-        negatives = [p for p in rule.when if p.negated]
-        rules.append(
-            CompiledRule(
-                id=rule.id,
-                head=rule.head,
-                stratum=stratum,
-                patterns=tuple(_fix_pattern(p, params) for p in positives + negatives),
-                output=_fix_output(rule.then, params),
-                consequence=rule.then.consequence,
-                order=order,
+        sites = rule_sites(rule, fields, found.keys()) if found else []
+        for number, variant in enumerate(variants(sites, found)):
+            patterns = []
+            for index, pattern in enumerate(rule.when):
+                fixed = _fix_pattern(pattern, {**params, **variant.values.get(index, {})})
+                patterns.append(attrs.evolve(fixed, tests=fixed.tests + variant.tests.get(index, ())))
+            rules.append(
+                CompiledRule(
+                    id=rule.id,
+                    head=rule.head,
+                    stratum=stratum,
+                    patterns=tuple(p for p in patterns if not p.negated) + tuple(p for p in patterns if p.negated),
+                    output=_fix_output(rule.then, {**params, **variant.values.get(THEN, {})}),
+                    consequence=rule.then.consequence,
+                    order=order,
+                    variant=number,
+                )
             )
-        )
     aggregates = []
     for name, derived in policy.derived.items():
         agg = derived.aggregate
         if agg is None:
             continue
-        aggregates.append(
-            CompiledAggregate(
-                id=name,
-                head=name,
-                stratum=level[name],
-                mode=agg.mode,
-                each=_fix_pattern(agg.each, params),
-                over=_fix_pattern(agg.over, params),
-                order_by=tuple(_fix(e, params) for e in agg.order_by),
-                output=_fix_output(agg.then, params),
-                value=None if agg.value is None else _fix(agg.value, params),
+        site = aggregate_site(agg, fields, found.keys()) if found else None
+        for number, variant in enumerate(variants([site] if site else [], found)):
+            values = {**params, **variant.values.get(THEN, {})}
+            each = _fix_pattern(agg.each, values)
+            aggregates.append(
+                CompiledAggregate(
+                    id=name,
+                    head=name,
+                    stratum=level[name],
+                    mode=agg.mode,
+                    each=attrs.evolve(each, tests=each.tests + variant.tests.get(0, ())),
+                    over=_fix_pattern(agg.over, values),
+                    order_by=tuple(_fix(e, values) for e in agg.order_by),
+                    output=_fix_output(agg.then, values),
+                    value=None if agg.value is None else _fix(agg.value, values),
+                    variant=number,
+                )
             )
-        )
     says: dict[str, Template] = {name: spec.says for name, spec in policy.inputs.items()}
     says.update({name: d.says for name, d in policy.derived.items()})
     says.update({name: t.says for name, t in policy.tables.items()})

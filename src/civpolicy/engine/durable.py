@@ -92,7 +92,7 @@ class DurableEngine:
         self._fields: dict[str, set[str]] = {}
         """Per fact type, the fields durable's conditions read (each sent as a typed key)."""
         self._accepts: dict[str, list[Any]] = {}
-        self._absent: dict[tuple[str, int], dict[tuple[Any, ...], list[Fact]]] = {}
+        self._absent: dict[tuple[str, int, int], dict[tuple[Any, ...], list[Fact]]] = {}
         """Per run, the facts of each absent pattern by join key (their strata are complete)."""
         for plan in plans.rules:
             found = [p for p in plan.patterns if not p.pattern.negated]
@@ -244,7 +244,7 @@ class DurableEngine:
         return True
 
     def _absent_index(self, plan: RulePlan, position: int, space: Workspace) -> dict[tuple[Any, ...], list[Fact]]:
-        slot = (plan.rule.id, position)
+        slot = (plan.rule.id, plan.rule.variant, position)
         index = self._absent.get(slot)
         if index is None:
             pattern = plan.patterns[position]

@@ -339,7 +339,8 @@ def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | No
     )
     order_of = {plan.rule.id: plan.rule.order for plan in rules}
     after = 1 + max(order_of.values(), default=-1)
-    order_of.update({plan.aggregate.id: after + i for i, plan in enumerate(aggregates)})
+    names = dict.fromkeys(plan.aggregate.id for plan in aggregates)  # an aggregate's variants share its place
+    order_of.update({name: after + i for i, name in enumerate(names)})
     return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules}, order_of, language, labels)
 
 

@@ -79,6 +79,8 @@ class Workspace:
         self._order_keys: dict[str, tuple[Any, ...]] = {}
         self.evidence: dict[str, Evidence] = {}
         """Each fact's reasons once told (filled by whoever tells them)."""
+        self.provisional: dict[str, bool] = {}
+        """Whether each fact rests on a provisional one, once asked (filled by whoever asks)."""
 
     def _store(self, fact: Fact) -> Fact:
         self.facts[fact["id"]] = fact
@@ -288,9 +290,24 @@ class Workspace:
                 if least < steps.get(fact_id, infinite):
                     steps[fact_id] = least
                     changed = True
-        for fact_id in more:
-            fewest = [derivation for derivation in every(fact_id) if cost(derivation) == steps[fact_id]]
-            derivations[fact_id] = min(fewest, key=self.derivation_rank)
+        for fact_id in list(more):
+            all_of_them = every(fact_id)
+            fewest = [derivation for derivation in all_of_them if cost(derivation) == steps[fact_id]]
+            chosen = derivations[fact_id] = min(fewest, key=self.derivation_rank)
+            # The others stay known: what they rest on was used too (warnings, coverage).
+            more[fact_id] = [derivation for derivation in all_of_them if derivation is not chosen]
+
+    def _all_derivations(self) -> list[Derivation]:
+        derivations = [*self.derivations.values(), *(d for more in self._more.values() for d in more)]
+        return derivations + [firing.derivation for firing in self.firings]
+
+    def used(self) -> set[str]:
+        """The ids of every fact some rule or aggregate took as a premise, by any of its derivations."""
+        return {premise for derivation in self._all_derivations() for premise in derivation.premises}
+
+    def rules_run(self) -> set[str]:
+        """Every rule and aggregate that derived a fact or fired, by any derivation."""
+        return {derivation.rule for derivation in self._all_derivations()}
 
     def order_key(self, fact: Fact) -> tuple[Any, ...]:
         """A deterministic order of facts: by time, then input order, then content."""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from civpolicy.facts.in_force import InForceCheck
 from civpolicy.facts.periods import PeriodSyntaxError, parse_period, period_fields
 from civpolicy.source import model as m
 from civpolicy.source.expressions import did_you_mean
@@ -26,11 +27,19 @@ def canonical(fact: Mapping[str, Any]) -> str:
 class ItemReader:
     """Reads the items of one facts document, telling each problem where it stands."""
 
-    def __init__(self, r: Reader, vocabularies: Mapping[str, tuple[m.Term, ...]]) -> None:
+    def __init__(
+        self,
+        r: Reader,
+        vocabularies: Mapping[str, tuple[m.Term, ...]],
+        in_force: m.InForce | None = None,
+        ignore_out_of_force: bool = False,
+    ) -> None:
         self.r = r
         self.vocabularies = vocabularies
         self.origins: dict[int, tuple[Any, int, str]] = {}
         """Where each fact was read: (list, index, the list's key), for problems found across items."""
+        self.in_force = InForceCheck(in_force, ignore_out_of_force) if in_force is not None else None
+        """Facts of periods that end before the policy is in force: refused, or left out with a warning."""
 
     def check_total(self, spec: m.InputFact, facts: list[Fact]) -> None:
         """Each group's values of the field must add up to the declared total."""
@@ -89,6 +98,8 @@ class ItemReader:
                 if not known:
                     continue
             if fact is None:
+                continue
+            if self.in_force is not None and self.in_force.refuses(self.r, spec, item, f"{key}[{index}]", fact):
                 continue
             self.origins[id(fact)] = (items, index, key)
             if spec.key is None:

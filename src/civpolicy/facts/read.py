@@ -9,7 +9,7 @@ collected and raised together as one :class:`~civpolicy.errors.FactsError`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,14 @@ from civpolicy.errors import FactsError, Problem
 from civpolicy.facts.items import Fact, ItemReader
 from civpolicy.source import model as m
 from civpolicy.source.reader import Reader
-from civpolicy.source.strict_yaml import load_yaml, mark_of, read_json
+from civpolicy.source.strict_yaml import MarkedSeq, load_yaml, mark_of, read_json
 
 UNIT_REGISTER = "unit"
 """The input whose items are the units every other fact refers to."""
+
+
+Place = tuple[str, int, int]
+"""Where an item stands in its facts file: its field path (``adjustments[3]``), line and column."""
 
 
 @attrs.frozen
@@ -31,10 +35,24 @@ class Facts:
 
     units: tuple[str, ...]
     by_unit: Mapping[str, tuple[Fact, ...]]
+    filename: str = attrs.field(default="<facts>", eq=False)
+    places: Mapping[tuple[str, int], Place] = attrs.field(factory=dict, eq=False, repr=False)
+    """Each fact's place by (type, seq); a line of 0 is found by ``locator`` when first asked."""
+    locator: Callable[[str], tuple[int, int]] | None = attrs.field(default=None, eq=False, repr=False)
+    """Where a field path stands, for files read without lines (JSON): reads the file again once."""
+    warnings: tuple[Problem, ...] = ()
+    """What was accepted but is worth a word (e.g. facts dropped as out of force)."""
 
     def count(self) -> int:
         """How many facts there are in all."""
         return sum(len(facts) for facts in self.by_unit.values())
+
+    def where(self, fact: Fact) -> Problem:
+        """The place of one of these facts, as a problem without a message yet."""
+        path, line, column = self.places.get((fact["type"], fact["seq"]), ("", 0, 0))
+        if line == 0 and path and self.locator is not None:
+            line, column = self.locator(path)
+        return Problem(self.filename, max(line, 1), max(column, 1), "", path)
 
 
 def load_facts_text(
@@ -44,12 +62,15 @@ def load_facts_text(
     vocabularies: Mapping[str, tuple[m.Term, ...]],
     *,
     as_json: bool | None = None,
+    in_force: m.InForce | None = None,
+    ignore_out_of_force: bool = False,
 ) -> Facts:
     """Facts from the text of a facts file: JSON if ``as_json`` (by default: if ``name`` ends in ``.json``), else YAML.
 
     A JSON file is read by the json module (its values are JSON's, and it is fast) and
     checked as it is; only if it has problems is it read again with lines and columns,
     to tell where each one stands. A YAML file is read with them from the start.
+    ``in_force`` and ``ignore_out_of_force``: see :func:`validate_facts`.
     """
     if name.lower().endswith(".json") if as_json is None else as_json:
         data, problems = read_json(text, name)
@@ -58,13 +79,31 @@ def load_facts_text(
         if data is None:
             raise FactsError([_empty(name)])
         try:
-            return validate_facts(data, inputs, vocabularies, name)
+            facts = validate_facts(
+                data, inputs, vocabularies, name, in_force=in_force, ignore_out_of_force=ignore_out_of_force
+            )
         except FactsError as unlocated:
-            raise FactsError(_located(unlocated.problems, text, name, inputs, vocabularies)) from None
+            raise FactsError(
+                _located(
+                    unlocated.problems,
+                    text,
+                    name,
+                    inputs,
+                    vocabularies,
+                    in_force=in_force,
+                    ignore_out_of_force=ignore_out_of_force,
+                )
+            ) from None
+        locator = _locator(text, name)
+        # Warnings read without lines (facts left out of force) are placed by their field paths.
+        warnings = tuple(attrs.evolve(p, line=(at := locator(p.path))[0], column=at[1]) for p in facts.warnings)
+        return attrs.evolve(facts, locator=locator, warnings=warnings)
     data, problems = load_yaml(text, name)
     if data is None:
         raise FactsError(problems or [_empty(name)])
-    return validate_facts(data, inputs, vocabularies, name, problems)
+    return validate_facts(
+        data, inputs, vocabularies, name, problems, in_force=in_force, ignore_out_of_force=ignore_out_of_force
+    )
 
 
 def _empty(name: str) -> Problem:
@@ -82,6 +121,9 @@ def _located(
     name: str,
     inputs: Mapping[str, m.InputFact],
     vocabularies: Mapping[str, tuple[m.Term, ...]],
+    *,
+    in_force: m.InForce | None = None,
+    ignore_out_of_force: bool = False,
 ) -> list[Problem]:
     """The json module's reading's problems, with lines and columns from a reading that has them.
 
@@ -94,7 +136,7 @@ def _located(
     if marked is None:
         return list(problems)
     try:
-        validate_facts(marked, inputs, vocabularies, name)
+        validate_facts(marked, inputs, vocabularies, name, in_force=in_force, ignore_out_of_force=ignore_out_of_force)
     except FactsError as error:
         # The same fields found wrong (a conflict's words differ: "at line 8", not "at evaluations[0]").
         if sorted(p.path for p in error.problems) == sorted(p.path for p in problems):
@@ -104,6 +146,18 @@ def _located(
         line, column = _at_path(marked, problem.path)
         placed.append(attrs.evolve(problem, line=line, column=column))
     return placed
+
+
+def _locator(text: str, name: str) -> Callable[[str], tuple[int, int]]:
+    """Where a field path stands in a JSON text, read again with marks on first use."""
+    marked: list[Any] = []
+
+    def locate(path: str) -> tuple[int, int]:
+        if not marked:
+            marked.append(load_yaml(text, name)[0])
+        return _at_path(marked[0], path) if marked[0] is not None else (1, 1)
+
+    return locate
 
 
 _STEP = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
@@ -127,8 +181,15 @@ def validate_facts(
     vocabularies: Mapping[str, tuple[m.Term, ...]],
     filename: str = "<facts>",
     problems: list[Problem] | None = None,
+    *,
+    in_force: m.InForce | None = None,
+    ignore_out_of_force: bool = False,
 ) -> Facts:
-    """Check facts against the policy's inputs; raise FactsError listing every problem."""
+    """Check facts against the policy's inputs; raise FactsError listing every problem.
+
+    With ``in_force`` (the policy's), a fact of a period that ends before it is a problem at
+    that field; with ``ignore_out_of_force`` too, it is left out and told in ``Facts.warnings``.
+    """
     problems = list(problems or [])
     r = Reader(filename, problems)
     top = r.mapping(data, data, None, "$") if data is not None or not problems else None
@@ -137,7 +198,7 @@ def validate_facts(
     by_key = {spec.source_key: spec for spec in inputs.values()}
     r.keys(top, "$", list(by_key), [spec.source_key for spec in inputs.values() if spec.required])
     register = inputs.get(UNIT_REGISTER)
-    reader = ItemReader(r, vocabularies)
+    reader = ItemReader(r, vocabularies, in_force, ignore_out_of_force)
     units: list[Fact] = []
     named: set[str] = set()
     if register is not None and register.source_key in top:
@@ -157,7 +218,14 @@ def validate_facts(
             reader.check_needed(spec, units, [f for f in facts if f["type"] == spec.name])
     if problems:
         raise FactsError(problems)
-    return _group(facts, sorted(unit_ids), inputs)
+    grouped = _group(facts, sorted(unit_ids), inputs)
+    places = {}
+    for fact in facts:
+        items, index, key = reader.origins[id(fact)]
+        line, column = mark_of(items, index) if isinstance(items, MarkedSeq) else (0, 0)
+        places[(fact["type"], fact["seq"])] = (f"{key}[{index}]", line, column)
+    left_out = tuple(reader.in_force.warnings) if reader.in_force is not None else ()
+    return attrs.evolve(grouped, filename=filename, places=places, warnings=left_out)
 
 
 def _named_units(items: Any, register: m.InputFact) -> set[str]:
@@ -190,13 +258,18 @@ def load_facts(
     source: Mapping[str, Any] | str | Path,
     inputs: Mapping[str, m.InputFact],
     vocabularies: Mapping[str, tuple[m.Term, ...]],
+    *,
+    in_force: m.InForce | None = None,
+    ignore_out_of_force: bool = False,
 ) -> Facts:
-    """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs."""
+    """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs (and its in-force date)."""
     if isinstance(source, (str, Path)):
         name = str(source)
         try:
             text = Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise FactsError([Problem(name, 1, 1, unreadable(error))]) from None
-        return load_facts_text(text, name, inputs, vocabularies)
-    return validate_facts(source, inputs, vocabularies)
+        return load_facts_text(
+            text, name, inputs, vocabularies, in_force=in_force, ignore_out_of_force=ignore_out_of_force
+        )
+    return validate_facts(source, inputs, vocabularies, in_force=in_force, ignore_out_of_force=ignore_out_of_force)

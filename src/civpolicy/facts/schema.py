@@ -62,10 +62,15 @@ def _field(field: m.InputField, vocabularies: dict[str, tuple[m.Term, ...]]) -> 
 def facts_schema(policy: m.PolicyModel) -> dict[str, Any]:
     """The schema of a facts document (contract section 1) under this policy."""
     properties: dict[str, Any] = {}
+    in_force = _in_force(policy.in_force)
     for spec in policy.inputs.values():
+        fields = {field.name: _field(field, policy.vocabularies) for field in spec.fields}
+        for field in spec.fields:
+            if in_force and field.type in ("period", "year"):
+                fields[field.name]["description"] = in_force
         item = {
             "type": "object",
-            "properties": {field.name: _field(field, policy.vocabularies) for field in spec.fields},
+            "properties": fields,
             "required": [field.name for field in spec.fields if field.required],
             "additionalProperties": False,
         }
@@ -77,12 +82,25 @@ def facts_schema(policy: m.PolicyModel) -> dict[str, Any]:
     return {
         "$schema": DIALECT,
         "title": f"civpolicy facts: {policy.title}",
-        "description": "Made from the policy's inputs. civpolicy checks more than this schema says.",
+        "description": " ".join(
+            filter(None, ("Made from the policy's inputs. civpolicy checks more than this schema says.", in_force))
+        ),
         "type": "object",
         "properties": properties,
         "required": [spec.source_key for spec in policy.inputs.values() if spec.required],
         "additionalProperties": False,
     }
+
+
+def _in_force(in_force: m.InForce | None) -> str:
+    """What the policy's in-force date asks of periods, in words (nothing: it has none)."""
+    if in_force is None:
+        return ""
+    clause = f" ({in_force.citation.source})" if in_force.citation else ""
+    return (
+        f"In force from {in_force.since}{clause}: a period or year that ends before it is refused "
+        "(left out with a warning under --ignore-out-of-force)."
+    )
 
 
 def _texts() -> dict[str, Any]:
@@ -104,6 +122,7 @@ def _consequence_kind(kind: m.ConsequenceKind, rules: list[str]) -> dict[str, An
                     "additionalProperties": False,
                 },
                 "rule": {"enum": rules},
+                "discretionary": {"const": kind.discretionary},
             },
         },
     }
@@ -122,8 +141,10 @@ def _consequence(policy: m.PolicyModel) -> dict[str, Any]:
             "rule": {"type": "string"},
             "source": {"type": "string"},
             "because": _texts(),
+            "discretionary": {"type": "boolean", "description": "a recommendation to weigh, not an order"},
+            "provisional": {"type": "boolean", "description": "rests on a result that is not final yet"},
         },
-        "required": ["unit", "kind", "period", "params", "rule", "source", "because"],
+        "required": ["unit", "kind", "period", "params", "rule", "source", "because", "discretionary", "provisional"],
         "additionalProperties": False,
         "allOf": [
             _consequence_kind(kind, [rule.id for rule in policy.rules if rule.head == kind.name]) for kind in kinds
@@ -148,11 +169,30 @@ def decision_schema(policy: m.PolicyModel) -> dict[str, Any]:
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {**{field: {} for field in report.fields}, "because": _texts()},
-                "required": [*report.fields, "because"],
+                "properties": {
+                    **{field: {} for field in report.fields},
+                    "provisional": {"type": "boolean"},
+                    "because": _texts(),
+                },
+                "required": [*report.fields, "provisional", "because"],
                 "additionalProperties": False,
             },
         }
+    properties["warnings"] = {
+        "description": "facts accepted but left unused, or dropped: where each stands and why",
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "file": {"type": "string"},
+                "line": {"type": "integer", "minimum": 1},
+                "field": {"type": "string"},
+                "message": {"type": "string"},
+            },
+            "required": ["file", "line", "field", "message"],
+            "additionalProperties": False,
+        },
+    }
     return {
         "$schema": DIALECT,
         "title": f"civpolicy decision: {policy.title}",

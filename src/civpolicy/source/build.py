@@ -18,6 +18,7 @@ from civpolicy.errors import PolicyError, Problem
 from civpolicy.source import model as m
 from civpolicy.source.citations import Cited
 from civpolicy.source.read_definitions import DefinitionSections
+from civpolicy.source.read_parameters import ParameterSections
 from civpolicy.source.read_results import ResultSections
 from civpolicy.source.read_rules import RuleSections
 from civpolicy.source.reader import Reader
@@ -68,7 +69,7 @@ def read_policy_files(directory: str | Path) -> PolicyRead:
     return PolicyRead(model, problems, builder.cited, builder.document_text)
 
 
-class Builder(DefinitionSections, RuleSections, ResultSections):
+class Builder(DefinitionSections, ParameterSections, RuleSections, ResultSections):
     """Gathers the sections of every file and turns them into model objects."""
 
     def add_file(self, filename: str, data: Any, refused: Collection[Mark] = ()) -> None:
@@ -91,6 +92,7 @@ class Builder(DefinitionSections, RuleSections, ResultSections):
             "invariants": self._invariants,
             "clauses": self._clauses,
             "constraints": self._constraints,
+            "in_force": self._in_force,
         }
         for section, read in readers.items():
             if section in top:
@@ -114,5 +116,6 @@ class Builder(DefinitionSections, RuleSections, ResultSections):
             invariants=tuple(self.invariants),
             clauses=tuple(self.clauses),
             constraints=tuple(self.constraints),
+            in_force=self.in_force,
             document=self.document_text or "",
         )

@@ -116,10 +116,16 @@ OPERATIONS: dict[str, tuple[int | None, Callable[..., Fraction]]] = {
     "percentage": (1, lambda a: min(max(a, Fraction(0)), Fraction(100))),
     "percent_of": (2, lambda whole, percent: whole * percent / 100),
     "first_known": (None, lambda *xs: xs[0]),
+    "round_up_from": (2, lambda a, part: Fraction(math.floor(a)) + (1 if 0 < a - math.floor(a) >= part else 0)),
+    "max": (None, max),
+    "min": (None, min),
 }
 """Each operation: how many arguments it takes (None: one or more) and what it does.
 ``percentage`` keeps a value within 0..100; ``percent_of`` is whole × percent / 100;
-``first_known`` is the first of its values that is not null (it alone does not pass null on)."""
+``first_known`` is the first of its values that is not null (it alone does not pass null on);
+``round_up_from: [x, part]`` rounds x down, or up when its fraction is above 0 and at least
+``part`` (1: always down, 0.5: to the nearest, half up, 0: always up); ``max`` and ``min``
+are the largest and the smallest of their values."""
 
 TOTALS = ("count", "sum", "mean")
 """What an aggregate over a group knows: how many, and the sum and mean of its ``value``."""

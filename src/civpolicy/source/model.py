@@ -7,7 +7,7 @@ consequence kinds and rules. Expressions stay as data (:mod:`civpolicy.source.ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -34,16 +34,49 @@ class Citation:
 
 @attrs.frozen
 class Parameter:
-    """A named number of the policy, overridable at run time."""
+    """A named value of the policy (a number, or a text among ``choices``), overridable at run time."""
 
     name: str
-    value: int | float
+    value: int | float | str
+    """The value; with values by date, the first (in force before the first date too)."""
     description: Text
     citation: Citation | None
     set_by: str
     minimum: int | float | None = None
     maximum: int | float | None = None
     integer: bool = True
+    file: str = ""
+    line: int = 0
+    dated: tuple[tuple[str, int | float | str], ...] = ()
+    """Values by date (``values:``): (ISO date, value), ascending; empty for the one-value form."""
+    choices: tuple[str, ...] = ()
+    """The texts a text parameter may take; empty for a number."""
+
+    def all_values(self) -> tuple[int | float | str, ...]:
+        """Every value the parameter takes, at any date."""
+        return tuple(value for _, value in self.dated) or (self.value,)
+
+    def value_on(self, date: str) -> int | float | str:
+        """The value in force from an ISO date on: the last dated on or before it (the first before them all)."""
+        chosen = self.value
+        for since, value in self.dated:
+            if since <= date:
+                chosen = value
+        return chosen
+
+    @property
+    def latest(self) -> int | float | str:
+        """The value of the last date (the only value of the one-value form)."""
+        return self.dated[-1][1] if self.dated else self.value
+
+
+@attrs.frozen
+class InForce:
+    """When the policy applies: facts of a period that ends before ``since`` are not judged by it."""
+
+    since: str
+    """An ISO date (``2022-03-01``)."""
+    citation: Citation | None
     file: str = ""
     line: int = 0
 
@@ -124,6 +157,8 @@ class InputFact:
     total: tuple[str, tuple[str, ...], float] | None = None
     """(field, per fields, value): the field's values must add up to the value in each group."""
     needed_by: tuple[tuple[tuple[str, Any], ...], str] | None = None
+    unused: Template | None = None
+    """Why an item no rule used was left unused, said as a warning of the decision (None: never warned)."""
     """(conditions on units, facts key): every unit meeting the conditions needs one of these
     facts whenever the facts file has that key."""
 
@@ -242,6 +277,8 @@ class ConsequenceKind:
     description: Text
     period_kinds: tuple[str, ...]
     params: tuple[str, ...]
+    discretionary: bool = False
+    """A recommendation (优先考虑, 予以倾斜, 视情, 建议) for someone to weigh, not an order to apply."""
 
 
 @attrs.frozen
@@ -299,6 +336,31 @@ class Constraint:
         must = {"equals": "must equal", "at_most": "must be at most", "at_least": "must be at least"}[self.compare]
         return f"{terms} = {_decimal(total)}, {must} {self.bound}"
 
+    def broken_at_some_date(self, values: Mapping[str, Any], dated: Mapping[str, Sequence[tuple[str, Any]]]) -> str:
+        """As :meth:`broken_by`, at every date a value of its parameters changes (``dated``: (ISO date, value)s).
+
+        ``values`` holds the one-value parameters; a dated one takes, at each date, the value
+        in force from then (its first before its first date).
+        """
+        dates = sorted({since for name in self.total for since, _ in dated.get(name, ())})
+        if not dates:
+            return self.broken_by(values)
+        for date in dates:
+            at = {name: _on(dated[name], date) if name in dated else values[name] for name in self.total}
+            broken = self.broken_by(at)
+            if broken:
+                return f"from {date}: {broken}"
+        return ""
+
+
+def _on(entries: Sequence[tuple[str, Any]], date: str) -> Any:
+    """The value of (ISO date, value) entries in force from a date on (the first before them all)."""
+    chosen = entries[0][1]
+    for since, value in entries:
+        if since <= date:
+            chosen = value
+    return chosen
+
 
 def _decimal(value: Decimal) -> str:
     """A decimal as written by hand: no exponent, no trailing zeros (1.10 is 1.1, 1E+1 is 10)."""
@@ -336,6 +398,8 @@ class PolicyModel:
     invariants: tuple[Invariant, ...] = ()
     clauses: tuple[Clause, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    in_force: InForce | None = None
+    """From when the policy applies (None: to every period)."""
     document: str = attrs.field(default="", eq=False, repr=False)
     """The text of the document the policy encodes (its ``document.file``), when it has one."""
 

@@ -1,4 +1,4 @@
-"""The sections that define names: the document, parameters, vocabularies, cadences, inputs, tables, constraints."""
+"""The sections that define names: the document, vocabularies, cadences, inputs, tables, constraints."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from civpolicy.source.strict_yaml import MarkedMap
 
 
 class DefinitionSections(SectionReader):
-    """Reads `document`, `parameters`, `vocabulary`, `cadences`, `inputs`, `tables` and `constraints`."""
+    """Reads `document`, `vocabulary`, `cadences`, `inputs`, `tables`, `constraints` (`parameters`: read_parameters)."""
 
     def _document(self, r: Reader, top: MarkedMap, section: str) -> None:
         data = r.mapping(top[section], top, section, section)
@@ -32,39 +32,6 @@ class DefinitionSections(SectionReader):
                 except (OSError, UnicodeDecodeError) as error:
                     why = f"not UTF-8 text: {error.reason}" if isinstance(error, UnicodeDecodeError) else error.strerror
                     r.problem(data, "file", f"{section}.file", f"cannot read the document {name!r}: {why}")
-
-    def _parameters(self, r: Reader, top: MarkedMap, section: str) -> None:
-        allowed = ("value", "description", "source", "text", "set_by", "minimum", "maximum", "unit")
-        for name, data, path in self._named(r, top, section):
-            # Kept even with a misspelt or missing field (already reported), so that the rules
-            # that use it are not also told "no parameter".
-            r.keys(data, path, allowed, ("value", "description", "set_by"))
-            given = finite_number(r, data, "value", path)
-            value = 0 if given is None else given
-            set_by = r.get(data, "set_by", path, str, "document")
-            if set_by not in ("document", "headquarters"):
-                r.problem(data, "set_by", f"{path}.set_by", "must be 'document' or 'headquarters'")
-            citation = self._citation(r, data, path, required=set_by == "document")
-            minimum = finite_number(r, data, "minimum", path)
-            maximum = finite_number(r, data, "maximum", path)
-            if minimum is not None and maximum is not None and minimum > maximum:
-                r.problem(data, "maximum", f"{path}.maximum", f"must be at least the minimum {minimum} (got {maximum})")
-            elif given is not None and minimum is not None and given < minimum:
-                r.problem(data, "value", f"{path}.value", f"must be at least its minimum {minimum} (got {value})")
-            elif given is not None and maximum is not None and given > maximum:
-                r.problem(data, "value", f"{path}.value", f"must be at most its maximum {maximum} (got {value})")
-            self.parameters[name] = m.Parameter(
-                name=name,
-                value=value,
-                description=self._text(r, data, "description", path),
-                citation=citation,
-                set_by=set_by,
-                minimum=minimum,
-                maximum=maximum,
-                integer=isinstance(value, int),
-                file=r.filename,
-                line=data.mark[0],
-            )
 
     def _vocabulary(self, r: Reader, top: MarkedMap, section: str) -> None:
         for name, items, body, path in self._new_names(r, top, section, snake_case=False):
@@ -116,7 +83,7 @@ class DefinitionSections(SectionReader):
             )
 
     def _inputs(self, r: Reader, top: MarkedMap, section: str) -> None:
-        allowed = ("from", "description", "says", "key", "unique", "fields", "required", "total", "needed_by")
+        allowed = ("from", "description", "says", "key", "unique", "fields", "required", "total", "needed_by", "unused")
         field_keys = ("type", "required", "default", "as", "values", "vocabulary", "kinds", "minimum", "maximum")
         for name, data, path in self._named(r, top, section):
             if not r.keys(data, path, allowed, ("from", "description", "says", "fields")):
@@ -183,6 +150,7 @@ class DefinitionSections(SectionReader):
                 source_key=r.get(data, "from", path, str, name),
                 description=self._text(r, data, "description", path),
                 says=self._template(r, data, "says", path),
+                unused=self._template(r, data, "unused", path) if "unused" in data else None,
                 fields=tuple(fields),
                 key=tuple(key) if key is not None else None,
                 unique=unique,

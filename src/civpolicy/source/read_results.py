@@ -22,7 +22,9 @@ class ResultSections(SectionReader):
     def _kinds(self, r: Reader, top: MarkedMap, section: str) -> None:
         for name, data, body, path in self._new_names(r, top, section, snake_case=False):
             entry = r.mapping(data, body, name, path)
-            if entry is None or not r.keys(entry, path, ("description", "period", "params"), ("description", "period")):
+            if entry is None or not r.keys(
+                entry, path, ("description", "period", "params", "discretionary"), ("description", "period")
+            ):
                 continue
             period = entry.get("period")
             periods = period if isinstance(period, list) else [period]
@@ -31,6 +33,7 @@ class ResultSections(SectionReader):
                 description=self._text(r, entry, "description", path),
                 period_kinds=tuple(str(p) for p in periods),
                 params=tuple(str(p) for p in r.get(entry, "params", path, list, [])),
+                discretionary=r.get(entry, "discretionary", path, bool, False),
             )
 
     def _reports(self, r: Reader, top: MarkedMap, section: str) -> None:

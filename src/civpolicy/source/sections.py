@@ -28,6 +28,7 @@ SECTIONS = (
     "invariants",
     "clauses",
     "constraints",
+    "in_force",
 )
 """The top-level sections a policy file may hold."""
 
@@ -49,10 +50,11 @@ CONDITIONS = {
 """Condition words in ``when`` and the comparison each stands for."""
 
 INVARIANT_SETTINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "worse_grade": (("change",), ("covered", "kept", "not_earlier", "never_gained")),
+    "worse_grade": (("change",), ("covered", "covered_when", "kept", "not_earlier", "never_gained")),
     "at_most_once": (("consequence", "per"), ()),
     "within": (("consequence", "bounds"), ()),
     "contiguous": (("consequence", "per", "counter"), ("order",)),
+    "covered_once": (("consequences",), ()),
 }
 """Each invariant check: its required and optional settings."""
 
@@ -215,6 +217,7 @@ class SectionReader:
         self.invariants: list[m.Invariant] = []
         self.clauses: list[m.Clause] = []
         self.constraints: list[m.Constraint] = []
+        self.in_force: m.InForce | None = None
         self.defined: dict[tuple[str, str], str] = {}
 
     def _named(self, r: Reader, top: MarkedMap, section: str) -> list[tuple[str, MarkedMap, str]]:
