@@ -191,8 +191,12 @@ def test_an_unknown_period_is_bad_input(
 def test_tables_are_in_the_category_vocabulary_s_order_then_by_period(capsys: pytest.CaptureFixture[str]) -> None:
     found = tables(capsys, EXAMPLE)
     order = [term.id for term in civpolicy.load_policy().model.vocabularies["unit_categories"]]
-    keys = [(order.index(t["category"]), parse_period(t["period"])) for t in found]
+    # Periods as the meetings come: by end, the shorter first (2022-Q4 before 2022-H2 before 2022).
+    periods = [parse_period(t["period"]) for t in found]
+    keys = [(order.index(t["category"]), p.end, p.months) for t, p in zip(found, periods, strict=True)]
     assert sorted(keys) == keys
+    key_task = [t["period"] for t in found if t["category"] == "key_task"]
+    assert ["2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4", "2022"] == key_task
     assert order == list(dict.fromkeys(t["category"] for t in found))  # the example ranks every category
 
 

@@ -7,8 +7,9 @@ units register where a row does not say) and by period; a group and period is a 
 when at least one of its rows has a rank. Nothing is ranked here: the rank, the score and
 the size of the group are the policy's (it ranks ties equally: 1 + the number scoring
 higher), and a row without a rank (given directly where no score is kept) stands after the
-ranked ones. Tables are in the order of the group's vocabulary, then by period (start,
-then end); rows by rank, then unit id: the same whatever the order of the facts.
+ranked ones. Tables are in the order of the group's vocabulary, then by period as the
+meetings come (by end, the shorter first: the quarters, then the half-year, then the year
+that ends with them); rows by rank, then unit id: the same whatever the order of the facts.
 
 How a score was made is told by the reasons that carry it: from the first reason of the
 row's tree that tells the score (where the unit stands: "score 89.9, rank 1 of 4 …"), down through
@@ -194,8 +195,8 @@ def leagues(model: m.PolicyModel, decision: Decision, facts: Facts, within: Peri
             not known,
             order.get(table.group or "", 0),
             table.group or "",
-            period.start,
             period.end,
+            period.months,
         )
 
     tables.sort(key=place)
