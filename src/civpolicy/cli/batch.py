@@ -37,11 +37,12 @@ def run_batch(args: argparse.Namespace) -> int:
     partial = target.with_name(target.name + ".partial")
     if target.is_dir():
         raise CivpolicyError(f"cannot write {target}: it is a folder")
+    # The partial file is made inside the cleanup's reach: a SIGTERM just after it is made removes it too.
     try:
-        out = partial.open("w", encoding="utf-8")
-    except OSError as error:  # before any county is read: nothing is written
-        raise CivpolicyError(f"cannot write {target}: {error.strerror or error}") from None
-    try:
+        try:
+            out = partial.open("w", encoding="utf-8")
+        except OSError as error:  # before any county is read: nothing is written
+            raise CivpolicyError(f"cannot write {target}: {error.strerror or error}") from None
         with out:
             guarded = Output(out)
             code = write_batch(lines, guarded)
