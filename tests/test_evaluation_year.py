@@ -197,3 +197,12 @@ def test_covered_once_finds_a_quarter_taken_twice(tmp_path: Path) -> None:
     ]
     assert not result.holds
     assert any("both take month" in problem for problem in result.problems)
+
+
+def test_invariants_are_searched_from_the_year_the_policy_is_in_force(tmp_path: Path) -> None:
+    """A policy in force from a later date gets populations it can judge, not a facts error on each one."""
+    folder = copy_policy(tmp_path / "policy")
+    edit(folder, "evaluation.yaml", "from: 2022-03-01", "from: 2023-05-01")
+    later = civpolicy.load_policy(folder)
+    results = check_invariants(later, examples=20)
+    assert results and all(result.holds for result in results), [r.problems for r in results]

@@ -235,10 +235,11 @@ def check_invariant(policy: Policy, invariant: m.Invariant, examples: int = 100)
         raise HypothesisMissingError(NEEDS_HYPOTHESIS) from error
 
     change = invariant.spec.get("change")
+    populations = facts_strategy(max_units=UNITS, **_in_force_years(policy.model))
     if change is not None:
-        strategy: Any = st.tuples(facts_strategy(max_units=UNITS), st.integers(min_value=0, max_value=10_000))
+        strategy: Any = st.tuples(populations, st.integers(min_value=0, max_value=10_000))
     else:
-        strategy = facts_strategy(max_units=UNITS)
+        strategy = populations
 
     def problems_of(document: dict[str, Any], chosen: dict[str, Any] | None, base: Any = None) -> list[str]:
         if change is None:
@@ -360,6 +361,17 @@ def _worsened(
         if record == chosen:  # identical copies change together: they are one fact
             record[change["field"]] = change["to"]
     return {**document, change["facts"]: changed}
+
+
+def _in_force_years(model: m.PolicyModel) -> dict[str, Any]:
+    """Generated populations from the year the policy is in force, without facts of periods before it.
+
+    A policy in force from 2022 or earlier gets the generator's own two years, drawn as always.
+    """
+    if model.in_force is None:
+        return {}
+    year, month = (int(part) for part in model.in_force.since.split("-")[:2])
+    return {"years": (max(year, 2022), max(year, 2022) + 1), "from_month": year * 12 + month - 1}
 
 
 def _is_latest(document: dict[str, Any], change: Mapping[str, str], chosen: dict[str, Any] | None) -> bool:

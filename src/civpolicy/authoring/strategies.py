@@ -123,8 +123,14 @@ def facts(
     min_units: int = 1,
     max_units: int = 6,
     years: Sequence[int] = (2022, 2023),
+    from_month: int | None = None,
 ) -> Facts:
-    """Valid facts documents (contract section 1) over the given calendar ``years``."""
+    """Valid facts documents (contract section 1) over the given calendar ``years``.
+
+    With ``from_month`` (months counted as ``year * 12 + month - 1``), records of periods
+    ending before it are left out after drawing (a policy's ``in_force``), so the draws,
+    and the examples a search tries, are those of a policy in force from the start.
+    """
     unit_records = draw(units(min_units, max_units))
     ids = [unit["id"] for unit in unit_records]
     evaluations: list[dict[str, Any]] = []
@@ -163,11 +169,27 @@ def facts(
         "withholdings": _with_duplicates(draw, withholdings),
         "rectifications": _with_duplicates(draw, rectifications),
     }
+    if from_month is not None:
+        optional = {key: [r for r in records if _ends_in_force(r, from_month)] for key, records in optional.items()}
     for key, records in optional.items():
         keep_empty: bool = draw(st.booleans())
         if records or keep_empty:
             document[key] = records
     return document
+
+
+def _ends_in_force(record: dict[str, Any], from_month: int) -> bool:
+    """Whether a record's period (or year) ends in or after the month the policy is in force from."""
+    if "year" in record:
+        return int(record["year"]) * 12 + 11 >= from_month
+    text = str(record.get("period", record.get("bulletin")))
+    year = int(text[:4])
+    if len(text) == 4:
+        return year * 12 + 11 >= from_month
+    tag = text[5:]
+    size = {"H": 6, "Q": 3}.get(tag[0])
+    end = year * 12 + (int(tag[1:]) * size - 1 if size else int(tag) - 1)
+    return end >= from_month
 
 
 def params() -> st.SearchStrategy[dict[str, int]]:
