@@ -37,6 +37,7 @@ from civpolicy.errors import CivpolicyError
 from civpolicy.facts.periods import PeriodSyntaxError, parse_period, period_sort_key
 from civpolicy.policy import Policy
 from civpolicy.source import model as m
+from civpolicy.source.dates import month_of, parse_date
 
 
 @attrs.frozen
@@ -368,10 +369,11 @@ def _in_force_years(model: m.PolicyModel) -> dict[str, Any]:
 
     A policy in force from 2022 or earlier gets the generator's own two years, drawn as always.
     """
-    if model.in_force is None:
+    since = parse_date(model.in_force.since) if model.in_force is not None else None
+    if since is None:
         return {}
-    year, month = (int(part) for part in model.in_force.since.split("-")[:2])
-    return {"years": (max(year, 2022), max(year, 2022) + 1), "from_month": year * 12 + month - 1}
+    first = max(since.year, 2022)
+    return {"years": (first, first + 1), "from_month": month_of(since)}
 
 
 def _is_latest(document: dict[str, Any], change: Mapping[str, str], chosen: dict[str, Any] | None) -> bool:

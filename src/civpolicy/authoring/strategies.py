@@ -23,6 +23,8 @@ except ImportError as error:  # an integrator's install, without the extra
     message = f"civpolicy.authoring.strategies needs hypothesis: pip install 'civpolicy[authoring]' ({error})"
     raise ImportError(message, name=error.name) from error
 
+from civpolicy.facts.periods import parse_period
+
 __all__ = ["CATEGORIES", "GRADES", "facts", "params", "units"]
 
 CATEGORIES = ("community", "township", "linked", "key_task", "other_task")
@@ -180,16 +182,7 @@ def facts(
 
 def _ends_in_force(record: dict[str, Any], from_month: int) -> bool:
     """Whether a record's period (or year) ends in or after the month the policy is in force from."""
-    if "year" in record:
-        return int(record["year"]) * 12 + 11 >= from_month
-    text = str(record.get("period", record.get("bulletin")))
-    year = int(text[:4])
-    if len(text) == 4:
-        return year * 12 + 11 >= from_month
-    tag = text[5:]
-    size = {"H": 6, "Q": 3}.get(tag[0])
-    end = year * 12 + (int(tag[1:]) * size - 1 if size else int(tag) - 1)
-    return end >= from_month
+    return parse_period(record.get("period", record.get("bulletin", record.get("year")))).end >= from_month
 
 
 def params() -> st.SearchStrategy[dict[str, int]]:
