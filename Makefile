@@ -41,6 +41,8 @@ demo: $(STAMP)                    ## the main job: check the shipped policy, eva
 	$(BIN)/civpolicy check
 	$(BIN)/civpolicy evaluate examples/county-2022.yaml --format table
 	$(BIN)/civpolicy evaluate examples/county-2022-scores.yaml --format table
+	$(BIN)/civpolicy evaluate examples/duties-2023-05.yaml --format table
+	$(BIN)/civpolicy calendar --year 2023 --who 李哲
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -173,3 +173,39 @@ def test_a_longer_number_is_not_taken_for_a_part_of_a_shorter_one() -> None:
     """二（三）12 is not inside 二（三）1: its parent is 二（三）."""
     expected = "no clause '二（三）12' in the document (二（三） has 二（三）1, 二（三）2, 二（三） 最后一段)"
     assert [(3, "rules[0].source", expected)] == messages(cite("二（三）12", "停发奖金"))
+
+
+ANNEXED = """\
+一、总体要求
+坚持问题导向。
+附件：1.指挥部
+      名单
+      2.一览表
+
+（此件发至乡局级）
+指挥部名单
+一、名单
+组长：某某
+二、分组
+（一）综合组
+负责综合。
+（2） 督查组
+负责督查。
+附件2
+一览表
+"""
+
+
+def test_the_attachments_are_clauses_from_their_title_or_their_own_heading() -> None:
+    clauses = outline(ANNEXED)
+    refs = [clause.ref for clause in clauses.values() if not clause.ref.endswith("最后一段")]
+    assert ["一", "附件1", "附件1 一", "附件1 二", "附件1 二（一）", "附件1 二（二）", "附件2"] == refs
+    assert "一、总体要求坚持问题导向。" == clauses["一"].text  # the list of attachments is not the body
+    assert clauses["附件1"].text.startswith("指挥部名单一、名单") and "附件2" not in clauses["附件1"].text
+    assert "（2）督查组负责督查。" == clauses["附件1二（二）"].text  # a （2） after （一） is the section （二）
+    assert "附件2一览表" == clauses["附件2"].text
+
+
+def test_a_sub_point_inside_a_point_is_not_taken_for_a_section() -> None:
+    clauses = outline(DOCUMENT)
+    assert "二（二）2三是（2）" in clauses and "二（二）（2）" not in clauses and "二（三）" in clauses

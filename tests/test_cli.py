@@ -25,7 +25,18 @@ from policy_copies import copy_policy
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "county-2022.yaml")
 LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<rest>.+)$")
-CONSEQUENCE_KEYS = ["unit", "kind", "period", "params", "rule", "source", "because", "discretionary", "provisional"]
+CONSEQUENCE_KEYS = [
+    "unit",
+    "kind",
+    "period",
+    "params",
+    "rule",
+    "source",
+    "because",
+    "discretionary",
+    "provisional",
+    "responsible",
+]
 
 
 def example_warnings(name: str = EXAMPLE) -> str:
@@ -88,7 +99,7 @@ def broken_policy(tmp_path: Path) -> Path:
 
 
 def test_check_the_shipped_policy(capsys: pytest.CaptureFixture[str]) -> None:
-    expected = (0, "ok: 57 rules, 31 derived facts, 19 parameters in 6 files\n", "")
+    expected = (0, "ok: 69 rules, 37 derived facts, 22 parameters in 9 files\n", "")
     assert expected == run(capsys, "check")
 
 
@@ -121,7 +132,8 @@ def test_evaluate_json_is_the_contract_document(capsys: pytest.CaptureFixture[st
     code, out, err = run(capsys, "evaluate", EXAMPLE, "--format", "json")
     document = json.loads(out)
     assert (0, example_warnings(), example_json) == (code, err, out)
-    assert (["policy", "consequences", "grades", "warnings"], ["digest"]) == (list(document), list(document["policy"]))
+    keys = (list(document), list(document["policy"]))
+    assert (["policy", "consequences", "findings", "grades", "warnings"], ["digest"]) == keys
     assert [(EXAMPLE, 320, "withholdings[1]"), (EXAMPLE, 327, "rectifications[3]")] == [
         (w["file"], w["line"], w["field"]) for w in document["warnings"]
     ]
@@ -146,6 +158,15 @@ def test_evaluate_json_consequences(capsys: pytest.CaptureFixture[str]) -> None:
             ],
             "discretionary": False,
             "provisional": False,
+            # 福寿社区: 赵向龙 in charge (附件3), 赊店镇's contact leaders (附件2), the groups acting on a bonus
+            "responsible": [
+                {"name": "赵向龙", "role": "community_leader", "source": "附件3"},
+                {"name": "邱国彦", "role": "contact_leader", "source": "附件2"},
+                {"name": "王承磊", "role": "contact_leader", "source": "附件2"},
+                {"name": "文献充", "role": "contact_leader", "source": "附件2"},
+                {"name": "郭映伦", "role": "supervision_group_leader", "source": "附件1 二（二）"},
+                {"name": "张伟斌", "role": "funding_group_leader", "source": "附件1 二（七）"},
+            ],
         },
     ]
     assert expected == [c for c in withheld if c["unit"] == "fushou-community"]
@@ -681,9 +702,9 @@ def test_check_counts_the_rules_test_coverage_counts() -> None:
 
     model = civpolicy.load_policy().model
     report = coverage(model, set()).report()
-    assert 57 == len(model.all_rules())
-    assert "rules no test fires: 57 of 57\n" in report
-    assert "aggregates no test computes: 11 of 11\n" in report
+    assert 69 == len(model.all_rules())
+    assert "rules no test fires: 69 of 69\n" in report
+    assert "aggregates no test computes: 14 of 14\n" in report
 
 
 EXIT_CODES = {
@@ -695,6 +716,7 @@ EXIT_CODES = {
     "diff": (0, 1, 2),
     "sample": (0, 1, 2),
     "schema": (0, 1, 2),
+    "calendar": (0, 1, 2),
 }
 
 

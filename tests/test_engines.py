@@ -136,7 +136,9 @@ def _policy_words() -> set[str]:
     """Names and clauses that belong to the policy YAML, never to the engine's code."""
     model = load_model(ROOT / "policy")
     rules = model.all_rules()
-    words = set(model.kinds) | {kind.split(".")[0] for kind in model.kinds}
+    # A finding kind (duty.missed) is named for what the engine reads generically (the duties
+    # section): its prefix is no policy word, its full name is.
+    words = set(model.kinds) | {kind.split(".")[0] for kind, spec in model.kinds.items() if not spec.finding}
     words |= {rule.id for rule in rules} | {rule.citation.source for rule in rules if rule.citation.source}
     words |= set(model.parameters) | set(model.derived) | set(model.tables)
     words |= {term.id for term in model.vocabularies["grades"]} | {"二（四）", "四（四）", "二（三）"}

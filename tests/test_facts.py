@@ -571,6 +571,7 @@ def test_defaults_fill_absent_fields(policy: civpolicy.Policy) -> None:
         "type": "unit",
         "unit": "a",
         "name": None,
+        "document_name": None,
         "category": None,
         "civilized_unit": False,
         "vertically_managed": False,

@@ -46,7 +46,7 @@ def problems_of(folder: Path) -> tuple[Problem, ...]:
 
 def test_shipped_policy_counts() -> None:
     model = load_model(SHIPPED)
-    expected = {"rules": 57, "consequence rules": 19, "derived": 31, "parameters": 19, "kinds": 16, "files": 6}
+    expected = {"rules": 69, "consequence rules": 21, "derived": 37, "parameters": 22, "kinds": 18, "files": 9}
     actual = {
         "rules": len(model.all_rules()),
         "consequence rules": len(model.rules),
@@ -67,6 +67,8 @@ def test_shipped_parameters_are_the_contract_defaults() -> None:
         "interview_consecutive_criticisms": 2,
         "self_examination_criticisms": 3,
         "annual_base_quarters": 4,
+        "campaign_last_day": 5,  # 三（二）、三（四）: 每月1-5日
+        "civic_school_weekly_hours": 1.0,  # 四（三）: 每周至少开展1小时
     }
     parameters = load_model(SHIPPED).parameters.items()
     assert expected == {name: p.value for name, p in parameters if p.set_by == "document"}
@@ -240,7 +242,7 @@ BREAKS = {
         "      year: {type: yearly, required: true}\n\n  rectification",
         "      year: {type: yearly",
         "inputs.withholding.fields.year.type",
-        "unknown field type 'yearly'; one of text, boolean, integer, number, period, year, unit, choice",
+        "unknown field type 'yearly'; one of text, boolean, integer, number, period, year, date, unit, choice",
     ),
     "document-file-missing": Break(
         EVALUATION,

@@ -171,12 +171,14 @@ def test_a_consequence_given_with_other_params_is_told_as_the_difference_with_it
     assert [] == [text for text in ("expected, not given", "given, not expected", "上浮5%") if text in out]
 
 
-def test_coverage_names_the_clauses_no_rule_encodes(capsys: pytest.CaptureFixture[str]) -> None:
+def test_coverage_tells_how_each_clause_is_encoded(capsys: pytest.CaptureFixture[str]) -> None:
+    """The groups of clauses.yaml and their problems: tests/test_coverage.py."""
     main(["test", str(ROOT / "policy"), str(SCENARIOS), "--no-invariants", "--coverage"])
     out = capsys.readouterr().out
     assert "rules no test fires: 0 of " in out
-    assert "clauses no rule encodes: 2 of 16" in out
-    assert "二（三）1 一是" in out
+    assert "clauses no test fires: 0 of " in out
+    assert "clauses encoded as policy data: " in out
+    assert "  - 二（三）1 一是: 「一是周自评。" in out
 
 
 def test_coverage_finds_a_rule_no_test_fires(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 import hashlib
 import json
@@ -19,6 +20,8 @@ from civpolicy.engine.compile import CompiledPolicy, compile_policy
 from civpolicy.engine.plans import make_plans
 from civpolicy.engine.registry import ENGINES, Engine, EngineUnavailableError, make_engine
 from civpolicy.errors import EngineError, ParameterError, UnknownRuleError
+from civpolicy.facts.items import Fact
+from civpolicy.facts.occurrences import checked_span, occurrence_facts
 from civpolicy.facts.read import Facts, load_facts, load_facts_text
 from civpolicy.facts.schema import decision_schema, facts_schema
 from civpolicy.source import model as m
@@ -212,8 +215,9 @@ class Policy:
 
     def _decide(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
         checked = facts if isinstance(facts, Facts) else self.read_facts(facts)
+        due = self.occurrences(checked)
         if self.engine.session == "document":
-            sessions = [tuple(fact for unit in checked.units for fact in checked.by_unit[unit])]
+            sessions = [checked.all() + tuple(due)]
         else:
             sessions = [checked.by_unit[unit] for unit in checked.units]
         builder = DecisionBuilder(self.model, self.digest, checked)
@@ -227,6 +231,13 @@ class Policy:
             # A rule whose output cannot be given for these facts: told where the rule stands.
             raise EngineError(f"{place[0]}:{place[1]}:1: {error}", error.rule) from None
         return builder.decision()
+
+    def occurrences(self, facts: Facts, span: tuple[datetime.date, datetime.date] | None = None) -> list[Fact]:
+        """The duties' occurrences an evaluation checks, as facts: for ``span``, else the facts' own span."""
+        span = span or checked_span(self.model, facts.all())
+        if span is None:
+            return []
+        return occurrence_facts(self.model, span[0], span[1], facts.all(), self.params)
 
     def evaluate_many(
         self, facts: Iterable[Mapping[str, Any] | str | Path | Facts], jobs: int = 1

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from civpolicy.decision.values import Consequence, Decision, canonical_json
+from civpolicy.decision.values import Consequence, Decision, Finding, canonical_json
 from civpolicy.errors import CivpolicyError, FactsError, PolicyError, Problem
 from civpolicy.facts.periods import PeriodSyntaxError, parse_period
 from civpolicy.facts.read import validate_facts
@@ -29,7 +29,16 @@ from civpolicy.source.expressions import did_you_mean
 from civpolicy.source.reader import Reader, got
 from civpolicy.source.strict_yaml import MarkedMap, load_yaml
 
-EXPECT_KEYS = ("expect", "expect_includes", "expect_excludes", "expect_report", "expect_warnings", "expect_error")
+EXPECT_KEYS = (
+    "expect",
+    "expect_includes",
+    "expect_excludes",
+    "expect_report",
+    "expect_warnings",
+    "expect_error",
+    "expect_findings",
+    "expect_no_findings",
+)
 TEST_KEYS = ("name", "says", "params", "facts", *EXPECT_KEYS)
 FLAGS = ("discretionary", "provisional")
 """What an expected consequence may also say of itself: compared when given."""
@@ -47,14 +56,19 @@ class Expected:
     """Where the expectation stands in its scenario file."""
     flags: tuple[tuple[str, bool], ...] = ()
     """``discretionary`` and ``provisional``, where the scenario says them."""
+    responsible: tuple[str, ...] | None = None
+    """The names of who answers, in order, where the scenario says them."""
 
-    def matches(self, consequence: Consequence) -> bool:
-        """Whether a consequence is this one (params and flags only when given)."""
-        same = (consequence.unit, consequence.kind, consequence.period) == (self.unit, self.kind, self.period)
+    def matches(self, consequence: Consequence | Finding) -> bool:
+        """Whether a consequence (or a finding: its who is the unit) is this one (params and flags when given)."""
+        unit = consequence.who if isinstance(consequence, Finding) else consequence.unit
+        same = (unit, consequence.kind, consequence.period) == (self.unit, self.kind, self.period)
         flagged = all(getattr(consequence, name) is value for name, value in self.flags)
+        names = tuple(str(person.get("name")) for person in consequence.responsible or ())
         return (
             same
             and flagged
+            and (self.responsible is None or self.responsible == names)
             and (self.params is None or canonical_json(self.params) == canonical_json(consequence.params))
         )
 
@@ -86,6 +100,10 @@ class Scenario:
     """``expect_warnings``: (field path, words the message holds, line); exactly these warnings."""
     error: str | None = None
     """``expect_error``: words the facts' problems hold (the facts must be refused)."""
+    findings: tuple[Expected, ...] | None = None
+    """``expect_findings``: these findings, and no other of the same whos (``[]``: no finding at all)."""
+    no_findings: tuple[str, ...] = ()
+    """``expect_no_findings``: whos (people or units) with no finding."""
 
 
 @attrs.frozen
@@ -144,6 +162,8 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
                     rows=_rows(r, test, path_text),
                     warnings=_warnings(r, test, path_text) if "expect_warnings" in test else None,
                     error=str(test["expect_error"]) if "expect_error" in test else None,
+                    findings=_expected(r, test, "expect_findings", path_text) if "expect_findings" in test else None,
+                    no_findings=tuple(map(str, r.get(test, "expect_no_findings", path_text, list, []) or [])),
                 )
             )
     if problems:
@@ -157,13 +177,24 @@ def _expected(r: Reader, test: MarkedMap, key: str, path: str) -> tuple[Expected
     for index, item in enumerate(items):
         item_path = f"{path}.{key}[{index}]"
         data = r.mapping(item, items, index, item_path)
-        if data is None or not r.keys(
-            data, item_path, ("unit", "kind", "period", "params", *FLAGS), ("unit", "kind", "period")
-        ):
+        subject = "who" if key == "expect_findings" else "unit"
+        allowed = (subject, "kind", "period", "params", "responsible", *FLAGS)
+        if data is None or not r.keys(data, item_path, allowed, (subject, "kind", "period")):
             continue
         params = data.get("params")
         flags = tuple((name, r.get(data, name, item_path, bool, False)) for name in FLAGS if name in data)
-        found.append(Expected(str(data["unit"]), str(data["kind"]), str(data["period"]), params, data.mark[0], flags))
+        names = r.get(data, "responsible", item_path, list, None)
+        found.append(
+            Expected(
+                str(data[subject]),
+                str(data["kind"]),
+                str(data["period"]),
+                params,
+                data.mark[0],
+                flags,
+                None if names is None else tuple(str(name) for name in names),
+            )
+        )
     return tuple(found)
 
 
@@ -241,7 +272,31 @@ def run_scenario(scenario: Scenario, policy_for: Any) -> Outcome:
             failures.append(f"expected, not given: {e}{_words_of_kind(policy, e.kind)}")
     failures += [f"given, not expected: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in unexpected]
     failures += [f"given, though excluded: {_show(c)}{_words_of_rule(policy, c.rule)}" for c in excluded]
+    failures += _finding_failures(scenario, decision)
     return Outcome(scenario, tuple(failures), decision)
+
+
+def _finding_failures(scenario: Scenario, decision: Decision) -> list[str]:
+    """Each expected finding given, and no other of the whos they name; none of ``no_findings``."""
+    given = decision.findings or ()
+    failures = [
+        f"finding given for {f.who}, expected none: {_finding(f)}" for f in given if f.who in scenario.no_findings
+    ]
+    expected = scenario.findings
+    if expected is None:
+        return failures
+    failures += [f"expected finding, not given: {e}" for e in expected if not any(e.matches(f) for f in given)]
+    named = {e.unit for e in expected}
+    for finding in given:
+        if (not expected or finding.who in named) and not any(e.matches(finding) for e in expected):
+            failures.append(f"finding given, not expected: {_finding(finding)}")
+    return failures
+
+
+def _finding(finding: Finding) -> str:
+    """A finding in one line, as a failure tells it."""
+    people = canonical_json([person.get("name") for person in finding.responsible or ()])
+    return f"{finding.who} {finding.kind} {finding.period} {canonical_json(finding.params)} responsible {people}"
 
 
 def _row_failures(scenario: Scenario, decision: Decision) -> list[str]:

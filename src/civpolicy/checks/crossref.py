@@ -12,6 +12,7 @@ from civpolicy.checks.dated import dated_problems
 from civpolicy.checks.strata import StratificationError, strata
 from civpolicy.errors import Problem
 from civpolicy.facts.items import value_problem
+from civpolicy.facts.occurrences import OCCURRENCE_FIELDS
 from civpolicy.facts.periods import KINDS, Period
 from civpolicy.source import model as m
 from civpolicy.source.expressions import TOTALS, Call, Const, Ref, Template, did_you_mean, references
@@ -34,7 +35,9 @@ def fact_fields(policy: m.PolicyModel) -> dict[str, set[str]]:
             names |= set(PERIOD_FIELDS)
         fields[name] = names
     for name, table in policy.tables.items():
-        fields[name] = {key for row in table.rows for key, _ in row}
+        fields[name] = {key for row in table.rows for key, _ in row} | {"seq"}  # seq: the row's place in the table
+    if policy.calendar is not None:
+        fields[policy.calendar.occurrence] = set(OCCURRENCE_FIELDS) | {"seq"}
     return fields
 
 
@@ -48,6 +51,9 @@ def cross_check(policy: m.PolicyModel, problems: list[Problem]) -> None:
     checker.check_reports()
     checker.check_tables()
     checker.check_constraints()
+    checker.check_duties()
+    checker.check_calendar()
+    checker.check_responsible()
     checker.check_strata()
     problems.extend(dated_problems(policy, checker.fields))
 
@@ -65,13 +71,6 @@ class _Checker:
         for name, spec in self.policy.inputs.items():
             where, line = spec.file, spec.line
             targets = {f.target for f in spec.fields}
-            if "unit" not in targets:
-                self.report(
-                    where,
-                    line,
-                    f"inputs.{name}.fields",
-                    "every fact belongs to a unit: give a field `unit` (or `as: unit`)",
-                )
             for key in spec.key or ():
                 if key not in targets:
                     self.report(where, line, f"inputs.{name}.key", f"key field {key!r} is not a field of {name}")
@@ -332,6 +331,77 @@ class _Checker:
                 if field not in self.fields[report.fact_type]:
                     message = f"{report.fact_type} has no field {field!r}"
                     self.report(report.file, report.line, f"{path}.fields", message)
+
+    def check_duties(self) -> None:
+        """Each duty's performers name a table or input, and fields it has."""
+        policy = self.policy
+        for duty in policy.duties.values():
+            path = f"duties.{duty.id}.performers"
+            for performers in duty.performers:
+                source = performers.table or performers.facts
+                if not source:
+                    continue
+                known = policy.tables if performers.table else policy.inputs
+                if source not in known:
+                    self.report(
+                        duty.file,
+                        duty.line,
+                        path,
+                        f"no {'table' if performers.table else 'input'} {source!r}{did_you_mean(source, known)}",
+                    )
+                    continue
+                own = self.fields.get(source, set())
+                for field in (performers.name, performers.place, *(f for f, _ in performers.where)):
+                    if field and field not in own:
+                        self.report(
+                            duty.file, duty.line, path, f"{source} has no field {field!r}{did_you_mean(field, own)}"
+                        )
+
+    def check_calendar(self) -> None:
+        """The calendar's inputs exist, the dated one with its date field."""
+        policy = self.policy
+        calendar = policy.calendar
+        if calendar is not None:
+            for name in (calendar.spans, calendar.dated):
+                if name and name not in policy.inputs:
+                    self.report(
+                        calendar.file,
+                        calendar.line,
+                        "calendar",
+                        f"no input {name!r}{did_you_mean(name, policy.inputs)}",
+                    )
+            dated = policy.inputs.get(calendar.dated)
+            if dated is not None and not any(
+                f.target == calendar.date_field and f.type == "date" for f in dated.fields
+            ):
+                self.report(
+                    calendar.file,
+                    calendar.line,
+                    "calendar.date_field",
+                    f"{calendar.dated} has no date field {calendar.date_field!r}",
+                )
+
+    def check_responsible(self) -> None:
+        """The responsible facts exist with the fields matched, shown and ordered by."""
+        answer = self.policy.responsible
+        if answer is not None:
+            own = self.fields.get(answer.fact)
+            if own is None:
+                self.report(
+                    answer.file,
+                    answer.line,
+                    "responsible.fact",
+                    f"no fact type {answer.fact!r}{did_you_mean(answer.fact, self.fields)}",
+                )
+                return
+            for field in (*(f for f, _ in answer.match), *answer.fields, *answer.order_by):
+                if field not in own:
+                    self.report(
+                        answer.file,
+                        answer.line,
+                        "responsible",
+                        f"{answer.fact} has no field {field!r}{did_you_mean(field, own)}",
+                    )
 
     def check_constraints(self) -> None:
         """Each constraint adds up parameters the policy has, and their values keep it."""

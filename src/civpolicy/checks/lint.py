@@ -202,6 +202,7 @@ def _used_parameters(policy: m.PolicyModel) -> set[str]:
         if agg is not None:
             exprs += [t.value for p in (agg.each, agg.over) for t in p.tests]
             exprs += [e for _, e in agg.then.fields] + list(agg.order_by) + ([agg.value] if agg.value else [])
+    exprs += [day for duty in policy.duties.values() for day in duty.schedule.days or ()]
     used = {ref.name for e in exprs for ref in references(e) if ref.scope == "params"}
     for invariant in policy.invariants:
         text = json.dumps(invariant.spec)

@@ -120,6 +120,15 @@ EXIT_STATUS: dict[str, tuple[tuple[int, str], ...]] = {
             "--param, --policy, --engine; nothing on stdout; or " + _USAGE,
         ),
     ),
+    "calendar": (
+        (OK, "the year's calendar of duties is printed"),
+        (OUTPUT_FAILED, _WRITE),
+        (
+            BAD_INPUT,
+            "bad input: the facts (FILE:LINE:COLUMN: message lines on stderr), a --year outside 1000..9999, "
+            "--param, --policy; nothing on stdout; or " + _USAGE,
+        ),
+    ),
     "schema": (
         (OK, "the schema is printed"),
         (OUTPUT_FAILED, _WRITE),

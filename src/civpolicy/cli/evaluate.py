@@ -42,6 +42,11 @@ def add_evaluate_command(commands: Any) -> None:
         default="json",
         help="json: the decision document of contract section 2 (the default); table: aligned text for a terminal",
     )
+    evaluate.add_argument(
+        "--group-by",
+        choices=("responsible",),
+        help="with --format table: one table per person who answers for the consequences (the policy's responsible)",
+    )
     evaluate.set_defaults(run=run_evaluate)
 
 
@@ -78,7 +83,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     _not_json_lines(args.facts)
     policy = policy_of(args)
     decision = policy.evaluate(read_facts(policy, args.facts))
-    sys.stdout.write(decision.to_json() if args.format == "json" else decision_table(decision))
+    by_responsible = args.group_by == "responsible"
+    sys.stdout.write(decision.to_json() if args.format == "json" else decision_table(decision, by_responsible))
     tell_warnings(decision)
     return OK
 
@@ -88,10 +94,12 @@ def run_explain(args: argparse.Namespace) -> int:
     _not_json_lines(args.facts)
     policy = policy_of(args)
     facts = read_facts(policy, args.facts)
-    if args.unit not in facts.units:
-        name = STDIN_NAME if args.facts == STDIN else args.facts
-        raise ParameterError(f"no unit {args.unit!r} in {name}{did_you_mean(args.unit, facts.units)}")
     decision = policy.evaluate(facts)
+    # A finding's who may be a person (a county leader), not a unit.
+    known = set(facts.units) | {finding.who for finding in decision.findings or ()}
+    if args.unit not in known:
+        name = STDIN_NAME if args.facts == STDIN else args.facts
+        raise ParameterError(f"no unit {args.unit!r} in {name}{did_you_mean(args.unit, known)}")
     sys.stdout.write(explain(policy.model, decision, args.unit, policy.language))
     tell_warnings(decision)
     return OK

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from civpolicy import __version__
 from civpolicy.cli.batch import add_batch_command
 from civpolicy.cli.bulletin import add_bulletin_command
+from civpolicy.cli.calendar import add_calendar_command
 from civpolicy.cli.common import BAD_INPUT, INTERRUPTED, OUTPUT_FAILED, POLICY_INVALID, exit_status
 from civpolicy.cli.diff import add_diff_command
 from civpolicy.cli.evaluate import add_check_command, add_evaluate_command, add_explain_command
@@ -176,6 +177,7 @@ def _parser() -> Parser:
     add_sample_command(commands)
     add_rank_command(commands)
     add_bulletin_command(commands)
+    add_calendar_command(commands)
     add_schema_command(commands)
     add_test_command(commands)
     add_diff_command(commands)

@@ -37,7 +37,7 @@ def add_test_command(commands: Any) -> None:
     test.add_argument(
         "--coverage",
         action="store_true",
-        help="report rules, aggregates and clauses no test fires, and clauses no rule encodes",
+        help="report rules, aggregates and clauses no test fires, and how each clause of the document is encoded",
     )
     test.add_argument("--no-invariants", action="store_true", help="skip the invariants")
     test.add_argument("--examples", type=int, default=100, help="generated populations per invariant")

@@ -14,7 +14,7 @@ import functools
 from typing import Any
 
 from civpolicy.decision.unused import unused_facts
-from civpolicy.decision.values import Consequence, Decision, Evidence, ReportRow, canonical_json
+from civpolicy.decision.values import Consequence, Decision, Evidence, Finding, ReportRow, canonical_json
 from civpolicy.engine.workspace import Derivation, Firing, Workspace
 from civpolicy.errors import Problem
 from civpolicy.facts.items import Fact
@@ -40,6 +40,8 @@ class DecisionBuilder:
         self._rules = {rule.id: rule for rule in model.all_rules()}
         self._firings: dict[Identity, list[tuple[Workspace, Firing]]] = {}
         self._rows: dict[str, list[tuple[str, ReportRow]]] = {name: [] for name in model.reports}
+        self._answerable: list[dict[str, Any]] = []
+        """The facts that name who answers for a consequence (the policy's ``responsible``), as values."""
 
     def add(self, space: Workspace) -> None:
         """Take in one session's firings and reported facts (raising the session's least failure, if any)."""
@@ -49,6 +51,10 @@ class DecisionBuilder:
         for firing in space.firings:
             identity = (firing.unit, firing.kind, firing.period, _params_key(firing.params))
             self._firings.setdefault(identity, []).append((space, firing))
+        answer = self.model.responsible
+        if answer is not None:
+            for fact in space.of_type(answer.fact):
+                self._answerable.append({key: value for key, value in fact.items() if key not in ("id", "type")})
         for name, report in self.model.reports.items():
             rows = self._rows[name]
             for fact in space.of_type(report.fact_type):
@@ -58,13 +64,58 @@ class DecisionBuilder:
     def decision(self) -> Decision:
         """The decision: consequences in contract order, report rows sorted, duplicates once."""
         chosen = []
+        found = []
         for firings in self._firings.values():
             space, firing = firings[0] if len(firings) == 1 else min(firings, key=_rank)
-            chosen.append(self._consequence(space, firing))
+            kind = self.model.kinds.get(firing.kind)
+            if kind is not None and kind.finding:
+                found.append(self._finding(space, firing))
+            else:
+                chosen.append(self._consequence(space, firing))
         chosen.sort(key=_sort_key)
+        found.sort(key=_finding_key)
         reports = {name: _sorted_rows(rows) for name, rows in self._rows.items()}
         warnings = sorted(set(self._warnings), key=lambda p: (p.file, p.line, p.column, p.path, p.message))
-        return Decision(self.digest, tuple(chosen), reports, tuple(warnings), frozenset(self._ran))
+        has_findings = any(kind.finding for kind in self.model.kinds.values())
+        return Decision(
+            self.digest,
+            tuple(chosen),
+            reports,
+            tuple(warnings),
+            frozenset(self._ran),
+            findings=tuple(found) if has_findings else None,
+        )
+
+    def _finding(self, space: Workspace, firing: Firing) -> Finding:
+        rule = self._rules[firing.rule.rule.id]
+        evidence = tuple(self.evidence(space, i) for i in firing.derivation.premises)
+        return Finding(
+            who=firing.unit,
+            kind=firing.kind,
+            period=firing.period,
+            params=firing.params,
+            rule=rule.id,
+            source=rule.citation.source,
+            because=tuple(e.text for e in evidence) + firing.derivation.absent,
+            evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
+            responsible=self._responsible(firing.unit, firing.kind),
+        )
+
+    def _responsible(self, unit: str, kind: str) -> tuple[dict[str, Any], ...] | None:
+        """Who answers for a consequence or finding: the matching facts, in the policy's order, each once."""
+        answer = self.model.responsible
+        if answer is None:
+            return None
+        given = {"unit": unit, "kind": kind}
+        people: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        for fact in self._answerable:
+            if all(fact.get(field) is None or fact.get(field) == given[target] for field, target in answer.match):
+                entry = {field: fact.get(field) for field in answer.fields}
+                key = canonical_json(entry)
+                order = (*tuple(_orderable(fact.get(field)) for field in answer.order_by), key)
+                if key not in people or order < people[key][0]:
+                    people[key] = (order, entry)
+        return tuple(entry for _, entry in sorted(people.values(), key=lambda item: item[0]))
 
     def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
         rule = self._rules[firing.rule.rule.id]
@@ -82,6 +133,7 @@ class DecisionBuilder:
             evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
             discretionary=kind.discretionary if kind is not None else False,
             provisional=any(self.provisional(space, p) for p in firing.derivation.premises),
+            responsible=self._responsible(firing.unit, firing.kind),
         )
 
     def provisional(self, space: Workspace, fact_id: str) -> bool:
@@ -165,6 +217,20 @@ def _sort_key(consequence: Consequence) -> tuple[Any, ...]:
     """Contract order: unit, period start, kind, period end, params."""
     period = _period(consequence.period)
     return (consequence.unit, period.start, consequence.kind, period.end, _params_key(consequence.params))
+
+
+def _orderable(value: Any) -> tuple[int, Any]:
+    """A value of any type in a total order: nothing first, then numbers, then text."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (1, value)
+    return (2, str(value))
+
+
+def _finding_key(finding: Finding) -> tuple[Any, ...]:
+    """Findings as consequences are sorted: by who, then period (as written), kind and params."""
+    return (finding.who, finding.period, finding.kind, _params_key(finding.params))
 
 
 def _sorted_rows(rows: list[tuple[str, ReportRow]]) -> tuple[ReportRow, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from civpolicy.decision.values import Consequence, Decision, Evidence
 from civpolicy.source import model as m
@@ -30,7 +31,26 @@ def table(rows: Sequence[Sequence[str]]) -> str:
 
 def params_text(consequence: Consequence) -> str:
     """Params as ``name=value`` pairs."""
-    return " ".join(f"{name}={show(value)}" for name, value in consequence.params.items())
+    return _params(consequence.params)
+
+
+def _params(params: dict[str, Any]) -> str:
+    return " ".join(f"{name}={show(value)}" for name, value in params.items())
+
+
+def person_text(person: dict[str, Any]) -> str:
+    """Someone who answers: ``name (role, source)``."""
+    details = ", ".join(show(person[key]) for key in person if key != "name" and person[key] is not None)
+    return f"{show(person.get('name'))} ({details})" if details else show(person.get("name"))
+
+
+def _by_person(consequences: Sequence[Consequence]) -> list[tuple[str, list[Consequence]]]:
+    """The consequences of each person who answers for some, by person; those nobody answers for last."""
+    groups: dict[str, list[Consequence]] = {}
+    for consequence in consequences:
+        for person in consequence.responsible or ({"name": "—"},):
+            groups.setdefault(person_text(person), []).append(consequence)
+    return sorted(groups.items(), key=lambda item: (item[0] == "—", item[0]))
 
 
 def flags_text(consequence: Consequence, language: str = "en") -> str:
@@ -46,14 +66,25 @@ _FLAGS = {
 """How the flags of a consequence read: a recommendation to weigh, a result not final yet."""
 
 
-def decision_table(decision: Decision) -> str:
-    """The decision as a table for a terminal."""
+def decision_table(decision: Decision, by_responsible: bool = False) -> str:
+    """The decision as a table for a terminal; ``by_responsible``: one table per person who answers."""
     header = ("unit", "period", "consequence", "params", "note", "rule", "clause")
-    rows = [header] + [
-        (c.unit, c.period, c.kind, params_text(c), flags_text(c), c.rule, c.source) for c in decision.consequences
-    ]
+
+    def row(c: Consequence) -> tuple[str, ...]:
+        return (c.unit, c.period, c.kind, params_text(c), flags_text(c), c.rule, c.source)
+
     count = len(decision.consequences)
-    text = table(rows) + f"\n{count} consequence(s); policy {decision.policy_digest}\n"
+    if by_responsible:
+        text = ""
+        for person, items in _by_person(decision.consequences):
+            text += f"{person}:\n" + table([header, *map(row, items)]) + "\n"
+    else:
+        text = table([header, *map(row, decision.consequences)])
+    text += f"\n{count} consequence(s); policy {decision.policy_digest}\n"
+    if decision.findings:
+        body: list[tuple[str, ...]] = [("who", "period", "finding", "params", "rule", "clause")]
+        body += [(f.who, f.period, f.kind, _params(f.params), f.rule, f.source) for f in decision.findings]
+        text += f"\nfindings:\n{table(body)}"
     for name, report_rows in decision.reports.items():
         if report_rows:
             fields = list(report_rows[0].values)
@@ -68,6 +99,8 @@ _WORDS = {
         "rule": "rule {rule}, clause {clause}:",
         "reading": "reading: ",
         "because": "because:",
+        "responsible": "who answers:",
+        "findings": "{unit}: {count} finding(s) of duties",
         "as above": "(as above)",
         "discretionary": "discretionary: a recommendation to weigh, not an order to apply as it stands",
         "provisional": "provisional: it rests on a result that is not final yet",
@@ -77,6 +110,8 @@ _WORDS = {
         "rule": "规则 {rule}，条款 {clause}：",
         "reading": "解读：",
         "because": "理由：",
+        "responsible": "负责人：",
+        "findings": "{unit}：{count} 项职责发现",
         "as above": "（同上）",
         "discretionary": "可斟酌：这是供斟酌的建议，不是照办的命令",
         "provisional": "临时：所依据的结果还不是最终的",
@@ -107,6 +142,22 @@ def explain(model: m.PolicyModel, decision: Decision, unit: str, language: str =
             lines.append(f"  {words['reading']}{' '.join(rule.interpretation.split())}")
         lines.append(f"  {words['because']}")
         lines.extend(_tree(consequence.evidence, depth=2, shown=set(), same=words["as above"]))
+        lines.extend(_people(consequence.responsible, words))
+        lines.append("")
+    findings = [f for f in decision.findings or () if f.who == unit]
+    if findings:
+        lines.append(words["findings"].format(unit=unit, count=len(findings)))
+        lines.append("")
+    for finding in findings:
+        rule = rules[finding.rule]
+        kind = model.kinds[finding.kind]
+        lines.append(f"■ {finding.kind}  {finding.period}  ({_params(finding.params)})")
+        lines.append(f"  {kind.description.zh} / {kind.description.en}")
+        lines.append(f"  {words['rule'].format(rule=rule.id, clause=rule.citation.source)}")
+        lines.append(f"    「{rule.citation.text}」")
+        lines.append(f"  {words['because']}")
+        lines.extend(_tree(finding.evidence, depth=2, shown=set(), same=words["as above"]))
+        lines.extend(_people(finding.responsible, words))
         lines.append("")
     for name, report in model.reports.items():
         rows = decision.report_for_unit(name, unit)
@@ -121,6 +172,13 @@ def explain(model: m.PolicyModel, decision: Decision, unit: str, language: str =
             lines.extend(_tree(row.evidence, depth=2, shown=set(), same=words["as above"]))
             lines.append("")
     return "\n".join(lines)
+
+
+def _people(people: Sequence[dict[str, Any]] | None, words: dict[str, str]) -> Iterator[str]:
+    """Who answers, one line each (nothing when the policy does not say)."""
+    if people:
+        yield f"  {words['responsible']}"
+        yield from (f"    - {person_text(person)}" for person in people)
 
 
 def _tree(evidence: Sequence[Evidence], depth: int, shown: set[str], same: str) -> Iterator[str]:

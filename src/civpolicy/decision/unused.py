@@ -2,7 +2,9 @@
 
 A fact is used when some rule or aggregate took it as a premise (found it, counted it or
 summed it), whether or not a consequence followed. An input whose policy entry says
-``unused`` (why such an item does nothing) is watched; the others never warn.
+``unused`` (why such an item does nothing) is watched; the others never warn. When the
+session checks duties, the inputs whose facts name a duty's performers (every link, every
+unit) gave its occurrences, and are used.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ _NOT_USED = {"en": "{what}: not used: {why}", "zh": "{what}：未被使用：{wh
 def unused_facts(model: m.PolicyModel, space: Workspace, facts: Facts | None) -> Iterable[Problem]:
     """A warning for each watched input fact of the session that no rule took as a premise."""
     watched = {name: spec for name, spec in model.inputs.items() if spec.unused is not None}
+    if model.calendar is not None and space.of_type(model.calendar.occurrence):
+        performing = {p.facts for duty in model.duties.values() for p in duty.performers}
+        watched = {name: spec for name, spec in watched.items() if name not in performing}
     if not watched:
         return
     used = space.used()

@@ -12,7 +12,7 @@ from civpolicy.engine.evidence import Evidence
 from civpolicy.errors import Problem
 from civpolicy.facts.periods import parse_period
 
-__all__ = ["Consequence", "Decision", "Evidence", "ReportRow", "canonical_json"]
+__all__ = ["Consequence", "Decision", "Evidence", "Finding", "ReportRow", "canonical_json"]
 
 
 @attrs.frozen
@@ -33,6 +33,8 @@ class Consequence:
     """A recommendation to weigh (优先考虑, 予以倾斜, 视情, 建议), never an order to apply as it stands."""
     provisional: bool = False
     """Rests on a result that is not final yet (an annual result computed before the year is complete)."""
+    responsible: tuple[dict[str, Any], ...] | None = attrs.field(default=None, hash=False)
+    """Who answers for it (``{name, role, source}``s), when the policy says (its ``responsible``)."""
 
     def sort_key(self) -> tuple[Any, ...]:
         """Unit, period start, kind, period end, params (contract section 2)."""
@@ -55,6 +57,36 @@ class Consequence:
             "because": list(self.because),
             "discretionary": self.discretionary,
             "provisional": self.provisional,
+            **({} if self.responsible is None else {"responsible": [dict(r) for r in self.responsible]}),
+        }
+
+
+@attrs.frozen
+class Finding:
+    """A duty occurrence with no matching activity, or only a late one: for the headquarters to weigh."""
+
+    who: str
+    kind: str
+    period: str
+    """The occurrence's period as written: ``2023-W19``, ``2023-05``, ``2023-Q2``, ``2023``."""
+    params: dict[str, Any] = attrs.field(hash=False)
+    rule: str = ""
+    source: str = ""
+    because: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
+    responsible: tuple[dict[str, Any], ...] | None = attrs.field(default=None, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as in the decision document's ``findings``."""
+        return {
+            "who": self.who,
+            "kind": self.kind,
+            "period": self.period,
+            "params": dict(self.params),
+            "rule": self.rule,
+            "source": self.source,
+            "because": list(self.because),
+            **({} if self.responsible is None else {"responsible": [dict(r) for r in self.responsible]}),
         }
 
 
@@ -83,6 +115,8 @@ class Decision:
     """Facts accepted but left unused, or dropped, each with its file, line and why (sorted)."""
     rules_run: frozenset[str] = attrs.field(default=frozenset(), eq=False, repr=False)
     """Every rule and aggregate that derived a fact or fired (for coverage): not part of the JSON document."""
+    findings: tuple[Finding, ...] | None = None
+    """Duty findings, beside the consequences (None: the policy has no finding kind, and no such list)."""
 
     def report_for_unit(self, name: str, unit: str) -> tuple[ReportRow, ...]:
         """The rows of one report for one unit."""
@@ -98,6 +132,8 @@ class Decision:
             "policy": {"digest": self.policy_digest},
             "consequences": [c.to_dict() for c in self.consequences],
         }
+        if self.findings is not None:
+            document["findings"] = [f.to_dict() for f in self.findings]
         for name, rows in self.reports.items():
             document[name] = [row.to_dict() for row in rows]
         document["warnings"] = [

@@ -67,6 +67,8 @@ class CompiledPolicy:
     says: Mapping[str, Template]
     tables: tuple[tuple[str, dict[str, Any]], ...]
     derived_types: frozenset[str]
+    findings: frozenset[str] = frozenset()
+    """The kinds that are findings: their period is an occurrence's label, of any length, kept as written."""
 
     def rules_in(self, stratum: int) -> tuple[CompiledRule, ...]:
         """The rules of one stratum."""
@@ -139,6 +141,8 @@ def compile_policy(
     says: dict[str, Template] = {name: spec.says for name, spec in policy.inputs.items()}
     says.update({name: d.says for name, d in policy.derived.items()})
     says.update({name: t.says for name, t in policy.tables.items()})
+    if policy.calendar is not None:
+        says[policy.calendar.occurrence] = policy.calendar.says
     tables = tuple((name, dict(row)) for name, table in policy.tables.items() for row in table.rows)
     top = max([r.stratum for r in rules] + [a.stratum for a in aggregates] + [0])
     return CompiledPolicy(
@@ -148,6 +152,7 @@ def compile_policy(
         says=says,
         tables=tables,
         derived_types=frozenset(policy.derived),
+        findings=frozenset(name for name, kind in policy.kinds.items() if kind.finding),
     )
 
 

@@ -141,7 +141,11 @@ class Workspace:
                     Firing(
                         unit=_text(values.get("unit"), rule.id, "unit"),
                         kind=rule.consequence,
-                        period=_label(values.get("period"), rule.id),
+                        period=(
+                            _text(values.get("period"), rule.id, "period")
+                            if rule.consequence in self.plans.policy.findings
+                            else _label(values.get("period"), rule.id)
+                        ),
                         params=params,
                         rule=plan,
                         derivation=derivation,

@@ -3,7 +3,8 @@
 A period ends on the last day of its last month, so it ends before the in-force date when
 its last month is before the date's month: with ``in_force: {from: 2022-03-01}``, 2021-Q4,
 2022-02 and the year 2021 end before it; 2022-Q1, 2022-03 and the year 2022 do not. Every
-input field of type ``period`` or ``year`` is judged. Such a fact is a facts error at that
+input field of type ``period``, ``year`` or ``date`` is judged
+(a date by its month). Such a fact is a facts error at that
 field, or, when asked (``--ignore-out-of-force``), left out of the evaluation with a
 warning at the same place.
 """
@@ -40,6 +41,9 @@ class InForceCheck:
         """The last month of a period or year field's value (None: no period to judge)."""
         if field.type == "year":
             return value * 12 + 11 if isinstance(value, int) and not isinstance(value, bool) else None
+        if field.type == "date":  # a day is judged by its month, as the in-force date's month
+            day = parse_date(value)
+            return month_of(day) if day is not None else None
         try:
             return parse_period(value).end
         except PeriodSyntaxError:
@@ -49,7 +53,7 @@ class InForceCheck:
         """Whether the fact is out of force: then told (an error, or a warning when ignored) and not to be kept."""
         out = False
         for field in spec.fields:
-            if field.type not in ("period", "year") or field.name not in item:
+            if field.type not in ("period", "year", "date") or field.name not in item:
                 continue
             value = fact.get(field.target)
             last = self.last_month(field, value)

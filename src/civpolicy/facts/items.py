@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -11,6 +12,7 @@ from typing import Any
 from civpolicy.facts.in_force import InForceCheck
 from civpolicy.facts.periods import PeriodSyntaxError, parse_period, period_fields
 from civpolicy.source import model as m
+from civpolicy.source.dates import date_problem, parse_date
 from civpolicy.source.expressions import did_you_mean
 from civpolicy.source.reader import Reader, got, is_number
 from civpolicy.source.strict_yaml import SURROGATE, MarkedSeq, mark_of
@@ -189,6 +191,8 @@ class ItemReader:
                 return fields if merge else fields["period"]
 
             return period
+        if kind == "date":
+            return lambda v: iso_date(v) or _INVALID
         allowed = set(field.choices(self.vocabularies))
         return lambda v: v if isinstance(v, str) and v in allowed else _INVALID
 
@@ -245,6 +249,8 @@ class ItemReader:
             if field.kinds and period.kind not in field.kinds:
                 return bad(f"must be a {' or '.join(field.kinds)} period (got {got(value)})")
             return period.label
+        if kind == "date":
+            return iso_date(value) or bad(date_problem(value))
         allowed = list(field.choices(self.vocabularies))
         if value not in allowed:
             return bad(
@@ -254,6 +260,16 @@ class ItemReader:
 
 
 _INVALID = object()
+
+
+def iso_date(value: Any) -> str:
+    """A date field's value as facts hold it, ISO text (``2023-05-12``); empty if it is no date.
+
+    YAML reads an unquoted ``2023-05-12`` as a date: it is taken as the text it was written as.
+    """
+    if value.__class__ is datetime.date:
+        return str(value.isoformat())
+    return value if parse_date(value) is not None else ""
 
 
 def text_problem(text: str) -> str:

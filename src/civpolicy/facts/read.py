@@ -43,6 +43,15 @@ class Facts:
     warnings: tuple[Problem, ...] = ()
     """What was accepted but is worth a word (e.g. facts dropped as out of force)."""
 
+    @property
+    def shared(self) -> tuple[Fact, ...]:
+        """The facts that belong to no unit (such as a leader's site visit), kept under the key ``""``."""
+        return tuple(self.by_unit.get("", ()))
+
+    def all(self) -> tuple[Fact, ...]:
+        """Every fact: each unit's, in the units' order, then those of no unit."""
+        return tuple(fact for unit in self.units for fact in self.by_unit[unit]) + self.shared
+
     def count(self) -> int:
         """How many facts there are in all."""
         return sum(len(facts) for facts in self.by_unit.values())
@@ -250,7 +259,7 @@ def _group(facts: list[Fact], units: list[str], inputs: Mapping[str, m.InputFact
     for fact in ordered:
         fact["seq"] = seq.get(fact["type"], 0)
         seq[fact["type"]] = fact["seq"] + 1
-        by_unit[fact["unit"]].append(fact)
+        by_unit.setdefault(fact.get("unit") or "", []).append(fact)
     return Facts(tuple(units), {unit: tuple(items) for unit, items in by_unit.items()})
 
 

@@ -49,6 +49,8 @@ def _field(field: m.InputField, vocabularies: dict[str, tuple[m.Term, ...]]) -> 
         schema.update({key: value for key, value in (("minimum", low), ("maximum", high)) if value is not None})
     elif field.type == "period":
         schema = _period(field.kinds, integer_year=True)
+    elif field.type == "date":
+        schema = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
     else:  # a choice
         schema = {"enum": list(field.choices(vocabularies))}
     if field.vocabulary:
@@ -128,9 +130,54 @@ def _consequence_kind(kind: m.ConsequenceKind, rules: list[str]) -> dict[str, An
     }
 
 
+def _people(policy: m.PolicyModel) -> dict[str, Any]:
+    """Who answers for a consequence or finding: the fields the policy's ``responsible`` shows."""
+    fields = policy.responsible.fields if policy.responsible is not None else ()
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {field: {} for field in fields},
+            "required": list(fields),
+            "additionalProperties": False,
+        },
+    }
+
+
+def _finding(policy: m.PolicyModel) -> dict[str, Any]:
+    """A finding of any finding kind of the policy."""
+    kinds = sorted(kind.name for kind in policy.kinds.values() if kind.finding)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "who": {"type": "string"},
+            "kind": {"enum": kinds},
+            "period": {"type": "string"},
+            "params": {"type": "object"},
+            "rule": {"type": "string"},
+            "source": {"type": "string"},
+            "because": _texts(),
+        },
+        "required": ["who", "kind", "period", "params", "rule", "source", "because"],
+        "additionalProperties": False,
+    }
+    if policy.responsible is not None:
+        schema["properties"]["responsible"] = _people(policy)
+        schema["required"].append("responsible")
+    return schema
+
+
 def _consequence(policy: m.PolicyModel) -> dict[str, Any]:
     """A consequence of any kind of the policy (contract section 2)."""
-    kinds = sorted(policy.kinds.values(), key=lambda kind: kind.name)
+    kinds = sorted((kind for kind in policy.kinds.values() if not kind.finding), key=lambda kind: kind.name)
+    schema = _consequence_of(policy, kinds)
+    if policy.responsible is not None:
+        schema["properties"]["responsible"] = _people(policy)
+        schema["required"].append("responsible")
+    return schema
+
+
+def _consequence_of(policy: m.PolicyModel, kinds: list[m.ConsequenceKind]) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
@@ -163,6 +210,12 @@ def decision_schema(policy: m.PolicyModel) -> dict[str, Any]:
         },
         "consequences": {"type": "array", "items": _consequence(policy)},
     }
+    if any(kind.finding for kind in policy.kinds.values()):
+        properties["findings"] = {
+            "description": "duty occurrences with no matching activity, or only a late one (never consequences)",
+            "type": "array",
+            "items": _finding(policy),
+        }
     for name, report in policy.reports.items():
         properties[name] = {
             "description": f"{report.description.zh} / {report.description.en}",

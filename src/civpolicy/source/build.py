@@ -18,6 +18,7 @@ from civpolicy.errors import PolicyError, Problem
 from civpolicy.source import model as m
 from civpolicy.source.citations import Cited
 from civpolicy.source.read_definitions import DefinitionSections
+from civpolicy.source.read_duties import DutySections
 from civpolicy.source.read_parameters import ParameterSections
 from civpolicy.source.read_results import ResultSections
 from civpolicy.source.read_rules import RuleSections
@@ -69,7 +70,7 @@ def read_policy_files(directory: str | Path) -> PolicyRead:
     return PolicyRead(model, problems, builder.cited, builder.document_text)
 
 
-class Builder(DefinitionSections, ParameterSections, RuleSections, ResultSections):
+class Builder(DefinitionSections, ParameterSections, RuleSections, ResultSections, DutySections):
     """Gathers the sections of every file and turns them into model objects."""
 
     def add_file(self, filename: str, data: Any, refused: Collection[Mark] = ()) -> None:
@@ -93,6 +94,10 @@ class Builder(DefinitionSections, ParameterSections, RuleSections, ResultSection
             "clauses": self._clauses,
             "constraints": self._constraints,
             "in_force": self._in_force,
+            "findings": self._kinds,
+            "duties": self._duties,
+            "calendar": self._calendar,
+            "responsible": self._responsible,
         }
         for section, read in readers.items():
             if section in top:
@@ -117,5 +122,8 @@ class Builder(DefinitionSections, ParameterSections, RuleSections, ResultSection
             clauses=tuple(self.clauses),
             constraints=tuple(self.constraints),
             in_force=self.in_force,
+            duties=self.duties,
+            calendar=self.calendar,
+            responsible=self.responsibility,
             document=self.document_text or "",
         )

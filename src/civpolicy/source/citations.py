@@ -6,6 +6,13 @@ as the document writes them, so that ``一（二）3 四是（1）`` names the t
 to the next heading of the same or a higher level. ``… 最后一段`` names the last paragraph
 of a clause. A quote may leave words out with ``……`` (or ``...``); its parts must then
 stand in that clause, in the document's order. Whitespace is not compared.
+
+After the body come the attachments, each cited as ``附件N`` and numbered inside as the
+body is (``附件N 一（二）``). An attachment starts at its own heading line ``附件N``, or, when
+the document writes none, at the line that is its title as the body's closing list
+``附件：1.…  2.…`` gives it (a first attachment often has no heading of its own: it starts at
+its title, after the line on its distribution); it ends where the next one starts. A ``（5）``
+that follows the sections ``（一）``…``（四）`` outside any item or point is read as ``（五）``.
 """
 
 from __future__ import annotations
@@ -22,14 +29,22 @@ from civpolicy.source.expressions import did_you_mean
 LAST_PARAGRAPH = "最后一段"
 
 _NUMERAL = "[一二三四五六七八九十]+"
+_DIGITS = "一二三四五六七八九"
 _HEADINGS = (  # (level, pattern of the line's start, how the number joins its parent's reference)
-    (1, re.compile(f"^({_NUMERAL})、"), "{n}"),
+    (1, re.compile(f"^({_NUMERAL})、"), "{parent} {n}"),
     (2, re.compile(f"^（({_NUMERAL})）"), "{parent}（{n}）"),
     (3, re.compile(r"^(\d+)[.．]"), "{parent}{n}"),
     (4, re.compile(f"^({_NUMERAL})是"), "{parent} {n}是"),
     (5, re.compile(r"^（(\d+)）"), "{parent}（{n}）"),
 )
+_SECTION = 2
+_SUB_POINT = 5
 _END_OF_BODY = re.compile(r"^附\s*件")
+_ANNEX_LIST = re.compile(r"^附\s*件\s*[：:]\s*")
+"""The body's closing list of attachments: ``附件：1.名单`` and the titles after it."""
+_LISTED = re.compile(r"^(\d+)[.．]\s*(.*)$")
+_ANNEX = re.compile(r"^附\s*件\s*(\d+)\s*$")
+"""An attachment's own heading line: ``附件N``."""
 _ELLIPSIS = re.compile(r"……|\.\.\.")
 _SHOWN = 12
 """Characters of context a mismatch message shows on each side."""
@@ -64,43 +79,121 @@ def squash(text: str) -> str:
 
 
 def outline(document: str) -> dict[str, Clause]:
-    """Each clause of the document's body, by its squashed reference."""
+    """Each clause of the document's body and of its attachments, by its squashed reference."""
+    lines = [raw.strip() for raw in document.splitlines()]
+    end = next((i for i, line in enumerate(lines) if _END_OF_BODY.match(line) and _started(lines[:i])), len(lines))
+    headed = _headed(lines[:end], root=None)
+    for ref, annex_lines in _annexes(lines[end:]):
+        headed += _headed(annex_lines, root=ref)
+    found: dict[str, Clause] = {}
+    for level, ref, clause_lines in headed:
+        found[squash(ref)] = Clause(ref, level, "".join(clause_lines))
+        last = f"{ref} {LAST_PARAGRAPH}"
+        found[squash(last)] = Clause(last, level, clause_lines[-1] if clause_lines else "")
+    return found
+
+
+def _started(lines: list[str]) -> bool:
+    """Whether the body's first part (``一、``) stands in these lines: before it, ``附件`` does not end the body."""
+    return any(_HEADINGS[0][1].match(line) for line in lines)
+
+
+def _headed(lines: list[str], root: str | None) -> list[tuple[int, str, list[str]]]:
+    """(level, reference, squashed lines) of each clause in ``lines``: the body's (``root`` None) or an attachment's.
+
+    An attachment is a clause of level 0 around its own numbering, whose lines start at
+    its first; in the body, nothing is a clause before the first part.
+    """
     open_nodes: list[tuple[int, str, list[str]]] = []  # (level, reference, lines) from the outermost
     headed: list[tuple[int, str, list[str]]] = []
-    started = False
-    for raw in document.splitlines():
-        line = raw.strip()
-        if started and _END_OF_BODY.match(line):
-            break
+    if root is not None:
+        open_nodes.append((0, root, []))
+        headed.append(open_nodes[-1])
+    for line in lines:
         heading = _heading(line, open_nodes)
         if heading is not None:
             level, ref = heading
-            started = started or level == 1
             while open_nodes and open_nodes[-1][0] >= level:
                 open_nodes.pop()
             open_nodes.append((level, ref, []))
             headed.append(open_nodes[-1])
         if line:
-            for _, _, lines in open_nodes:
-                lines.append(squash(line))
-    found: dict[str, Clause] = {}
-    for level, ref, lines in headed:
-        found[squash(ref)] = Clause(ref, level, "".join(lines))
-        last = f"{ref} {LAST_PARAGRAPH}"
-        found[squash(last)] = Clause(last, level, lines[-1] if lines else "")
-    return found
+            for _, _, node_lines in open_nodes:
+                node_lines.append(squash(line))
+    return headed
+
+
+def _annexes(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """Each attachment (``附件N`` and its lines) in the lines after the body, in the document's order."""
+    titles: dict[int, str] = {}
+    at = 0
+    if lines and _ANNEX_LIST.match(lines[0]):
+        listed = [_ANNEX_LIST.sub("", lines[0])]
+        at = 1
+        while at < len(lines) and lines[at] and not _ANNEX.match(lines[at]) and not _part_or_section(lines[at]):
+            listed.append(lines[at])
+            at += 1
+        number = None
+        for entry in listed:
+            item = _LISTED.match(entry)
+            if item is not None:
+                number = int(item.group(1))
+                titles[number] = item.group(2)
+            elif number is not None:
+                titles[number] += entry  # a title the list breaks over lines
+    headed = {int(mark.group(1)) for line in lines[at:] if (mark := _ANNEX.match(line))}
+    starts: list[tuple[int, int]] = []  # (number, index of its first line)
+    for index in range(at, len(lines)):
+        mark = _ANNEX.match(lines[index])
+        expected = starts[-1][0] + 1 if starts else 1
+        if mark is not None:
+            starts.append((int(mark.group(1)), index))
+        elif expected not in headed and expected in titles and squash(lines[index]) == squash(titles[expected]):
+            starts.append((expected, index))
+    bounds = [index for _, index in starts] + [len(lines)]
+    return [(f"附件{number}", lines[bounds[k] : bounds[k + 1]]) for k, (number, _) in enumerate(starts)]
+
+
+def _part_or_section(line: str) -> bool:
+    return any(pattern.match(line) for level, pattern, _ in _HEADINGS if level <= _SECTION)
 
 
 def _heading(line: str, open_nodes: list[tuple[int, str, list[str]]]) -> tuple[int, str] | None:
-    for level, pattern, joined in _HEADINGS:
+    for pattern_level, pattern, pattern_joined in _HEADINGS:
         match = pattern.match(line)
         if match is None:
             continue
-        parents = [ref for parent_level, ref, _ in open_nodes if parent_level < level]
+        level, joined, number = pattern_level, pattern_joined, match.group(1)
+        parents = [(parent_level, ref) for parent_level, ref, _ in open_nodes if parent_level < level]
+        if level == _SUB_POINT and parents and parents[-1][0] == _SECTION:
+            # A （5） straight after the sections （一）…（四）, outside any item or point, is
+            # the document's slip for the section （五）.
+            section = re.search(f"（({_NUMERAL})）$", parents[-1][1])
+            if section is not None and _number(section.group(1)) + 1 == int(number):
+                level, joined, number = _SECTION, _HEADINGS[1][2], _numeral(int(number))
+                parents = parents[:-1]
         if level > 1 and not parents:
             return None  # before the first part: the title and preamble
-        return level, joined.format(parent=parents[-1] if parents else "", n=match.group(1))
+        parent = parents[-1][1] if parents else ""
+        return level, joined.format(parent=parent, n=number).strip()
     return None
+
+
+def _number(numeral: str) -> int:
+    """The value of a Chinese numeral up to 九十九: 四 4, 十二 12, 二十 20 (0 for one that is none, as 十十)."""
+    tens, ten, units = numeral.rpartition("十")
+    if not ten:
+        return _DIGITS.index(units) + 1 if len(units) == 1 else 0
+    if len(tens) > 1 or len(units) > 1 or "十" in tens:
+        return 0
+    return (_DIGITS.index(tens) + 1 if tens else 1) * 10 + (_DIGITS.index(units) + 1 if units else 0)
+
+
+def _numeral(number: int) -> str:
+    """The Chinese numeral of 1 to 99, as the document writes its sections: 五, 十二, 二十."""
+    tens, units = divmod(number, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens - 1] + "十")
+    return head + (_DIGITS[units - 1] if units else "")
 
 
 def check_citations(cited: Iterable[Cited], document: str) -> list[Problem]:

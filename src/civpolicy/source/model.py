@@ -279,6 +279,8 @@ class ConsequenceKind:
     params: tuple[str, ...]
     discretionary: bool = False
     """A recommendation (优先考虑, 予以倾斜, 视情, 建议) for someone to weigh, not an order to apply."""
+    finding: bool = False
+    """A finding (``findings:``): listed apart from the consequences, given for a ``who``, never applied as one."""
 
 
 @attrs.frozen
@@ -369,14 +371,101 @@ def _decimal(value: Decimal) -> str:
 
 
 @attrs.frozen
+class Performers:
+    """Who carries out a duty: the rows of a table, the facts of an input, or names as the document writes them."""
+
+    table: str = ""
+    facts: str = ""
+    where: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    """(field, allowed values): the rows or facts that count."""
+    name: str = ""
+    """The field of a row or fact that names who (a person as written, or a unit's id)."""
+    place: str = ""
+    """The field that names where the duty is done (empty: at the performer's own place, which is who)."""
+    names: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Schedule:
+    """When a duty falls due: one occurrence per week, month, quarter or year, or none (``ongoing``, ``as_needed``)."""
+
+    every: str
+    months: tuple[int, ...] = ()
+    """For ``every: year``: the months of the year, each an occurrence of its own (empty: the year is one)."""
+    weekday: int = 0
+    """For ``every: week``: the day it is due, 1 (Monday) to 7; 0: any day of the week."""
+    days: tuple[Expr, Expr] | None = None
+    """For ``every: month``: the first and last day of the month it is due (numbers or parameters)."""
+
+    @property
+    def dated(self) -> bool:
+        """Whether the duty has dated occurrences."""
+        return self.every in ("week", "month", "quarter", "year")
+
+
+@attrs.frozen
+class Duty:
+    """A duty the document sets: who does what, when, with its lead and responsible units and its clause."""
+
+    id: str
+    name: Text
+    citation: Citation
+    schedule: Schedule
+    who: Text
+    """Who carries it out, in words."""
+    performers: tuple[Performers, ...] = ()
+    lead: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()
+    interpretation: str = ""
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class CalendarSettings:
+    """How duties meet the facts: the fact type of an occurrence, and what spans a check."""
+
+    occurrence: str
+    """The fact type each dated occurrence becomes in an evaluation (rules find it)."""
+    says: Template
+    spans: str = ""
+    """The input whose periods are checked (each month of them), when the facts give any."""
+    dated: str = ""
+    """Otherwise: the input whose ``date`` field spans the check, from its first month to its last."""
+    date_field: str = "date"
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Responsibility:
+    """Who answers for each consequence and finding: the facts of a type that match it."""
+
+    fact: str
+    match: tuple[tuple[str, str], ...]
+    """(fact field, decision field: unit or kind): equal, or the fact's field is null (it matches all)."""
+    fields: tuple[str, ...]
+    order_by: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
 class Clause:
-    """A clause of the document that rules should encode, for coverage."""
+    """A clause of the document as ``clauses.yaml`` lists it, with how the policy encodes it, for coverage."""
 
     ref: str
     text: str
     note: str = ""
     file: str = ""
     line: int = 0
+    encoded: str = "rules"
+    """How the policy encodes it: ``rules``, ``data`` (tables, terms, cadences, duties) or ``no`` (not for software)."""
+    reason: str = ""
+    """For ``encoded: no``: why the clause is not for software (zh / en)."""
+
+    ENCODINGS = ("rules", "data", "no")
+    """The values of ``encoded``."""
 
 
 @attrs.frozen
@@ -400,12 +489,16 @@ class PolicyModel:
     constraints: tuple[Constraint, ...] = ()
     in_force: InForce | None = None
     """From when the policy applies (None: to every period)."""
+    duties: dict[str, Duty] = attrs.field(factory=dict)
+    calendar: CalendarSettings | None = None
+    responsible: Responsibility | None = None
     document: str = attrs.field(default="", eq=False, repr=False)
     """The text of the document the policy encodes (its ``document.file``), when it has one."""
 
     def fact_types(self) -> set[str]:
         """Every fact type a pattern may name."""
-        return set(self.inputs) | set(self.derived) | set(self.tables)
+        occurrence = {self.calendar.occurrence} if self.calendar is not None else set()
+        return set(self.inputs) | set(self.derived) | set(self.tables) | occurrence
 
     def place_of(self, rule_id: str) -> tuple[str, int] | None:
         """The file and line of a rule, or of a derived fact's aggregate (named as the fact), if the policy has it."""

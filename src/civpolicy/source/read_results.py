@@ -22,18 +22,19 @@ class ResultSections(SectionReader):
     def _kinds(self, r: Reader, top: MarkedMap, section: str) -> None:
         for name, data, body, path in self._new_names(r, top, section, snake_case=False):
             entry = r.mapping(data, body, name, path)
-            if entry is None or not r.keys(
-                entry, path, ("description", "period", "params", "discretionary"), ("description", "period")
-            ):
+            finding = section == "findings"  # a finding's period is its occurrence's label, of any length
+            required = ("description",) if finding else ("description", "period")
+            if entry is None or not r.keys(entry, path, ("description", "period", "params", "discretionary"), required):
                 continue
             period = entry.get("period")
-            periods = period if isinstance(period, list) else [period]
+            periods = [] if period is None else period if isinstance(period, list) else [period]
             self.kinds[str(name)] = m.ConsequenceKind(
                 name=str(name),
                 description=self._text(r, entry, "description", path),
                 period_kinds=tuple(str(p) for p in periods),
                 params=tuple(str(p) for p in r.get(entry, "params", path, list, [])),
                 discretionary=r.get(entry, "discretionary", path, bool, False),
+                finding=finding,
             )
 
     def _reports(self, r: Reader, top: MarkedMap, section: str) -> None:
@@ -91,10 +92,32 @@ class ResultSections(SectionReader):
 
     def _clauses(self, r: Reader, top: MarkedMap, section: str) -> None:
         for data, path in self._listed(r, top, section, "clauses"):
-            if not r.keys(data, path, ("ref", "text", "note"), ("ref", "text")):
+            if not r.keys(data, path, ("ref", "text", "encoded", "reason", "note"), ("ref", "text")):
                 continue
             if isinstance(data["ref"], str) and isinstance(data["text"], str):
                 self.cited.append(cited_at(r, data, path, "ref"))
+            encoded = data.get("encoded", "rules")  # a list written before `encoded`: clauses for rules
+            if encoded not in m.Clause.ENCODINGS:
+                hint = did_you_mean(str(encoded), m.Clause.ENCODINGS)
+                how = "rules (rules encode it), data (tables, terms, cadences, duties) or no (not for software)"
+                r.problem(data, "encoded", f"{path}.encoded", f"unknown encoded {got(encoded)}{hint}; one of {how}")
+                continue
+            reason = data.get("reason")
+            if isinstance(reason, MarkedMap):
+                pair = r.text_pair(data, "reason", path)
+                reason = " / ".join(pair) if pair else None
+            elif reason is not None:
+                reason = r.get(data, "reason", path, str, None)
+            if encoded == "no" and not reason:
+                if "reason" not in data:
+                    r.problem(data, None, path, "encoded: no needs a reason: why the clause is not for software")
+                elif isinstance(data["reason"], str):
+                    r.problem(data, "reason", f"{path}.reason", "must say why the clause is not for software")
+                continue
+            if encoded != "no" and "reason" in data:
+                message = f"a reason is for encoded: no (not for software); for encoded: {encoded}, say how in note"
+                r.problem_at_key(data, "reason", f"{path}.reason", message)
+                continue
             self.clauses.append(
                 m.Clause(
                     ref=str(r.get(data, "ref", path, str, "")),
@@ -102,5 +125,7 @@ class ResultSections(SectionReader):
                     note=str(r.get(data, "note", path, str, "")),
                     file=r.filename,
                     line=data.mark_of("text")[0],
+                    encoded=str(encoded),
+                    reason=str(reason or ""),
                 )
             )

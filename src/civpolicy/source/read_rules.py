@@ -157,16 +157,22 @@ class RuleSections(SectionReader):
         )
 
     def _consequence_output(self, r: Reader, then: MarkedMap, path: str) -> m.Output:
-        if not r.keys(then, path, ("consequence", "unit", "period", "params"), ("consequence", "unit", "period")):
+        # A finding is given for a ``who`` (a person or a unit), a consequence for a ``unit``.
+        head, subject = ("finding", "who") if "finding" in then else ("consequence", "unit")
+        if not r.keys(then, path, (head, subject, "period", "params"), (head, subject, "period")):
             return m.Output((), consequence="")
-        for key in ("unit", "period"):
+        for key in (subject, "period"):
             if then.get(key) is None:
-                r.problem(then, key, f"{path}.{key}", f"a consequence needs a {key}: write a value, such as $e.{key}")
-        fields = [(key, self._expr(r, then, key, f"{path}.{key}")) for key in ("unit", "period") if key in then]
+                r.problem(then, key, f"{path}.{key}", f"a {head} needs a {key}: write a value, such as $e.{key}")
+        fields = [
+            ("unit" if key == subject else key, self._expr(r, then, key, f"{path}.{key}"))
+            for key in (subject, "period")
+            if key in then
+        ]
         params = r.mapping(then["params"], then, "params", f"{path}.params") if "params" in then else None
         for key in params or {}:
             fields.append((f"params.{key}", self._expr(r, params, key, f"{path}.params.{key}")))
-        return m.Output(tuple(fields), consequence=r.get(then, "consequence", path, str, ""))
+        return m.Output(tuple(fields), consequence=r.get(then, head, path, str, ""))
 
     def _fields(self, r: Reader, data: MarkedMap, key: str, path: str) -> tuple[tuple[str, Expr], ...]:
         body = r.mapping(data[key], data, key, path)
@@ -219,6 +225,13 @@ class RuleSections(SectionReader):
             return None
         tests = []
         for field, condition in where.items():
+            if isinstance(condition, dict) and len(condition) > 1 and all(word in CONDITIONS for word in condition):
+                # Several conditions on one field, all to hold: ``date: {at_least: $o.opens, at_most: $o.closes}``.
+                for word, value in condition.items():
+                    test = self._test(r, where, field, {word: value}, f"{path}.{field}.{word}")
+                    if test is not None:
+                        tests.append(test)
+                continue
             test = self._test(r, where, field, condition, f"{path}.{field}")
             if test is not None:
                 tests.append(test)

@@ -29,13 +29,17 @@ SECTIONS = (
     "clauses",
     "constraints",
     "in_force",
+    "findings",
+    "duties",
+    "calendar",
+    "responsible",
 )
 """The top-level sections a policy file may hold."""
 
 COMPARISONS = ("equals", "at_most", "at_least")
 """How a constraint compares its parameters' total with its bound."""
 
-FIELD_TYPES = ("text", "boolean", "integer", "number", "period", "year", "unit", "choice")
+FIELD_TYPES = ("text", "boolean", "integer", "number", "period", "year", "date", "unit", "choice")
 """The types an input field may have."""
 
 CONDITIONS = {
@@ -218,6 +222,9 @@ class SectionReader:
         self.clauses: list[m.Clause] = []
         self.constraints: list[m.Constraint] = []
         self.in_force: m.InForce | None = None
+        self.duties: dict[str, m.Duty] = {}
+        self.calendar: m.CalendarSettings | None = None
+        self.responsibility: m.Responsibility | None = None
         self.defined: dict[tuple[str, str], str] = {}
 
     def _named(self, r: Reader, top: MarkedMap, section: str) -> list[tuple[str, MarkedMap, str]]:
@@ -257,6 +264,7 @@ class SectionReader:
                 r.problem_at_key(body, name, path, "a name is lower-case letters, digits and _ (snake_case)")
                 continue
             group = "facts" if section in ("inputs", "derived", "tables") else section
+            group = "consequences" if section == "findings" else group
             if (group, name) in self.defined:
                 r.problem_at_key(body, name, path, f"{name!r} is already defined in {self.defined[group, name]}")
                 continue
