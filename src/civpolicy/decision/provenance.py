@@ -87,19 +87,22 @@ class DecisionBuilder:
         )
 
     def _finding(self, space: Workspace, firing: Firing) -> Finding:
+        return Finding(who=firing.unit, **self._told(space, firing))
+
+    def _told(self, space: Workspace, firing: Firing) -> dict[str, Any]:
+        """What a consequence and a finding both tell of a firing: what, by which rule, why, who answers."""
         rule = self._rules[firing.rule.rule.id]
         evidence = tuple(self.evidence(space, i) for i in firing.derivation.premises)
-        return Finding(
-            who=firing.unit,
-            kind=firing.kind,
-            period=firing.period,
-            params=firing.params,
-            rule=rule.id,
-            source=rule.citation.source,
-            because=tuple(e.text for e in evidence) + firing.derivation.absent,
-            evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
-            responsible=self._responsible(firing.unit, firing.kind),
-        )
+        return {
+            "kind": firing.kind,
+            "period": firing.period,
+            "params": firing.params,
+            "rule": rule.id,
+            "source": rule.citation.source,
+            "because": tuple(e.text for e in evidence) + firing.derivation.absent,
+            "evidence": evidence + tuple(Evidence(text) for text in firing.derivation.absent),
+            "responsible": self._responsible(firing.unit, firing.kind),
+        }
 
     def _responsible(self, unit: str, kind: str) -> tuple[dict[str, Any], ...] | None:
         """Who answers for a consequence or finding: the matching facts, in the policy's order, each once."""
@@ -118,22 +121,12 @@ class DecisionBuilder:
         return tuple(entry for _, entry in sorted(people.values(), key=lambda item: item[0]))
 
     def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
-        rule = self._rules[firing.rule.rule.id]
-        evidence = tuple(self.evidence(space, i) for i in firing.derivation.premises)
-        because = tuple(e.text for e in evidence) + firing.derivation.absent
         kind = self.model.kinds.get(firing.kind)
         return Consequence(
             unit=firing.unit,
-            kind=firing.kind,
-            period=firing.period,
-            params=firing.params,
-            rule=rule.id,
-            source=rule.citation.source,
-            because=because,
-            evidence=evidence + tuple(Evidence(text) for text in firing.derivation.absent),
+            **self._told(space, firing),
             discretionary=kind.discretionary if kind is not None else False,
             provisional=any(self.provisional(space, p) for p in firing.derivation.premises),
-            responsible=self._responsible(firing.unit, firing.kind),
         )
 
     def provisional(self, space: Workspace, fact_id: str) -> bool:
