@@ -20,10 +20,8 @@ from civpolicy.checks.validate import load_model
 from civpolicy.cli import main
 from civpolicy.engine.durable import durable_available
 from civpolicy.errors import ParameterError, PolicyError
+from engines import ENGINES, RUNNABLE
 from policy_copies import copy_policy, edit
-
-NEEDS_DURABLE = pytest.mark.skipif(not durable_available(), reason="durable-rules does not run on this Python")
-ENGINES = (pytest.param("durable", marks=NEEDS_DURABLE), "native")
 
 PARAMETERS = """\
 parameters:
@@ -452,7 +450,7 @@ def test_the_shipped_policy_amended_from_a_date(tmp_path: Path) -> None:
             {"unit": "a", "period": "2024", "grade": "poor"},
         ],
     }
-    for engine in ("native", "durable") if durable_available() else ("native",):
+    for engine in RUNNABLE:
         decision = civpolicy.load_policy(folder, engine=engine).evaluate(facts)
         points = {
             c.period: c.params["points"] for c in decision.consequences if c.kind == "civilized_unit.review_deduction"

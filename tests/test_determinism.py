@@ -14,10 +14,7 @@ from typing import Any
 import pytest
 
 import civpolicy
-from civpolicy.engine.durable import durable_available
-
-NEEDS_DURABLE = pytest.mark.skipif(not durable_available(), reason="durable-rules does not run on this Python")
-ENGINES = (pytest.param("durable", marks=NEEDS_DURABLE), "native")
+from engines import ENGINES
 
 CLAUSE = """\
     source: 二（四）2

@@ -15,13 +15,11 @@ import pytest
 
 import civpolicy
 from civpolicy.checks.validate import load_model
-from civpolicy.engine.durable import durable_available
+from engines import ENGINES, NEEDS_DURABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src" / "civpolicy"
 EXAMPLE = ROOT / "examples" / "county-2022.yaml"
-NEEDS_DURABLE = pytest.mark.skipif(not durable_available(), reason="durable-rules does not run on this Python")
-ENGINES = (pytest.param("durable", marks=NEEDS_DURABLE), "native")
 
 TWO_POOR_QUARTERS = {
     "units": [{"id": "a", "civilized_unit": True, "headcount": 10, "base_quota": 15}],
@@ -38,12 +36,16 @@ def bonus_rows(decision: civpolicy.Decision) -> list[tuple[str, str]]:
     return [(c.kind, c.period) for c in decision.consequences if c.kind.startswith("civilized_unit_bonus.")]
 
 
-@NEEDS_DURABLE
-def test_both_engines_give_the_same_document_on_the_example() -> None:
-    durable = civpolicy.load_policy(engine="durable")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_engine_gives_the_native_document_on_the_example(engine: str) -> None:
+    policy = civpolicy.load_policy(engine=engine)
     native = civpolicy.load_policy(engine="native")
-    assert ("durable", "native") == (durable.engine.name, native.engine.name)
-    assert durable.evaluate(EXAMPLE).to_json() == native.evaluate(EXAMPLE).to_json()
+    assert (engine, "native") == (policy.engine.name, native.engine.name)
+    assert native.evaluate(EXAMPLE).to_json() == policy.evaluate(EXAMPLE).to_json()
+
+
+def test_the_default_engine_is_the_compiled_one() -> None:
+    assert "compiled" == civpolicy.load_policy().engine.name
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -193,9 +195,10 @@ def test_evaluate_leaves_the_cycle_collector_as_it_found_it(collector_on: bool) 
         (gc.enable if was else gc.disable)()
 
 
-def test_the_native_engine_makes_no_reference_cycles() -> None:
-    """Pausing the collector is safe: a native evaluation leaves no cyclic garbage behind."""
-    policy = civpolicy.load_policy(engine="native")
+@pytest.mark.parametrize("engine", ["native", "compiled"])
+def test_the_python_engines_make_no_reference_cycles(engine: str) -> None:
+    """Pausing the collector is safe: an evaluation leaves no cyclic garbage behind."""
+    policy = civpolicy.load_policy(engine=engine)
     policy.evaluate(EXAMPLE)
     was = gc.isenabled()
     gc.collect()
@@ -208,20 +211,23 @@ def test_the_native_engine_makes_no_reference_cycles() -> None:
             gc.enable()
 
 
+@pytest.mark.parametrize("engine", ["native", "compiled"])
 @pytest.mark.parametrize("example", ["county-2022.yaml", "county-2022-scores.yaml"])
-def test_the_native_engine_offers_each_combination_once(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The native engine skips the workspace's fired-set: each rule sees each combination of facts once."""
+def test_the_python_engines_offer_each_combination_once(
+    example: str, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Python engines skip the workspace's fired-set: each rule sees each combination of facts once."""
     from civpolicy.engine.workspace import Workspace
 
     offered: list[tuple[str, tuple[str, ...]]] = []
-    fire = Workspace.fire
+    give = Workspace.give
 
-    def recording(self: Workspace, plan: Any, env: Any) -> Any:
-        offered.append((plan.rule.id, tuple(env[a]["id"] for a in plan.premise_aliases)))
-        return fire(self, plan, env)
+    def recording(self: Workspace, plan: Any, derivation: Any, values: Any) -> Any:
+        offered.append((plan.rule.id, derivation.premises))
+        return give(self, plan, derivation, values)
 
-    monkeypatch.setattr(Workspace, "fire", recording)
-    decision = civpolicy.load_policy(engine="native").evaluate(ROOT / "examples" / example)
+    monkeypatch.setattr(Workspace, "give", recording)
+    decision = civpolicy.load_policy(engine=engine).evaluate(ROOT / "examples" / example)
     assert decision.consequences
     assert len(offered) == len(set(offered)) > 0
 

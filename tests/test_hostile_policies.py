@@ -16,7 +16,7 @@ import pytest
 
 import civpolicy
 from civpolicy.cli import main
-from civpolicy.engine.durable import durable_available
+from engines import ENGINES
 from policy_copies import copy_policy, edit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,6 @@ EXAMPLE = ROOT / "examples" / "county-2022.yaml"
 SCORES = ROOT / "examples" / "county-2022-scores.yaml"
 """Facts with monthly bulletins: the aggregates over them have groups to compute."""
 LINKAGES, EVALUATION, SCORING, INVARIANTS = "linkages.yaml", "evaluation.yaml", "scoring.yaml", "invariants.yaml"
-ENGINES = ["native", pytest.param("durable", marks=pytest.mark.skipif(not durable_available(), reason="no durable"))]
 
 
 @pytest.fixture

@@ -15,12 +15,10 @@ import pytest
 
 import civpolicy
 from civpolicy.authoring.scenarios import Scenario, read_scenarios, report, run_scenario, scenario_files
-from civpolicy.engine.durable import durable_available
 from civpolicy.policy import shipped_policy_dir
+from engines import RUNNABLE as ENGINES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "policy" / "scenarios"
-ENGINES = ("durable", "native") if durable_available() else ("native",)
-"""Engines this installation can run (durable-rules does not build on Python 3.13)."""
 
 pytestmark = pytest.mark.scenario
 

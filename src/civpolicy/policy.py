@@ -28,7 +28,7 @@ from civpolicy.source import model as m
 from civpolicy.source.expressions import LANGUAGES, did_you_mean
 from civpolicy.source.reader import got, is_number
 
-DEFAULT_ENGINE = "native"
+DEFAULT_ENGINE = "compiled"
 """The engine used when none is named: the faster one, which runs everywhere (docs/benchmarks.md)."""
 
 _warned: set[str] = set()

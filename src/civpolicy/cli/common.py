@@ -137,7 +137,10 @@ EXIT_STATUS: dict[str, tuple[tuple[int, str], ...]] = {
 }
 """What each exit code of each subcommand means (``civpolicy``: of the command as a whole), for ``--help``."""
 
-ENGINE_HELP = "rule engine: native (the default) or durable (only where durable-rules is installed)"
+ENGINE_HELP = (
+    "rule engine: compiled (the default: the rules as generated Python), native (the reference interpreter)"
+    " or durable (durable-rules, only where it is installed)"
+)
 LANGUAGE_HELP = "language of the reasons: en (the default) or zh (中文, where the policy's sentences have it)"
 POLICY_HELP = "policy folder (default: the shipped policy)"
 PARAM_HELP = (

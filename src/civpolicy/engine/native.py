@@ -130,7 +130,11 @@ class JoinPlan:
     steps: tuple[Step, ...]
 
 
-def _constraints(plan: RulePlan) -> list[tuple[int, str, str, str]]:
+Equality = tuple[int, str, str, str]
+"""An equality between facts: (position, field, other alias, other field)."""
+
+
+def _constraints(plan: RulePlan) -> list[Equality]:
     """Equalities between facts: (position, field, other alias, other field)."""
     found = []
     for position, pattern in enumerate(plan.patterns):
@@ -146,14 +150,40 @@ def _same_type(plan: RulePlan, aliases: dict[str, int], among: set[str], positio
     return tuple(sorted(a for a in among if plan.patterns[aliases[a]].pattern.fact_type == fact_type))
 
 
-def _plan_joins(r: int, plan: RulePlan) -> tuple[dict[int, JoinPlan], list[Step]]:
-    """Join plans from each positive position, and the look-ups of the absent patterns."""
+def _connected_order(plan: RulePlan, start: int, positives: list[int], equalities: list[Equality]) -> list[int]:
+    """The positive positions from ``start``, each next one tied by an equality to one bound before, if any."""
+    alias_at = [p.pattern.alias for p in plan.patterns]
+    order, rest = [start], [i for i in positives if i != start]
+    while rest:
+        bound = {alias_at[i] for i in order}
+        tied = [
+            i
+            for i in rest
+            if any(
+                (at == i and other in bound) or (at in order and other == alias_at[i]) for at, _, other, _ in equalities
+            )
+        ]
+        order.append((tied or rest)[0])
+        rest.remove(order[-1])
+    return order
+
+
+def _plan_joins(r: int, plan: RulePlan, connected: bool = False) -> tuple[dict[int, JoinPlan], list[Step]]:
+    """Join plans from each positive position, and the look-ups of the absent patterns.
+
+    The patterns are joined in the policy's order from the starting one, or, ``connected``,
+    each next one tied by an equality to those bound before where one is (the same
+    combinations, found without a cross product).
+    """
     aliases = {p.pattern.alias: i for i, p in enumerate(plan.patterns) if p.pattern.alias}
     equalities = _constraints(plan)
     positives = [i for i, p in enumerate(plan.patterns) if not p.pattern.negated]
     plans: dict[int, JoinPlan] = {}
     for start in positives:
-        order = [start] + [i for i in positives if i != start]
+        if connected:
+            order = _connected_order(plan, start, positives, equalities)
+        else:
+            order = [start] + [i for i in positives if i != start]
         bound: set[str] = set()
         steps = []
         for position in order:
@@ -188,7 +218,7 @@ class NativeEngine:
     name = "native"
     session = "document"
 
-    def __init__(self, plans: Plans) -> None:
+    def __init__(self, plans: Plans, *, connected: bool = False) -> None:
         self.plans = plans
         # Patterns with the same type and conditions on constants share one memory: each fact
         # is tested once per memory, and stored once per distinct join key.
@@ -206,7 +236,7 @@ class NativeEngine:
         self.index_ids: dict[Index, int] = {}
         self.joins: list[tuple[dict[int, JoinPlan], list[Step]]] = []
         for r, plan in enumerate(plans.rules):
-            join_plans, absent = _plan_joins(r, plan)
+            join_plans, absent = _plan_joins(r, plan, connected)
             self.joins.append(
                 (
                     {start: JoinPlan(start, tuple(map(self._shared, jp.steps))) for start, jp in join_plans.items()},

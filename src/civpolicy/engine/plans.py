@@ -55,24 +55,28 @@ def value_of(expr: Expr) -> Value:
     if isinstance(expr, Ref):
         return _reference(expr)
     args = tuple(value_of(arg) for arg in expr.args)
-    _, function = OPERATIONS[expr.op]
     op = expr.op
-    whole = _WHOLE.get(op)
 
     def call(env: Env, this: Mapping[str, Any], totals: Totals) -> Any:
-        values = [arg(env, this, totals) for arg in args]
-        if op == "first_known":
-            return next((value for value in values if value is not None), None)
-        if any(value is None for value in values):
-            return None
-        if whole is not None and all(v.__class__ is int for v in values):
-            return whole_number(whole(values))
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
-            raise ExpressionError(f"{op} needs numbers (got {values!r})")
-        result = function(*(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values))
-        return plain_number(result)
+        return apply_call(op, [arg(env, this, totals) for arg in args])
 
     return call
+
+
+def apply_call(op: str, values: list[Any]) -> Any:
+    """An operation of the value language on its arguments' values (null in, null out; exact numbers)."""
+    if op == "first_known":
+        return next((value for value in values if value is not None), None)
+    if any(value is None for value in values):
+        return None
+    whole = _WHOLE.get(op)
+    if whole is not None and all(v.__class__ is int for v in values):
+        return whole_number(whole(values))
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        raise ExpressionError(f"{op} needs numbers (got {values!r})")
+    _, function = OPERATIONS[op]
+    result = function(*(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values))
+    return plain_number(result)
 
 
 def _reference(ref: Ref) -> Value:
@@ -344,4 +348,4 @@ def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | No
     return Plans(policy, rules, aggregates, {plan.rule.id: plan for plan in rules}, order_of, language, labels)
 
 
-__all__ = ["AggregatePlan", "PatternPlan", "Plans", "RulePlan", "keyed", "make_plans", "same", "value_of"]
+__all__ = ["AggregatePlan", "PatternPlan", "Plans", "RulePlan", "apply_call", "keyed", "make_plans", "same", "value_of"]

@@ -2,7 +2,8 @@
 
 An engine decides which rule fires with which facts; the workspace
 (:mod:`civpolicy.engine.workspace`) does the rest. ``durable`` runs the rules in durable-rules'
-Rete network; ``native`` is a pure-Python forward chainer with the same results.
+Rete network; ``native`` is a pure-Python forward chainer with the same results, the
+reference interpreter; ``compiled`` runs the native engine's plans as generated Python.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from civpolicy.engine.workspace import Workspace
 from civpolicy.errors import CivpolicyError
 from civpolicy.facts.items import Fact
 
-ENGINES = ("durable", "native")
+ENGINES = ("compiled", "durable", "native")
 """The engine names ``load_policy(engine=...)`` and ``--engine`` accept."""
 
 
@@ -50,4 +51,8 @@ def make_engine(name: str, plans: Plans) -> Engine:
         from civpolicy.engine.native import NativeEngine
 
         return NativeEngine(plans)
+    if name == "compiled":
+        from civpolicy.engine.compiled import CompiledEngine
+
+        return CompiledEngine(plans)
     raise CivpolicyError(f"no engine {name!r}; choose one of {', '.join(ENGINES)}")

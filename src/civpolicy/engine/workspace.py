@@ -31,15 +31,56 @@ from civpolicy.source.reader import is_number
 Bindings = Mapping[str, Fact | None]
 
 
-@attrs.frozen
-class Derivation:
-    """How a fact came about: by which rule, from which facts, and what was absent."""
+Notes = tuple[RulePlan, Bindings, str, Labels | None]
+"""What it takes to tell a rule's absent facts in words: the rule, the facts it matched, the language."""
 
-    rule: str
-    premises: tuple[str, ...]
-    absent: tuple[str, ...] = ()
-    expand: int | None = None
-    """How many premises an explanation unfolds (None: all); a group's members are listed flat."""
+
+class Derivation:
+    """How a fact came about: by which rule, from which facts, and what was absent.
+
+    What was absent is told in words when first read (``absent``), from the matched facts
+    kept with it: most derivations are never explained.
+    """
+
+    __slots__ = ("_absent", "_notes", "expand", "premises", "rule")
+
+    def __init__(
+        self,
+        rule: str,
+        premises: tuple[str, ...],
+        absent: tuple[str, ...] = (),
+        expand: int | None = None,
+        *,
+        notes: Notes | None = None,
+    ) -> None:
+        self.rule = rule
+        self.premises = premises
+        self.expand = expand
+        """How many premises an explanation unfolds (None: all); a group's members are listed flat."""
+        self._absent: tuple[str, ...] | None = absent if notes is None else None
+        self._notes = notes
+
+    @property
+    def absent(self) -> tuple[str, ...]:
+        """The notes of what was absent, in words."""
+        if self._absent is None:
+            assert self._notes is not None
+            self._absent = tuple(_notes(*self._notes))
+            self._notes = None
+        return self._absent
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.rule, self.premises, self.absent, self.expand)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Derivation) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        told = f"rule={self.rule!r}, premises={self.premises!r}, absent={self.absent!r}, expand={self.expand!r}"
+        return f"Derivation({told})"
 
 
 @attrs.frozen
@@ -131,10 +172,28 @@ class Workspace:
             if key in self._fired:
                 return None
             self._fired.add(key)
-        notes = tuple(_notes(plan, env, self.plans.language, self.plans.labels)) if plan.absent_notes else ()
-        derivation = Derivation(rule.id, premises, notes)
+        notes = self.absent_notes(plan, env) if plan.absent_notes else None
+        derivation = Derivation(rule.id, premises, notes=notes)
         try:
             values = plan.output.values(env, None, rule.id)
+        except EngineError as error:
+            # Recorded, not raised: which failure an engine meets first depends on its order.
+            self.failures.append((derivation, error))
+            return None
+        return self.give(plan, derivation, values)
+
+    def absent_notes(self, plan: RulePlan, env: Bindings) -> Notes:
+        """What a rule's absent patterns say was absent, for these matched facts: told in words when read."""
+        return (plan, env, self.plans.language, self.plans.labels)
+
+    def give(self, plan: RulePlan, derivation: Derivation, values: dict[str, Any]) -> Fact | None:
+        """Give a fired rule's output from its computed values; return a new derived fact, if any.
+
+        A consequence rule's output is recorded as a firing; a period or unit that is not one
+        is recorded as a failure, not raised.
+        """
+        rule = plan.rule
+        try:
             if rule.consequence is not None:
                 params = {name[7:]: value for name, value in values.items() if name.startswith("params.")}
                 self.firings.append(
@@ -154,7 +213,6 @@ class Workspace:
                 return None
             fact = _fact(rule.head, values, rule.id)
         except EngineError as error:
-            # Recorded, not raised: which failure an engine meets first depends on its order.
             self.failures.append((derivation, error))
             return None
         return self.derive(fact, derivation)

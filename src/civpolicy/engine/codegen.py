@@ -1,0 +1,261 @@
+"""Join plans to Python source: one straight-line function per rule and starting pattern.
+
+The native engine interprets its join plans (:mod:`civpolicy.engine.native`): every step
+looks up a closure, builds a dictionary of the facts found so far and filters a bucket.
+This module writes the same plans out as Python source instead (the approach of Drools'
+executable model), which :mod:`civpolicy.engine.compiled` compiles once per policy: nested
+``for`` loops over hash-index buckets, keys read into local variables, the output's values
+computed inline, each match given to the workspace at once.
+
+The policy stays data. The source holds only identifiers made here (``f0``, ``I3``,
+``rule_2_from_1``…) and constants written by :func:`literal` (``repr`` of text, whole
+numbers, finite floats, booleans and null); every other object the functions need (a
+rule's plan, a condition's closure, a constant of another type) is handed to them in the
+namespace under a made-up name. No text from a policy file reaches the source any other
+way, so no name or string in a policy can change what the code means
+(``tests/test_codegen.py`` feeds hostile ones through).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from civpolicy.engine.plans import RulePlan
+from civpolicy.source.expressions import TOTALS, Call, Const, Expr, Ref
+
+Namespace = dict[str, Any]
+INDENT = "    "
+
+
+def literal(value: Any, namespace: Namespace) -> str:
+    """A constant as source: a ``repr`` literal for plain scalars, else a name bound in the namespace."""
+    if value is None or value.__class__ in (bool, int, str):
+        return repr(value)
+    if value.__class__ is float and math.isfinite(value):
+        return repr(value)
+    name = f"K{len(namespace)}"
+    namespace[name] = value
+    return name
+
+
+def bind(value: Any, namespace: Namespace, prefix: str) -> str:
+    """An object handed to the generated code under a new name."""
+    name = f"{prefix}{len(namespace)}"
+    namespace[name] = value
+    return name
+
+
+def keyed(expr: str) -> str:
+    """The source of a join-key component: booleans kept apart from numbers (true is not 1)."""
+    return f"((bool, {expr}) if {expr}.__class__ is bool else {expr})"
+
+
+def key_tuple(values: Sequence[str]) -> str:
+    """A tuple of join-key components from variables."""
+    if not values:
+        return "()"
+    return "(" + ", ".join(keyed(v) for v in values) + ("," if len(values) == 1 else "") + ")"
+
+
+@attrs.frozen
+class StepSource:
+    """One positive pattern of a join as the generator needs it."""
+
+    position: int
+    index_id: int
+    sources: tuple[tuple[int, str], ...]
+    """(position of a bound fact, field) whose values make the key."""
+    others: tuple[int, ...]
+    """Positions bound before to facts of the same type (one fact fills one pattern)."""
+    stop: str
+    """``low`` (only facts older than the round) or ``high`` (older or as new)."""
+
+
+@attrs.frozen
+class AbsentSource:
+    """One absent pattern: its index, key sources, same-type positions and extra conditions."""
+
+    position: int
+    index_id: int
+    sources: tuple[tuple[int, str], ...]
+    others: tuple[int, ...]
+    checks: int
+    """How many conditions read the facts found (closures bound in the namespace)."""
+
+
+@attrs.frozen
+class JoinSource:
+    """A rule joined from one starting pattern: the steps in join order, the absent patterns."""
+
+    name: str
+    steps: tuple[StepSource, ...]
+    absent: tuple[AbsentSource, ...]
+
+
+class Writer:
+    """Lines of source at a growing indent."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def line(self, depth: int, text: str) -> None:
+        """One line at ``depth`` indents."""
+        self.lines.append(INDENT * depth + text)
+
+    def text(self) -> str:
+        """The source."""
+        return "\n".join(self.lines) + "\n"
+
+
+def write_join(out: Writer, depth: int, join: JoinSource, plan: RulePlan, namespace: Namespace) -> None:
+    """A function ``name(low, high)`` that gives every match new in the round [low, high)."""
+    aliases = [p.pattern.alias or "" for p in plan.patterns]
+    out.line(depth, f"def {join.name}(low, high):")
+    body = depth + 1
+    first, *rest = join.steps
+    out.line(body, f"b = I{first.index_id}.get((), ())")
+    out.line(body, "if not b:")
+    out.line(body + 1, "return")
+    out.line(body, f"for s{first.position}, f{first.position} in b[bisect(b, (low,)) : bisect(b, (high,))]:")
+    at = body + 1
+    bound = [first.position]
+    for step in rest:
+        at = _write_step(out, at, step)
+        bound.append(step.position)
+    env = "{" + ", ".join(f"{literal(aliases[p], namespace)}: f{p}" for p in bound) + "}"
+    for absent in join.absent:
+        at = _write_absent(out, at, absent, plan, env=env, namespace=namespace)
+    _write_fire(out, at, plan, bound, env=env, namespace=namespace)
+
+
+def _write_key(out: Writer, depth: int, sources: tuple[tuple[int, str], ...], name: str) -> str | None:
+    """Read a key's values into locals; a null value skips the match (it joins no fact). The key's source."""
+    if not sources:
+        return "()"
+    values = []
+    for n, (position, field) in enumerate(sources):
+        value = f"{name}_{n}"
+        out.line(depth, f"{value} = f{position}.get({literal(field, {})})")
+        out.line(depth, f"if {value} is None:")
+        out.line(depth + 1, "continue")
+        values.append(value)
+    return key_tuple(values)
+
+
+def _write_step(out: Writer, depth: int, step: StepSource) -> int:
+    p = step.position
+    key = _write_key(out, depth, step.sources, f"k{p}")
+    out.line(depth, f"for s{p}, f{p} in I{step.index_id}.get({key}, ()):")
+    out.line(depth + 1, f"if s{p} >= {step.stop}:")
+    out.line(depth + 2, "break")
+    for other in step.others:
+        out.line(depth + 1, f"if f{p} is f{other}:")
+        out.line(depth + 2, "continue")
+    return depth + 1
+
+
+def _write_absent(
+    out: Writer, depth: int, absent: AbsentSource, plan: RulePlan, *, env: str, namespace: Namespace
+) -> int:
+    """Skip the match when a fact the rule asks to be absent is there."""
+    p = absent.position
+    if absent.sources:
+        # A null value in the key finds no fact: the pattern is absent.
+        values = [f"a{p}_{n}" for n in range(len(absent.sources))]
+        for value, (position, field) in zip(values, absent.sources, strict=True):
+            out.line(depth, f"{value} = f{position}.get({literal(field, {})})")
+        nulls = " or ".join(f"{v} is None" for v in values)
+        out.line(depth, f"g{p} = () if {nulls} else I{absent.index_id}.get({key_tuple(values)}, ())")
+    else:
+        out.line(depth, f"g{p} = I{absent.index_id}.get((), ())")
+    if not absent.checks and not absent.others:
+        out.line(depth, f"if g{p}:")
+        out.line(depth + 1, "continue")
+        return depth
+    checks = [bind(check, namespace, "C") for check in plan.patterns[p].checks]
+    tests = [f"{check}(g, env)" for check in checks] + [f"g is not f{other}" for other in absent.others]
+    if checks:
+        out.line(depth, f"env = {env}")
+    out.line(depth, f"blocked{p} = False")
+    out.line(depth, f"for _, g in g{p}:")
+    out.line(depth + 1, f"if {' and '.join(tests)}:")
+    out.line(depth + 2, f"blocked{p} = True")
+    out.line(depth + 2, "break")
+    out.line(depth, f"if blocked{p}:")
+    out.line(depth + 1, "continue")
+    return depth
+
+
+def _write_fire(out: Writer, depth: int, plan: RulePlan, bound: list[int], *, env: str, namespace: Namespace) -> None:
+    """Compute the output's values inline and give them to the workspace; a failing value goes the generic way."""
+    rule = plan.rule
+    position_of = {p.pattern.alias: i for i, p in enumerate(plan.patterns) if p.pattern.alias and i in bound}
+    premises = [f"f{position_of[alias]}['id']" for alias in plan.premise_aliases if alias in position_of]
+    plan_name = bind(plan, namespace, "P")
+    rule_id = literal(rule.id, namespace)
+    out.line(depth, "try:")
+    this: dict[str, str] = {}
+    names = []
+    for n, (name, short, _) in enumerate(plan.output.fields):
+        expr = dict(rule.output.fields)[name]
+        out.line(depth + 1, f"v{n} = {_expression(expr, position_of, this, namespace)}")
+        this[short] = f"v{n}"
+        names.append(f"{literal(name, namespace)}: v{n}")
+    out.line(depth, "except ExpressionError:")
+    out.line(depth + 1, f"new = fire({plan_name}, {env})")
+    out.line(depth, "else:")
+    notes = f", notes=absent_notes({plan_name}, {env})" if plan.absent_notes else ""
+    derivation = f"Derivation({rule_id}, ({''.join(p + ', ' for p in premises)}){notes})"
+    out.line(depth + 1, f"new = give({plan_name}, {derivation}, {{{', '.join(names)}}})")
+    out.line(depth, "if new is not None:")
+    out.line(depth + 1, "insert(new)")
+
+
+def _expression(expr: Expr, position_of: dict[str, int], this: dict[str, str], namespace: Namespace) -> str:
+    """The source of a value: a constant, a field of a matched fact, an earlier output value, a call."""
+    if isinstance(expr, Const):
+        return literal(expr.value, namespace)
+    if isinstance(expr, Ref):
+        if expr.scope in TOTALS:
+            return "None"  # a rule has no group totals
+        if expr.scope == "this":
+            return this.get(expr.name, "None")
+        position = position_of.get(expr.scope)
+        return "None" if position is None else f"f{position}.get({literal(expr.name, namespace)})"
+    assert isinstance(expr, Call)
+    args = ", ".join(_expression(arg, position_of, this, namespace) for arg in expr.args)
+    return f"apply_call({literal(expr.op, namespace)}, [{args}])"
+
+
+def write_inserter(
+    out: Writer,
+    depth: int,
+    name: str,
+    memories: Sequence[tuple[Callable[[Any], bool] | None, int, Sequence[tuple[int, tuple[str, ...]]]]],
+    namespace: Namespace,
+) -> None:
+    """A function ``name(fact, serial)`` filing a fact of one type in every memory whose conditions it meets."""
+    out.line(depth, f"def {name}(fact, serial):")
+    body = depth + 1
+    out.line(body, "entry = (serial, fact)")
+    for accepts, memory, indexes in memories:
+        at = body
+        if accepts is not None:
+            out.line(body, f"if {bind(accepts, namespace, 'A')}(fact):")
+            at = body + 1
+        for index_id, fields in indexes:
+            values = []
+            for n, field in enumerate(fields):
+                out.line(at, f"x{n} = fact.get({literal(field, namespace)})")
+                values.append(f"x{n}")
+            out.line(at, f"k = {key_tuple(values)}")
+            out.line(at, f"b = I{index_id}.get(k)")
+            out.line(at, "if b is None:")
+            out.line(at + 1, f"I{index_id}[k] = [entry]")
+            out.line(at, "else:")
+            out.line(at + 1, "b.append(entry)")
+        out.line(at, f"newest[{memory}] = serial")
