@@ -58,8 +58,10 @@ PYTEST_FLAGS ?= -n auto --durations=15
 test: lint                        ## ruff, mypy, then every test
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)
 
+# The side-by-side table of issue 16 (benchmarks/truth.py); `make bench EXTRAS=authoring,test,dev,bench`
+# adds CLIPS (clipspy) as the peer engine.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/truth.py
 
 clean:
 	rm -rf $(VENV) build dist
