@@ -210,9 +210,34 @@ def _write_fire(out: Writer, depth: int, plan: RulePlan, bound: list[int], *, en
     out.line(depth, "else:")
     notes = f", notes=absent_notes({plan_name}, {env})" if plan.absent_notes else ""
     derivation = f"Derivation({rule_id}, ({''.join(p + ', ' for p in premises)}){notes})"
-    out.line(depth + 1, f"new = give({plan_name}, {derivation}, {{{', '.join(names)}}})")
+    values = "{" + ", ".join(names) + "}"
+    if rule.consequence is not None:
+        out.line(depth + 1, f"new = give({plan_name}, {derivation}, {values})")
+    else:
+        _write_derived(out, depth + 1, plan, derivation=derivation, values=values, this=this, namespace=namespace)
     out.line(depth, "if new is not None:")
     out.line(depth + 1, "insert(new)")
+
+
+def _write_derived(
+    out: Writer, depth: int, plan: RulePlan, *, derivation: str, values: str, this: dict[str, str], namespace: Namespace
+) -> None:
+    """A derived fact made inline, with its period's fields; a period not seen yet, or not one, goes by ``give``."""
+    head = literal(plan.rule.head, namespace)
+    out.line(depth, f"d = {derivation}")
+    out.line(depth, f"fact = {{'type': {head}, {values[1:]}")
+    period = next((this[short] for name, short, _ in plan.output.fields if name == "period"), None)
+    if period is None:
+        out.line(depth, "new = derive(fact, d)")
+        return
+    out.line(depth, f"pf = PERIOD_FIELDS.get({period}) if {period}.__class__ is str else None")
+    out.line(depth, "if pf is not None:")
+    out.line(depth + 1, "fact.update(pf)")
+    out.line(depth + 1, "new = derive(fact, d)")
+    out.line(depth, f"elif {period} is None:")
+    out.line(depth + 1, "new = derive(fact, d)")
+    out.line(depth, "else:")
+    out.line(depth + 1, f"new = give({bind(plan, namespace, 'P')}, d, {values})")
 
 
 def _expression(expr: Expr, position_of: dict[str, int], this: dict[str, str], namespace: Namespace) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from civpolicy.engine import codegen
 from civpolicy.engine.native import NativeEngine, Step
 from civpolicy.engine.plans import Plans, RulePlan, apply_call
-from civpolicy.engine.workspace import Derivation, Workspace
+from civpolicy.engine.workspace import PERIOD_FIELDS, Derivation, Workspace
 from civpolicy.facts.items import Fact
 from civpolicy.source.expressions import Const, ExpressionError
 
@@ -53,7 +53,11 @@ class CompiledEngine(NativeEngine):
         if os.environ.get("CIVPOLICY_SHOW_SOURCE"):
             print(self.source, file=sys.stderr)
         namespace.update(
-            bisect=bisect_left, apply_call=apply_call, ExpressionError=ExpressionError, Derivation=Derivation
+            bisect=bisect_left,
+            apply_call=apply_call,
+            ExpressionError=ExpressionError,
+            Derivation=Derivation,
+            PERIOD_FIELDS=PERIOD_FIELDS,
         )
         # The source holds only identifiers codegen made and literal constants (tests/test_codegen.py).
         exec(compile(self.source, MODULE, "exec"), namespace)
@@ -65,7 +69,7 @@ class CompiledEngine(NativeEngine):
         out.line(0, "def bind_run(IDX, newest, state, space, inserters):")
         for index_id in range(len(self.index_ids)):
             out.line(1, f"I{index_id} = IDX[{index_id}]")
-        out.line(1, "give, fire, absent_notes = space.give, space.fire, space.absent_notes")
+        out.line(1, "give, fire, derive, absent_notes = space.give, space.fire, space.derive, space.absent_notes")
         out.line(1, "def insert(fact):")
         out.line(2, "serial = state[0]")
         out.line(2, "state[0] = serial + 1")

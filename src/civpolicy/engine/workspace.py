@@ -445,11 +445,19 @@ def _label_of(text: str) -> str:
     return parse_period(text).label
 
 
+PERIOD_FIELDS: dict[str, dict[str, int | str]] = {}
+"""The fields of each period written as text that a derived fact has given so far (do not mutate)."""
+
+
 def _fact(fact_type: str, values: dict[str, Any], rule_id: str) -> Fact:
     """A derived fact of a type with these values, and the fields of its period if it has one."""
     fact = {"type": fact_type, **values}
-    if values.get("period") is not None:
-        fact.update(period_fields(_label(values["period"], rule_id)))
+    period = values.get("period")
+    if period is not None:
+        fields = period_fields(_label(period, rule_id))
+        if period.__class__ is str:
+            PERIOD_FIELDS[period] = fields
+        fact.update(fields)
     return fact
 
 
