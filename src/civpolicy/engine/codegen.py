@@ -111,6 +111,25 @@ class Writer:
         return "\n".join(self.lines) + "\n"
 
 
+MOST_PATTERNS = 12
+"""The most patterns a rule written out may have: Python compiles at most 20 nested blocks."""
+DEEPEST_VALUE = 40
+"""The deepest calculation written out: Python reads at most 200 nested brackets."""
+
+
+def writable(plan: RulePlan) -> bool:
+    """Whether a rule fits Python's nesting limits as generated code (else the engine interprets it)."""
+    return len(plan.patterns) <= MOST_PATTERNS and all(
+        _depth(expr) <= DEEPEST_VALUE for _, expr in plan.rule.output.fields
+    )
+
+
+def _depth(expr: Expr) -> int:
+    if isinstance(expr, Call):
+        return 1 + max((_depth(arg) for arg in expr.args), default=0)
+    return 0
+
+
 def write_join(out: Writer, depth: int, join: JoinSource, plan: RulePlan, namespace: Namespace) -> None:
     """A function ``name(low, high)`` that gives every match new in the round [low, high)."""
     aliases = [p.pattern.alias or "" for p in plan.patterns]
@@ -198,6 +217,7 @@ def _write_fire(out: Writer, depth: int, plan: RulePlan, bound: list[int], *, en
     plan_name = bind(plan, namespace, "P")
     rule_id = literal(rule.id, namespace)
     out.line(depth, "try:")
+    out.line(depth + 1, "pass")
     this: dict[str, str] = {}
     names = []
     for n, (name, short, _) in enumerate(plan.output.fields):

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from civpolicy.engine import codegen
-from civpolicy.engine.native import NativeEngine, Step
+from civpolicy.engine.native import JoinPlan, NativeEngine, Search, Step
 from civpolicy.engine.plans import Plans, RulePlan, apply_call
 from civpolicy.engine.workspace import PERIOD_FIELDS, Derivation, Workspace
 from civpolicy.facts.items import Fact
@@ -47,6 +47,8 @@ class CompiledEngine(NativeEngine):
         """The fact types some pattern reads, in the order of the generated filing functions."""
         self.calls: list[list[tuple[int, int]]] = [[] for _ in range(plans.policy.strata)]
         """Per stratum: (memory of the starting pattern, join function number), in the native engine's order."""
+        self.interpreted: dict[int, tuple[RulePlan, JoinPlan, list[Step]]] = {}
+        """The joins of rules too deep for Python's nesting limits, by number: the native engine's own."""
         namespace: codegen.Namespace = {}
         self.source = self._write(namespace)
         """The generated Python source (for reading: ``CIVPOLICY_SHOW_SOURCE=1`` prints it)."""
@@ -87,16 +89,20 @@ class CompiledEngine(NativeEngine):
         for r, plan in enumerate(self.plans.rules):
             join_plans, absent = self.joins[r]
             for start, join_plan in join_plans.items():
+                self.calls[plan.rule.stratum].append((self.memory_of[(r, start)], len(names)))
+                if not codegen.writable(plan):
+                    self.interpreted[len(names)] = (plan, join_plan, absent)
+                    names.append("None")
+                    continue
                 join = codegen.JoinSource(
                     f"rule_{r}_from_{start}",
                     tuple(_step(plan, step, start) for step in join_plan.steps),
                     tuple(_absent(plan, step) for step in absent),
                 )
                 codegen.write_join(out, 1, join, plan, namespace)
-                self.calls[plan.rule.stratum].append((self.memory_of[(r, start)], len(names)))
                 names.append(join.name)
         puts = "".join(f"put_{n}, " for n in range(len(self.fact_types)))
-        out.line(1, f"return ({puts}), insert, ({''.join(name + ', ' for name in names)})")
+        out.line(1, f"return ({puts}), insert, [{', '.join(names)}]")
         return out.text()
 
     def run(self, facts: tuple[Fact, ...]) -> Workspace:
@@ -108,6 +114,10 @@ class CompiledEngine(NativeEngine):
         inserters: dict[str, Inserter] = {}
         puts, insert, joins = self.bind_run(indexes, newest, state, space, inserters)
         inserters.update(zip(self.fact_types, puts, strict=True))
+        if self.interpreted:
+            interpreted = _Interpreted(Search(self, indexes), space, insert)
+            for number, (plan, join_plan, absent) in self.interpreted.items():
+                joins[number] = interpreted.join(plan, join_plan, absent)
         for fact in space.add_inputs(facts):
             insert(fact)
         for stratum, calls in enumerate(self.calls):
@@ -123,6 +133,24 @@ class CompiledEngine(NativeEngine):
                     break
                 low, high = high, state[0]
         return space
+
+
+class _Interpreted:
+    """A rule's join from one starting pattern as the native engine runs it, on a compiled run's indexes."""
+
+    def __init__(self, search: Search, space: Workspace, insert: Callable[[Fact], None]) -> None:
+        self.search, self.space, self.insert = search, space, insert
+
+    def join(self, plan: RulePlan, join_plan: JoinPlan, absent: list[Step]) -> JoinFunction:
+        """The join as a function of the round [low, high), giving every match new in it."""
+
+        def run(low: int, high: int) -> None:
+            for env in self.search.matches(plan, join_plan, absent, low, high):
+                new = self.space.fire(plan, env)
+                if new is not None:
+                    self.insert(new)
+
+        return run
 
 
 def _accepts_all(engine: NativeEngine, memory: int) -> bool:

@@ -277,6 +277,7 @@ class _Run:
         self.engine = engine
         self.space = Workspace(engine.plans, offers_once=True)  # each combination is enumerated once
         self.indexes: list[dict[tuple[Any, ...], list[Entry]]] = [{} for _ in engine.index_ids]
+        self.search = Search(engine, self.indexes)
         self.routes = {
             fact_type: [
                 (accepts, memory, tuple((self.indexes[i], key) for i, key in keyed))
@@ -318,13 +319,21 @@ class _Run:
                 for start, join_plan in join_plans.items():
                     if self.newest.get(self.engine.memory_of[(r, start)], -1) < low:
                         continue
-                    for env in self.matches(plan, join_plan, absent, low, high):
+                    for env in self.search.matches(plan, join_plan, absent, low, high):
                         fact = fire(plan, env)
                         if fact is not None:
                             insert(fact)
             if self.serial == high:
                 return
             low, high = high, self.serial
+
+
+class Search:
+    """Finds a rule's combinations of facts in one run's hash indexes."""
+
+    def __init__(self, engine: NativeEngine, indexes: list[dict[tuple[Any, ...], list[Entry]]]) -> None:
+        self.engine = engine
+        self.indexes = indexes
 
     def matches(self, plan: RulePlan, join_plan: JoinPlan, absent: list[Step], low: int, high: int) -> list[Env]:
         """Every combination whose fact at the start position is new in [low, high).
@@ -362,6 +371,7 @@ class _Run:
         return envs
 
     def absent(self, plan: RulePlan, step: Step, env: Env) -> bool:
+        """Whether no fact of an absent pattern goes with the facts found (a null key finds none)."""
         key = step.probe(env)
         bucket = () if key is None else self.indexes[step.index_id].get(key, ())
         checks, others = plan.patterns[step.position].checks, step.others
