@@ -155,3 +155,15 @@ def test_hostile_strings_evaluate_as_the_interpreter_reads_them(hostile_folder: 
     said = sorted((row["unit"], row["said"]) for row in rows)
     expected = sorted([("a", text) for text in HOSTILE] + [("b", text) for text in HOSTILE[1:]])
     assert expected == said
+
+
+def test_a_source_python_cannot_compile_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compiler limit the generator did not foresee is told as an engine error naming the way around it."""
+    from civpolicy.engine import compiled
+
+    def refuse(source: str, filename: str, mode: str) -> Any:
+        raise SyntaxError("too many statically nested blocks")
+
+    monkeypatch.setattr(compiled, "compile", refuse, raising=False)
+    with pytest.raises(civpolicy.EngineError, match="--engine native"):
+        civpolicy.load_policy(engine="compiled").evaluate({"units": [{"id": "a"}]})

@@ -27,6 +27,7 @@ from civpolicy.engine import codegen
 from civpolicy.engine.native import JoinPlan, NativeEngine, Search, Step
 from civpolicy.engine.plans import Plans, RulePlan, apply_call
 from civpolicy.engine.workspace import PERIOD_FIELDS, Derivation, Workspace
+from civpolicy.errors import EngineError
 from civpolicy.facts.items import Fact
 from civpolicy.source.expressions import Const, ExpressionError
 
@@ -62,7 +63,11 @@ class CompiledEngine(NativeEngine):
             PERIOD_FIELDS=PERIOD_FIELDS,
         )
         # The source holds only identifiers codegen made and literal constants (tests/test_codegen.py).
-        exec(compile(self.source, MODULE, "exec"), namespace)
+        try:
+            code = compile(self.source, MODULE, "exec")
+        except (SyntaxError, RecursionError, MemoryError) as error:  # a limit of Python's compiler not foreseen
+            raise EngineError(f"the rules could not be compiled ({error}); --engine native runs them") from None
+        exec(code, namespace)
         self.bind_run: Callable[..., Any] = namespace["bind_run"]
 
     def _write(self, namespace: codegen.Namespace) -> str:
