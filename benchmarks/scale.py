@@ -30,6 +30,7 @@ import argparse
 import cProfile
 import functools
 import gc
+import hashlib
 import json
 import pstats
 import resource
@@ -85,15 +86,20 @@ def in_process(name: str, counties: int, engines: list[str], runs: int = DEFAULT
     return results
 
 
-def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool | None, float, float]:
-    """In a worker: build one county, evaluate it, and (if asked) check it and plain against the oracle."""
+def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool | None, float, float, str]:
+    """In a worker: build one county, evaluate it, and (if asked) check it and plain against the oracle.
+
+    Checked, it also gives the SHA-256 of the decision's JSON (untimed), so that engines can be
+    compared byte for byte, county by county.
+    """
     seed, check = task
     facts = population(seed, COUNTY_UNITS)
     started = time.perf_counter()
     decision = batch._WORKER_POLICY.evaluate(facts)
     seconds = time.perf_counter() - started
-    oracle_seconds, plain_seconds, agree = 0.0, 0.0, None
+    oracle_seconds, plain_seconds, agree, digest = 0.0, 0.0, None, ""
     if check:
+        digest = hashlib.sha256(decision.to_json().encode()).hexdigest()
         started = time.perf_counter()
         expected = oracle(facts)
         oracle_seconds = time.perf_counter() - started
@@ -101,7 +107,16 @@ def _county_task(task: tuple[int, bool]) -> tuple[int, int, float, float, bool |
         computed = plain(facts)
         plain_seconds = time.perf_counter() - started
         agree = consequences(decision) == expected and computed == expected
-    return fact_count(facts), len(decision.consequences), seconds, oracle_seconds, agree, peak_mib(), plain_seconds
+    return (
+        fact_count(facts),
+        len(decision.consequences),
+        seconds,
+        oracle_seconds,
+        agree,
+        peak_mib(),
+        plain_seconds,
+        digest,
+    )
 
 
 def _floor_task(seed: int) -> tuple[int, float, float, float, float]:
@@ -148,9 +163,11 @@ def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool)
     facts = engine_seconds = oracle_seconds = plain_seconds = 0.0
     agree = True
     worker_peak = 0.0
-    for count, _, seconds, o_seconds, ok, peak, p_seconds in batch.ordered_map(
+    digests = hashlib.sha256()
+    for count, _, seconds, o_seconds, ok, peak, p_seconds, digest in batch.ordered_map(
         _county_task, ((seed, check) for seed in range(counties)), jobs, policy
     ):
+        digests.update(digest.encode())
         facts += count
         engine_seconds += seconds
         oracle_seconds += o_seconds
@@ -163,6 +180,8 @@ def through_batch(name: str, counties: int, engine: str, jobs: int, check: bool)
     )
     result["plain"] = plain_seconds / jobs
     result["checked"] = check
+    # Of every county's decision JSON, in order: equal for two engines when every decision is byte-identical.
+    result["digest"] = digests.hexdigest() if check else ""
     result["cpu_engine_seconds"] = engine_seconds
     return result
 

@@ -190,7 +190,11 @@ def through_batch(agree_units: int, country: bool, engines: str, jobs: int) -> b
         "Each county is generated in its worker (the wall time includes making the facts); agrees: in every "
         "county the engine's consequences, plain's and the oracle's are the same."
     )
-    return all(r["agree"] for r in results)
+    digests = {r["digest"] for r in results if r["checked"]}
+    identical = len(digests) <= 1
+    if digests:
+        print(f"byte-identical decisions (JSON) from every engine, county by county: {_yes(identical)}")
+    return all(r["agree"] for r in results) and identical
 
 
 def main(argv: list[str] | None = None) -> int:
