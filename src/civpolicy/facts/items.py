@@ -45,33 +45,15 @@ class ItemReader:
 
     def check_total(self, spec: m.InputFact, facts: list[Fact]) -> None:
         """Each group's values of the field must add up to the declared total."""
-        assert spec.total is not None
-        field, per, wanted = spec.total
-        groups: dict[tuple[Any, ...], list[Fact]] = {}
-        for fact in facts:
-            groups.setdefault(tuple(fact.get(name) for name in per), []).append(fact)
-        for group_key, members in sorted(groups.items(), key=lambda item: repr(item[0])):
-            total = sum((Fraction(str(f.get(field) or 0)) for f in members), Fraction(0))
-            if abs(total - Fraction(str(wanted))) > Fraction(1, 10**9):
-                items, index, key = self.origins[id(members[0])]
-                what = ", ".join(f"{name} {value}" for name, value in zip(per, group_key, strict=True))
-                message = f"the {field}s of {what} add up to {float(total):g}, not {wanted:g}"
-                self.r.problem(items, index, f"{key}[{index}]", message)
+        for first, message in total_misses(spec, facts):
+            items, index, key = self.origins[id(first)]
+            self.r.problem(items, index, f"{key}[{index}]", message)
 
     def check_needed(self, spec: m.InputFact, units: list[Fact], facts: list[Fact]) -> None:
         """Every unit meeting the conditions needs at least one fact of this kind."""
-        assert spec.needed_by is not None
-        conditions, when = spec.needed_by
-        having = {fact["unit"] for fact in facts}
-        for unit in units:
-            if all(unit.get(name) == value for name, value in conditions) and unit["unit"] not in having:
-                items, index, key = self.origins[id(unit)]
-                wanted = ", ".join(f"{name} {value}" for name, value in conditions)
-                message = (
-                    f"unit {unit['unit']} ({wanted}) has no {spec.source_key}: "
-                    f"once {when} are given, every such unit needs them"
-                )
-                self.r.problem(items, index, f"{key}[{index}]", message)
+        for unit, message in needed_misses(spec, units, facts):
+            items, index, key = self.origins[id(unit)]
+            self.r.problem(items, index, f"{key}[{index}]", message)
 
     def read_list(self, top: Any, spec: m.InputFact, known_units: set[str] | None) -> list[Fact]:
         """The facts of one input list (fast when every item is right, located when one is not)."""
@@ -260,6 +242,36 @@ class ItemReader:
 
 
 _INVALID = object()
+
+
+def total_misses(spec: m.InputFact, facts: list[Fact]) -> list[tuple[Fact, str]]:
+    """Each group whose values of the total's field do not add up to it: its first fact, and why."""
+    assert spec.total is not None
+    field, per, wanted = spec.total
+    groups: dict[tuple[Any, ...], list[Fact]] = {}
+    for fact in facts:
+        groups.setdefault(tuple(fact.get(name) for name in per), []).append(fact)
+    misses = []
+    for group_key, members in sorted(groups.items(), key=lambda item: repr(item[0])):
+        total = sum((Fraction(str(f.get(field) or 0)) for f in members), Fraction(0))
+        if abs(total - Fraction(str(wanted))) > Fraction(1, 10**9):
+            what = ", ".join(f"{name} {value}" for name, value in zip(per, group_key, strict=True))
+            misses.append((members[0], f"the {field}s of {what} add up to {float(total):g}, not {wanted:g}"))
+    return misses
+
+
+def needed_misses(spec: m.InputFact, units: list[Fact], facts: list[Fact]) -> list[tuple[Fact, str]]:
+    """Each unit that meets the conditions of ``needed_by`` but has no fact of this kind, and why."""
+    assert spec.needed_by is not None
+    conditions, when = spec.needed_by
+    having = {fact["unit"] for fact in facts}
+    wanted = ", ".join(f"{name} {value}" for name, value in conditions)
+    because = f"once {when} are given, every such unit needs them"
+    return [
+        (unit, f"unit {unit['unit']} ({wanted}) has no {spec.source_key}: {because}")
+        for unit in units
+        if all(unit.get(name) == value for name, value in conditions) and unit["unit"] not in having
+    ]
 
 
 def iso_date(value: Any) -> str:

@@ -3,7 +3,9 @@
 The shape of each list (its fields, types and identity) is read from the policy's
 ``inputs`` section, so this module knows no fact by name, except that the input called
 ``unit`` is the register of units the others refer to. Every problem of the file is
-collected and raised together as one :class:`~civpolicy.errors.FactsError`.
+collected and raised together as one :class:`~civpolicy.errors.FactsError`. A mapping or a
+JSON text is read first by the msgspec decoder made from the same inputs (``fast.py``),
+which gives the same facts; this located reader reads what it refuses, and tells why.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import attrs
 
 from civpolicy.errors import FactsError, Problem
+from civpolicy.facts import fast as fast_reading
 from civpolicy.facts.items import Fact, ItemReader
 from civpolicy.source import model as m
 from civpolicy.source.reader import Reader
@@ -73,15 +76,20 @@ def load_facts_text(
     as_json: bool | None = None,
     in_force: m.InForce | None = None,
     ignore_out_of_force: bool = False,
+    fast: bool = True,
 ) -> Facts:
     """Facts from the text of a facts file: JSON if ``as_json`` (by default: if ``name`` ends in ``.json``), else YAML.
 
-    A JSON file is read by the json module (its values are JSON's, and it is fast) and
-    checked as it is; only if it has problems is it read again with lines and columns,
-    to tell where each one stands. A YAML file is read with them from the start.
+    A JSON file is read by the decoder made from the policy's inputs (``facts/fast.py``;
+    ``fast=False``: not); if it refuses the file, the json module reads it and it is checked
+    as it is; only if it has problems is it read again with lines and columns, to tell where
+    each one stands. A YAML file is read with them from the start.
     ``in_force`` and ``ignore_out_of_force``: see :func:`validate_facts`.
     """
     if name.lower().endswith(".json") if as_json is None else as_json:
+        read = fast_reading.read_json(text, inputs, vocabularies, in_force) if fast else None
+        if read is not None:
+            return Facts(read.units, read.by_unit, name, read.places, _locator(text, name))
         data, problems = read_json(text, name)
         if problems:
             raise FactsError(problems)
@@ -270,8 +278,14 @@ def load_facts(
     *,
     in_force: m.InForce | None = None,
     ignore_out_of_force: bool = False,
+    fast: bool = True,
 ) -> Facts:
-    """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs (and its in-force date)."""
+    """Facts from a mapping or a YAML/JSON file path, validated against the policy's inputs (and its in-force date).
+
+    A mapping or a JSON file is read by the decoder made from the inputs first (``fast=False``:
+    by the located reader alone), which gives the same facts; a document it refuses is read
+    by the located reader, which tells where each problem stands.
+    """
     if isinstance(source, (str, Path)):
         name = str(source)
         try:
@@ -279,6 +293,9 @@ def load_facts(
         except (OSError, UnicodeDecodeError) as error:
             raise FactsError([Problem(name, 1, 1, unreadable(error))]) from None
         return load_facts_text(
-            text, name, inputs, vocabularies, in_force=in_force, ignore_out_of_force=ignore_out_of_force
+            text, name, inputs, vocabularies, in_force=in_force, ignore_out_of_force=ignore_out_of_force, fast=fast
         )
+    read = fast_reading.read_mapping(source, inputs, vocabularies, in_force) if fast else None
+    if read is not None:
+        return Facts(read.units, read.by_unit, places=read.places)
     return validate_facts(source, inputs, vocabularies, in_force=in_force, ignore_out_of_force=ignore_out_of_force)
