@@ -1,14 +1,115 @@
-"""One canonical JSON form, for comparing and sorting values the same way everywhere."""
+"""One canonical JSON form, for comparing and sorting values the same way everywhere; and indented JSON text."""
 
 from __future__ import annotations
 
 import json
+import math
+from json.encoder import encode_basestring
 from typing import Any
+
+_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+"""The C encoder behind ``json.dumps`` without indentation (CPython's; None elsewhere)."""
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_flat_canonical = _make_encoder and _make_encoder(
+    None, _CANONICAL.default, encode_basestring, None, ":", ",", True, False, True
+)
+"""The canonical encoder without a memo of what it is encoding, for mappings of scalars (no cycle there)."""
 
 
 def canonical_json(value: Any) -> str:
     """Compact JSON with sorted keys: a canonical form for comparing and sorting."""
-    return _CANONICAL.encode(value)
+    if _make_encoder is None:  # pragma: no cover - CPython has the C encoder
+        return _CANONICAL.encode(value)
+    if value.__class__ is dict and _SCALARS.issuperset(map(type, value.values())):
+        return "".join(_flat_canonical(value, 0))
+    # JSONEncoder.encode's own C encoder, without its per-call wrapping (with a fresh memo of
+    # what is being encoded, so a cycle is refused as there).
+    encode = _make_encoder({}, _CANONICAL.default, encode_basestring, None, ":", ",", True, False, True)
+    return "".join(encode(value, 0))
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def indented_json(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` and a newline: the same text, without the Python encoder."""
+    out: list[str] = []
+    _write(value, "\n", out)
+    out.append("\n")
+    return "".join(out)
+
+
+_WORDS = {True: "true", False: "false", None: "null"}
+_KEYS: dict[str, str] = {}
+"""Keys as written before a value (``"name": ``), the first thousand or so seen."""
+
+
+def _write(value: Any, newline: str, out: list[str]) -> None:
+    """A value as indented JSON onto ``out``, its lines after the first starting with ``newline``."""
+    cls = value.__class__
+    if cls is dict:
+        if value:
+            _write_dict(value, newline, out)
+        else:
+            out.append("{}")
+    elif cls is list or cls is tuple:
+        if value:
+            _write_list(value, newline, out)
+        else:
+            out.append("[]")
+    elif cls is str:
+        out.append(encode_basestring(value))
+    elif cls is bool or value is None:
+        out.append(_WORDS[value])
+    elif cls is int:
+        out.append(int.__repr__(value))
+    elif cls is float and math.isfinite(value):
+        out.append(float.__repr__(value))
+    else:
+        out.append(_dumped(value, newline))
+
+
+def _write_dict(value: dict[Any, Any], newline: str, out: list[str]) -> None:
+    inner = newline + "  "
+    before, comma, start = "{" + inner, "," + inner, len(out)
+    append, keys = out.append, _KEYS
+    for key, item in value.items():
+        head = keys.get(key)
+        if head is None:
+            if key.__class__ is not str:  # json.dumps turns such keys into text: let it
+                del out[start:]
+                out.append(_dumped(value, newline))
+                return
+            head = encode_basestring(key) + ": "
+            if len(keys) < 1024:
+                keys[key] = head
+        cls = item.__class__
+        if cls is str:
+            append(before + head + encode_basestring(item))
+        elif cls is bool or item is None:
+            append(before + head + _WORDS[item])
+        elif cls is int:
+            append(before + head + int.__repr__(item))
+        else:
+            append(before + head)
+            _write(item, inner, out)
+        before = comma
+    append(newline + "}")
+
+
+def _write_list(value: list[Any] | tuple[Any, ...], newline: str, out: list[str]) -> None:
+    inner = newline + "  "
+    try:  # most lists are of text
+        out.append("[" + inner + ("," + inner).join(map(encode_basestring, value)) + newline + "]")
+        return
+    except TypeError:
+        pass
+    before, comma = "[" + inner, "," + inner
+    for item in value:
+        out.append(before)
+        _write(item, inner, out)
+        before = comma
+    out.append(newline + "]")
+
+
+def _dumped(value: Any, newline: str) -> str:
+    """What the fast path leaves (keys that are not text, subclasses, NaN, other types) as ``json.dumps`` writes it."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", newline)

@@ -210,7 +210,8 @@ class Policy:
     def evaluate(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
         """Every consequence that follows from the facts under this policy."""
         with _cycle_collector_paused():
-            # The workspaces are gone when _decide returns: the collector, back on, finds only the decision.
+            # The workspaces make no reference cycles: what the decision does not keep for its reasons
+            # (told when read) is freed by reference counting; the collector, back on, has nothing to scan.
             return self._decide(facts)
 
     def _decide(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:

@@ -4,18 +4,31 @@ A rule may fire more than once for the same consequence (the same unit, kind, pe
 and params, from different facts). The decision keeps one: the firing with the earliest
 evidence (by the periods of its facts, then the rule's place in the policy, then the
 facts in words, then their input order and content, then what was absent), whatever
-order the engine fired in. Reasons are told as a tree of :class:`Evidence`, each fact's
-once, from each derived fact's canonical derivation (:meth:`Workspace.finish`).
+order the engine fired in. Reasons are kept as references to the session and derivation,
+and told when first read (``decision/reasons.py``): as text and as a tree of
+:class:`Evidence`, each fact's once, from each derived fact's canonical derivation
+(:meth:`Workspace.finish`).
 """
 
 from __future__ import annotations
 
 import functools
+from operator import itemgetter
 from typing import Any
 
+from civpolicy.decision.reasons import Reasons, Teller
+from civpolicy.decision.responsible import Answerable
 from civpolicy.decision.unused import unused_facts
-from civpolicy.decision.values import Consequence, Decision, Evidence, Finding, ReportRow, canonical_json
-from civpolicy.engine.workspace import Derivation, Firing, Workspace
+from civpolicy.decision.values import (
+    Consequence,
+    Decision,
+    Evidence,
+    Finding,
+    ReportRow,
+    canonical_json,
+    told_later,
+)
+from civpolicy.engine.workspace import Firing, Workspace
 from civpolicy.errors import Problem
 from civpolicy.facts.items import Fact
 from civpolicy.facts.periods import Period, parse_period
@@ -39,151 +52,147 @@ class DecisionBuilder:
         self._ran: set[str] = set()
         self._rules = {rule.id: rule for rule in model.all_rules()}
         self._firings: dict[Identity, list[tuple[Workspace, Firing]]] = {}
-        self._rows: dict[str, list[tuple[str, ReportRow]]] = {name: [] for name in model.reports}
+        self._rows: dict[str, list[ReportRow]] = {name: [] for name in model.reports}
         self._answerable: list[dict[str, Any]] = []
         """The facts that name who answers for a consequence (the policy's ``responsible``), as values."""
+        self._people: Answerable | None = None
+        self._teller = Teller(model)
+        self._any_provisional: dict[int, tuple[Workspace, bool]] = {}
+        """Whether any fact of a session says it is provisional (when none does, nothing rests on one), by id."""
 
     def add(self, space: Workspace) -> None:
         """Take in one session's firings and reported facts (raising the session's least failure, if any)."""
         space.finish()
         self._warnings.extend(unused_facts(self.model, space, self.facts))
         self._ran |= space.rules_run()
+        firings = self._firings
         for firing in space.firings:
-            identity = (firing.unit, firing.kind, firing.period, _params_key(firing.params))
-            self._firings.setdefault(identity, []).append((space, firing))
+            params = firing.params
+            identity = (firing.unit, firing.kind, firing.period, canonical_json(params) if params else "{}")
+            known = firings.get(identity)
+            if known is None:
+                firings[identity] = [(space, firing)]
+            else:
+                known.append((space, firing))
         answer = self.model.responsible
         if answer is not None:
             for fact in space.of_type(answer.fact):
                 self._answerable.append({key: value for key, value in fact.items() if key not in ("id", "type")})
+            self._people = None
         for name, report in self.model.reports.items():
-            rows = self._rows[name]
-            for fact in space.of_type(report.fact_type):
-                row = self._report_row(space, report, fact)
-                rows.append((canonical_json(row.values), row))
+            self._rows[name].extend(self._report_row(space, report, fact) for fact in space.of_type(report.fact_type))
 
     def decision(self) -> Decision:
         """The decision: consequences in contract order, report rows sorted, duplicates once."""
-        chosen = []
-        found = []
-        for firings in self._firings.values():
+        chosen: list[tuple[tuple[Any, ...], Consequence]] = []
+        found: list[tuple[tuple[Any, ...], Finding]] = []
+        kinds = self.model.kinds
+        for (unit, kind_name, period, params), firings in self._firings.items():
             space, firing = firings[0] if len(firings) == 1 else min(firings, key=_rank)
-            kind = self.model.kinds.get(firing.kind)
+            kind = kinds.get(kind_name)
             if kind is not None and kind.finding:
-                found.append(self._finding(space, firing))
+                # Findings as consequences are sorted: by who, then period (as written), kind and params.
+                found.append(((unit, period, kind_name, params), self._finding(space, firing)))
             else:
-                chosen.append(self._consequence(space, firing))
-        chosen.sort(key=_sort_key)
-        found.sort(key=_finding_key)
+                # Contract order: unit, period start, kind, period end, params.
+                label = _period(period)
+                chosen.append(((unit, label.start, kind_name, label.end, params), self._consequence(space, firing)))
+        chosen.sort(key=_first)
+        found.sort(key=_first)
         reports = {name: _sorted_rows(rows) for name, rows in self._rows.items()}
         warnings = sorted(set(self._warnings), key=lambda p: (p.file, p.line, p.column, p.path, p.message))
-        has_findings = any(kind.finding for kind in self.model.kinds.values())
+        has_findings = any(kind.finding for kind in kinds.values())
         return Decision(
             self.digest,
-            tuple(chosen),
+            tuple(consequence for _, consequence in chosen),
             reports,
             tuple(warnings),
             frozenset(self._ran),
-            findings=tuple(found) if has_findings else None,
+            findings=tuple(finding for _, finding in found) if has_findings else None,
         )
 
     def _finding(self, space: Workspace, firing: Firing) -> Finding:
-        return Finding(who=firing.unit, **self._told(space, firing))
-
-    def _told(self, space: Workspace, firing: Firing) -> dict[str, Any]:
-        """What a consequence and a finding both tell of a firing: what, by which rule, why, who answers."""
         rule = self._rules[firing.rule.rule.id]
-        evidence = tuple(self.evidence(space, i) for i in firing.derivation.premises)
-        return {
-            "kind": firing.kind,
-            "period": firing.period,
-            "params": firing.params,
-            "rule": rule.id,
-            "source": rule.citation.source,
-            "because": tuple(e.text for e in evidence) + firing.derivation.absent,
-            "evidence": evidence + tuple(Evidence(text) for text in firing.derivation.absent),
-            "responsible": self._responsible(firing.unit, firing.kind),
-        }
+        finding = Finding(
+            firing.unit,
+            firing.kind,
+            firing.period,
+            firing.params,
+            rule.id,
+            rule.citation.source,
+            responsible=self._responsible(firing.unit, firing.kind),
+        )
+        return told_later(finding, Reasons(self._teller, space, firing.derivation, unfold_all=True))
+
+    def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
+        rule = self._rules[firing.rule.rule.id]
+        kind = self.model.kinds.get(firing.kind)
+        consequence = Consequence(
+            firing.unit,
+            firing.kind,
+            firing.period,
+            firing.params,
+            rule.id,
+            rule.citation.source,
+            discretionary=kind.discretionary if kind is not None else False,
+            provisional=self._rests_on_provisional(space, firing.derivation.premises),
+            responsible=self._responsible(firing.unit, firing.kind),
+        )
+        return told_later(consequence, Reasons(self._teller, space, firing.derivation, unfold_all=True))
 
     def _responsible(self, unit: str, kind: str) -> tuple[dict[str, Any], ...] | None:
         """Who answers for a consequence or finding: the matching facts, in the policy's order, each once."""
         answer = self.model.responsible
         if answer is None:
             return None
-        given = {"unit": unit, "kind": kind}
-        people: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
-        for fact in self._answerable:
-            if all(fact.get(field) is None or fact.get(field) == given[target] for field, target in answer.match):
-                entry = {field: fact.get(field) for field in answer.fields}
-                key = canonical_json(entry)
-                order = (*tuple(_orderable(fact.get(field)) for field in answer.order_by), key)
-                if key not in people or order < people[key][0]:
-                    people[key] = (order, entry)
-        return tuple(entry for _, entry in sorted(people.values(), key=lambda item: item[0]))
-
-    def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
-        kind = self.model.kinds.get(firing.kind)
-        return Consequence(
-            unit=firing.unit,
-            **self._told(space, firing),
-            discretionary=kind.discretionary if kind is not None else False,
-            provisional=any(self.provisional(space, p) for p in firing.derivation.premises),
-        )
+        if self._people is None:
+            self._people = Answerable(answer, self._answerable)
+        return self._people.people(unit, kind)
 
     def provisional(self, space: Workspace, fact_id: str) -> bool:
         """Whether a fact says it is provisional, or rests on one that does (told once per fact and session)."""
         known = space.provisional.get(fact_id)
         if known is None:
-            fact = space.facts[fact_id]
+            if not self._provisional_in(space):
+                return False
             derivation = space.derivations.get(fact_id)
-            known = fact.get(PROVISIONAL) is True or (
-                derivation is not None and any(self.provisional(space, p) for p in derivation.premises)
+            known = space.facts[fact_id].get(PROVISIONAL) is True or (
+                derivation is not None and self._rests_on_provisional(space, derivation.premises)
             )
             space.provisional[fact_id] = known
         return known
 
+    def _rests_on_provisional(self, space: Workspace, premises: tuple[str, ...]) -> bool:
+        """Whether any of these facts is provisional (those already told looked up, not asked again)."""
+        if not self._provisional_in(space):
+            return False
+        told = space.provisional
+        for premise in premises:
+            known = told.get(premise)
+            if known is None:
+                known = self.provisional(space, premise)
+            if known:
+                return True
+        return False
+
+    def _provisional_in(self, space: Workspace) -> bool:
+        """Whether any fact of a session says it is provisional (asked once per session)."""
+        known = self._any_provisional.get(id(space))
+        if known is None:  # the session is kept with the answer, so its id is not another's
+            any_provisional = any(fact.get(PROVISIONAL) is True for fact in space.facts.values())
+            known = self._any_provisional[id(space)] = (space, any_provisional)
+        return known[1]
+
     def _report_row(self, space: Workspace, report: m.Report, fact: Fact) -> ReportRow:
-        derivation = space.derivations.get(fact["id"])
-        premises, absent = (self._premises(space, derivation), derivation.absent) if derivation else ((), ())
         values = {field: fact.get(field) for field in report.fields}
         values[PROVISIONAL] = self.provisional(space, fact["id"])
-        return ReportRow(
-            values=values,
-            because=tuple(e.text for e in premises) + absent,
-            evidence=premises + tuple(Evidence(text) for text in absent),
-        )
+        row = ReportRow(values)
+        derivation = space.derivations.get(fact["id"])
+        return told_later(row, Reasons(self._teller, space, derivation, unfold_all=False)) if derivation else row
 
     def evidence(self, space: Workspace, fact_id: str) -> Evidence:
         """A fact's reasons as a tree (told once per fact and session)."""
-        known = space.evidence.get(fact_id)
-        if known is None:
-            known = space.evidence[fact_id] = self._new_evidence(space, fact_id)
-        return known
-
-    def _new_evidence(self, space: Workspace, fact_id: str) -> Evidence:
-        derivation = space.derivations.get(fact_id)
-        if derivation is None:
-            return Evidence(space.describe(fact_id))
-        fact_type = space.facts[fact_id]["type"]
-        derived = self.model.derived.get(fact_type)
-        source = derived.citation.source if derived and derived.citation else None
-        return Evidence(
-            text=space.describe(fact_id),
-            rule=derivation.rule,
-            source=source,
-            premises=self._premises(space, derivation),
-            absent=derivation.absent,
-        )
-
-    def _premises(self, space: Workspace, derivation: Derivation) -> tuple[Evidence, ...]:
-        """The reasons of a derived fact's premises (those past ``expand`` in words only)."""
-        unfold = len(derivation.premises) if derivation.expand is None else derivation.expand
-        premises = [self.evidence(space, p) for p in derivation.premises[:unfold]]
-        premises += [Evidence(space.describe(p)) for p in derivation.premises[unfold:]]
-        return tuple(premises)
-
-
-def _params_key(params: dict[str, Any]) -> str:
-    return canonical_json(params) if params else "{}"
+        return self._teller.evidence(space, fact_id)
 
 
 def _rank(entry: tuple[Workspace, Firing]) -> tuple[Any, ...]:
@@ -201,42 +210,36 @@ def _rank(entry: tuple[Workspace, Firing]) -> tuple[Any, ...]:
     return (times, firing.rule.rule.order, words, tuple(map(space.order_key, facts)), derivation.absent)
 
 
+_first = itemgetter(0)
+
+
 @functools.lru_cache(maxsize=4096)
 def _period(label: str) -> Period:
     return parse_period(label)
 
 
-def _sort_key(consequence: Consequence) -> tuple[Any, ...]:
-    """Contract order: unit, period start, kind, period end, params."""
-    period = _period(consequence.period)
-    return (consequence.unit, period.start, consequence.kind, period.end, _params_key(consequence.params))
+def _sorted_rows(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
+    """Rows by unit, period start and end, then content; identical rows once (the last by reasons).
 
-
-def _orderable(value: Any) -> tuple[int, Any]:
-    """A value of any type in a total order: nothing first, then numbers, then text."""
-    if value is None:
-        return (0, 0)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (1, value)
-    return (2, str(value))
-
-
-def _finding_key(finding: Finding) -> tuple[Any, ...]:
-    """Findings as consequences are sorted: by who, then period (as written), kind and params."""
-    return (finding.who, finding.period, finding.kind, _params_key(finding.params))
-
-
-def _sorted_rows(rows: list[tuple[str, ReportRow]]) -> tuple[ReportRow, ...]:
-    """Rows by unit, period start and end, then content; identical rows once (the last by reasons)."""
-    if len({text for text, _ in rows}) < len(rows):
-        # Which of identical rows stays must not depend on the order facts came in.
-        rows = sorted(rows, key=lambda entry: entry[1].because)
-    unique = dict(rows)
-
-    def key(entry: tuple[str, ReportRow]) -> tuple[Any, ...]:
-        text, row = entry
+    Only rows of the same unit and period can be identical or need their content to be ordered,
+    so only theirs is written as canonical JSON.
+    """
+    places: dict[tuple[Any, ...], list[ReportRow]] = {}
+    for row in rows:
         period = row.values.get("period")
         start_end = (_period(period).start, _period(period).end) if isinstance(period, str) else (0, 0)
-        return (str(row.values.get("unit", "")), start_end, text)
-
-    return tuple(row for _, row in sorted(unique.items(), key=key))
+        places.setdefault((str(row.values.get("unit", "")), start_end), []).append(row)
+    ordered = []
+    for place in sorted(places):
+        same = places[place]
+        if len(same) == 1:
+            ordered.append(same[0])
+            continue
+        texts: dict[str, list[ReportRow]] = {}
+        for row in same:
+            texts.setdefault(canonical_json(row.values), []).append(row)
+        for text in sorted(texts):
+            # Which of identical rows stays must not depend on the order facts came in: the last by reasons.
+            twins = texts[text]
+            ordered.append(twins[0] if len(twins) == 1 else sorted(twins, key=lambda row: row.because)[-1])
+    return tuple(ordered)

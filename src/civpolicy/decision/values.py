@@ -2,21 +2,71 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import contextlib
+import gc
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
-from civpolicy.canonical import canonical_json
+from civpolicy.canonical import canonical_json, indented_json
 from civpolicy.engine.evidence import Evidence
 from civpolicy.errors import Problem
 from civpolicy.facts.periods import parse_period
 
-__all__ = ["Consequence", "Decision", "Evidence", "Finding", "ReportRow", "canonical_json"]
+__all__ = ["Consequence", "Decision", "Evidence", "Finding", "ReportRow", "Told", "canonical_json", "told_later"]
+
+
+class Told(Protocol):
+    """Reasons kept as references: told as text and as trees when first read."""
+
+    def because(self) -> tuple[str, ...]:
+        """The reasons in words."""
+        ...
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        """The reasons as trees."""
+        ...
+
+
+class _Reasoned:
+    """Where ``because`` and ``evidence`` may be told when first read (:func:`told_later`), then kept."""
+
+    __slots__ = ("_told",)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            """``because`` or ``evidence`` not told yet: tell it now and keep it (the references go when both are)."""
+            if name == "because":
+                value, other = self._told.because(), "evidence"
+            elif name == "evidence":
+                value, other = self._told.evidence(), "because"
+            else:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
+            object.__setattr__(self, name, value)
+            try:
+                object.__getattribute__(self, other)
+            except AttributeError:
+                return value
+            with contextlib.suppress(AttributeError):  # another thread's reading dropped them first
+                object.__delattr__(self, "_told")
+            return value
+
+
+R = TypeVar("R", bound=_Reasoned)
+
+
+def told_later(item: R, told: Told) -> R:
+    """``item`` with its ``because`` and ``evidence`` told by ``told`` when first read (as if given at the start)."""
+    object.__delattr__(item, "because")
+    object.__delattr__(item, "evidence")
+    object.__setattr__(item, "_told", told)
+    return item
 
 
 @attrs.frozen
-class Consequence:
+class Consequence(_Reasoned):
     """One consequence for one unit and period, by one rule of one clause, and why."""
 
     unit: str
@@ -62,7 +112,7 @@ class Consequence:
 
 
 @attrs.frozen
-class Finding:
+class Finding(_Reasoned):
     """A duty occurrence with no matching activity, or only a late one: for the headquarters to weigh."""
 
     who: str
@@ -91,7 +141,7 @@ class Finding:
 
 
 @attrs.frozen
-class ReportRow:
+class ReportRow(_Reasoned):
     """One reported derived fact with its reasons."""
 
     values: dict[str, Any] = attrs.field(hash=False)
@@ -128,6 +178,15 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         """The decision document of contract section 2."""
+        with _collector_paused():
+            return self._document()
+
+    def to_json(self) -> str:
+        """The decision document as JSON text: byte-identical for the same facts and policy."""
+        with _collector_paused():
+            return indented_json(self._document())
+
+    def _document(self) -> dict[str, Any]:
         document: dict[str, Any] = {
             "policy": {"digest": self.policy_digest},
             "consequences": [c.to_dict() for c in self.consequences],
@@ -141,6 +200,19 @@ class Decision:
         ]
         return document
 
-    def to_json(self) -> str:
-        """The decision document as JSON text: byte-identical for the same facts and policy."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a document is made (as in ``Policy.evaluate``).
+
+    A document holds no cycles, and the collector would scan the decision and its sessions
+    again and again while it grows.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -1,0 +1,229 @@
+"""The decision layer's shortcuts give what the plain ways give: JSON text, reasons told when read, who answers."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import civpolicy
+from civpolicy.canonical import canonical_json, indented_json
+from civpolicy.decision.provenance import _sorted_rows
+from civpolicy.decision.responsible import Answerable, _orderable
+from civpolicy.decision.values import Consequence, Finding, ReportRow
+from civpolicy.facts.periods import parse_period
+from civpolicy.source import model as m
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.sampled_from([0.0, -0.0, 1e300, -1e-300, 5e-324, 1e16, 1.5e-7, 123456789.125])
+    | st.text()
+    | st.sampled_from(["", '"', "\\", "\n", "\x00\x1f", "\u2028", "文明单位", "😀", "\ud800"])
+)
+KEYS = st.text() | st.sampled_from(["unit", "because", "键"])
+ODD_KEYS = KEYS | st.integers() | st.floats() | st.booleans() | st.none()
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(KEYS, inner, max_size=4)
+        | st.dictionaries(ODD_KEYS, inner, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+@given(VALUES)
+@example([])
+@example({})
+@example({"a": [], "b": {}, "c": [{}], "d": {"e": []}})
+@example([-0.0, 0.0, 1e300, 1e-300, float("nan"), float("inf"), -float("inf")])
+@example({1: "one", 2.5: [True], None: {}, False: 0})
+@example(["text", "text", 1])
+@example([[["deep"]], {"x": {"y": {"z": None}}}])
+def test_indented_json_writes_what_json_dumps_writes(value: Any) -> None:
+    assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+@given(VALUES)
+def test_canonical_json_is_sorted_compact_json(value: Any) -> None:
+    encoder = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    try:
+        expected = encoder.encode(value)
+    except TypeError:  # keys of several types cannot be sorted: refused alike
+        with pytest.raises(TypeError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+def test_json_refuses_what_json_dumps_refuses() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference"):
+        canonical_json(loop)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        indented_json({"a": [object()]})
+
+
+@pytest.fixture(scope="module", params=["county-2022-scores.yaml", "duties-2023-05.yaml"])
+def decision(request: pytest.FixtureRequest) -> civpolicy.Decision:
+    return civpolicy.load_policy().evaluate(ROOT / "examples" / request.param)
+
+
+def _untold(item: Any) -> bool:
+    try:
+        object.__getattribute__(item, "because")
+    except AttributeError:
+        return True
+    return False
+
+
+def _eager(item: Any) -> Any:
+    """The same value built as code outside the engine builds it: every field given."""
+    return type(item)(**{f.alias: getattr(item, f.name) for f in attrs.fields(type(item))})
+
+
+def test_evaluate_alone_tells_no_reasons(decision: civpolicy.Decision) -> None:
+    fresh = civpolicy.load_policy().evaluate(ROOT / "examples" / "county-2022-scores.yaml")
+    rows = [row for rows in fresh.reports.values() for row in rows]
+    assert fresh.consequences
+    assert rows
+    assert all(_untold(item) for item in (*fresh.consequences, *rows))
+
+
+def test_reasons_told_when_read_are_the_reasons(decision: civpolicy.Decision) -> None:
+    items: list[Any] = [
+        *decision.consequences,
+        *(decision.findings or ()),
+        *(r for rs in decision.reports.values() for r in rs),
+    ]
+    for item in items:
+        eager = _eager(item)
+        assert eager == item
+        assert hash(eager) == hash(item)
+        assert repr(eager) == repr(item)
+        assert eager.evidence == item.evidence
+        assert item.because
+        assert not _untold(item)
+
+
+def test_evidence_first_or_because_first_tell_the_same() -> None:
+    policy = civpolicy.load_policy()
+    one = policy.evaluate(ROOT / "examples" / "county-2022.yaml")
+    other = policy.evaluate(ROOT / "examples" / "county-2022.yaml")
+    for a, b in zip(one.consequences, other.consequences, strict=True):
+        assert [e.text for e in a.evidence] == list(b.because)
+        assert a.because == b.because
+        assert a.evidence == b.evidence
+
+
+def test_a_decision_pickles_and_evolves_with_its_reasons() -> None:
+    decision = civpolicy.load_policy().evaluate(ROOT / "examples" / "county-2022.yaml")
+    copy = pickle.loads(pickle.dumps(decision))
+    assert copy == decision
+    assert copy.to_json() == decision.to_json()
+    for a, b in zip(copy.consequences, decision.consequences, strict=True):
+        assert a.evidence == b.evidence
+    changed = attrs.evolve(decision.consequences[0], rule="other")
+    assert changed.because == decision.consequences[0].because
+
+
+def test_a_missing_attribute_is_still_missing(decision: civpolicy.Decision) -> None:
+    items: list[Any] = [
+        *decision.consequences[:1],
+        *(decision.findings or ())[:1],
+        Consequence("u", "k", "2022", {}),
+        Finding("u", "k", "2022", {}),
+    ]
+    for item in items:
+        with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+            _ = item.nothing
+    assert ReportRow({"unit": "u"}).because == ()
+
+
+ANSWERABLE = st.fixed_dictionaries(
+    {
+        "who": st.sampled_from([None, "u1", "u2", 3, ["u1"]]),
+        "kind": st.sampled_from([None, "k1", "k2"]),
+        "name": st.sampled_from(["甲", "乙", "丙"]),
+        "role": st.sampled_from(["a", "b", None]),
+        "order": st.sampled_from([None, 1, 2, "x"]),
+        "number": st.integers(0, 2),
+    }
+)
+RESPONSIBLE = m.Responsibility(
+    fact="answerable",
+    match=(("who", "unit"), ("kind", "kind")),
+    fields=("name", "role"),
+    order_by=("order", "number"),
+)
+
+
+def _scanned(facts: list[dict[str, Any]], unit: str, kind: str) -> tuple[dict[str, Any], ...]:
+    """Who answers, by reading every fact (as the decision once did)."""
+    given = {"unit": unit, "kind": kind}
+    people: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+    for fact in facts:
+        if all(fact.get(f) is None or fact.get(f) == given[t] for f, t in RESPONSIBLE.match):
+            entry = {field: fact.get(field) for field in RESPONSIBLE.fields}
+            key = canonical_json(entry)
+            order = (*tuple(_orderable(fact.get(field)) for field in RESPONSIBLE.order_by), key)
+            if key not in people or order < people[key][0]:
+                people[key] = (order, entry)
+    return tuple(entry for _, entry in sorted(people.values(), key=lambda item: item[0]))
+
+
+@given(st.lists(ANSWERABLE, max_size=12))
+def test_who_answers_by_index_is_who_answers_by_reading_all(facts: list[dict[str, Any]]) -> None:
+    answerable = Answerable(RESPONSIBLE, facts)
+    for unit in ("u1", "u2", "3"):
+        for kind in ("k1", "k2"):
+            assert answerable.people(unit, kind) == _scanned(facts, unit, kind)
+            assert answerable.people(unit, kind) == _scanned(facts, unit, kind)
+
+
+ROWS = st.lists(
+    st.builds(
+        lambda unit, period, x, because: ReportRow({"unit": unit, "period": period, "x": x}, because),
+        st.sampled_from(["u1", "u2", 3, None]),
+        st.sampled_from(["2022", "2022-Q1", "2022-03", "2022-H1", None, 7]),
+        st.sampled_from([0, 1, True, 1.0, "1"]),
+        st.lists(st.sampled_from(["a", "b", "c"]), max_size=2).map(tuple),
+    ),
+    max_size=14,
+)
+
+
+def _sorted_once(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
+    """Report rows sorted and made unique, by writing every row as canonical JSON (as the decision once did)."""
+    texts = [(canonical_json(row.values), row) for row in rows]
+    if len({text for text, _ in texts}) < len(texts):
+        texts = sorted(texts, key=lambda entry: entry[1].because)
+    unique = dict(texts)
+
+    def key(entry: tuple[str, ReportRow]) -> tuple[Any, ...]:
+        text, row = entry
+        period = row.values.get("period")
+        start_end = (parse_period(period).start, parse_period(period).end) if isinstance(period, str) else (0, 0)
+        return (str(row.values.get("unit", "")), start_end, text)
+
+    return tuple(row for _, row in sorted(unique.items(), key=key))
+
+
+@given(ROWS)
+def test_report_rows_sorted_by_place_are_sorted_as_before(rows: list[ReportRow]) -> None:
+    assert [id(row) for row in _sorted_rows(rows)] == [id(row) for row in _sorted_once(rows)]
