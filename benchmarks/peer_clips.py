@@ -36,15 +36,7 @@ from typing import Any
 
 import timing
 from common import oracle, population
-
-DEFAULT_PARAMS: Mapping[str, int] = {
-    "year_withhold_streak": 3,
-    "review_deduction_points": 5,
-    "quota_delta_good": 5,
-    "quota_delta_poor": -10,
-    "interview_consecutive_criticisms": 2,
-    "self_examination_criticisms": 3,
-}
+from plain import DEFAULT_PARAMS
 
 GLOBALS = """
 (defglobal

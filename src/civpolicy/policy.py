@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import hashlib
 import json
 import sys
@@ -14,6 +12,7 @@ from typing import Any
 
 from civpolicy.batch import evaluate_many
 from civpolicy.checks.validate import load_model
+from civpolicy.collector import collector_paused
 from civpolicy.decision.provenance import DecisionBuilder
 from civpolicy.decision.values import Decision
 from civpolicy.engine.compile import CompiledPolicy, compile_policy
@@ -209,7 +208,7 @@ class Policy:
 
     def evaluate(self, facts: Mapping[str, Any] | str | Path | Facts) -> Decision:
         """Every consequence that follows from the facts under this policy."""
-        with _cycle_collector_paused():
+        with collector_paused():
             # The workspaces make no reference cycles: what the decision does not keep for its reasons
             # (told when read) is freed by reference counting; the collector, back on, has nothing to scan.
             return self._decide(facts)
@@ -263,26 +262,6 @@ class Policy:
             return self._rules[rule_id]
         except KeyError:
             raise UnknownRuleError(f"no rule {rule_id!r} in the policy{did_you_mean(rule_id, self._rules)}") from None
-
-
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while an evaluation runs, then as it was.
-
-    An evaluation allocates many small objects; the native engine makes no reference
-    cycles, so reference counting frees all it drops, and the collector would only re-scan
-    the growing workspace again and again (about a third of the time, measured in
-    docs/benchmarks.md). durable-rules' callbacks do make cycles (about 100,000 objects
-    per county of 120 units); they are collected once the evaluation is over.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _available_engine(name: str | None) -> str:

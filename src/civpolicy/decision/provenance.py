@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from civpolicy.decision.reasons import Reasons, Teller
 from civpolicy.decision.responsible import Answerable
@@ -34,6 +34,9 @@ from civpolicy.facts.items import Fact
 from civpolicy.facts.periods import Period, parse_period
 from civpolicy.facts.read import Facts
 from civpolicy.source import model as m
+
+Item = TypeVar("Item", Consequence, Finding)
+"""A consequence or a finding: what a firing is told as."""
 
 Identity = tuple[str, str, str, str]
 
@@ -112,33 +115,33 @@ class DecisionBuilder:
         )
 
     def _finding(self, space: Workspace, firing: Firing) -> Finding:
-        rule = self._rules[firing.rule.rule.id]
-        finding = Finding(
-            firing.unit,
-            firing.kind,
-            firing.period,
-            firing.params,
-            rule.id,
-            rule.citation.source,
-            responsible=self._responsible(firing.unit, firing.kind),
-        )
-        return told_later(finding, Reasons(self._teller, space, firing.derivation, unfold_all=True))
+        return self._told(space, firing, Finding(who=firing.unit, **self._what(firing)))
 
     def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
-        rule = self._rules[firing.rule.rule.id]
         kind = self.model.kinds.get(firing.kind)
         consequence = Consequence(
-            firing.unit,
-            firing.kind,
-            firing.period,
-            firing.params,
-            rule.id,
-            rule.citation.source,
+            unit=firing.unit,
+            **self._what(firing),
             discretionary=kind.discretionary if kind is not None else False,
             provisional=self._rests_on_provisional(space, firing.derivation.premises),
-            responsible=self._responsible(firing.unit, firing.kind),
         )
-        return told_later(consequence, Reasons(self._teller, space, firing.derivation, unfold_all=True))
+        return self._told(space, firing, consequence)
+
+    def _what(self, firing: Firing) -> dict[str, Any]:
+        """What a consequence and a finding both say of a firing: what, by which rule and clause, who answers."""
+        rule = self._rules[firing.rule.rule.id]
+        return {
+            "kind": firing.kind,
+            "period": firing.period,
+            "params": firing.params,
+            "rule": rule.id,
+            "source": rule.citation.source,
+            "responsible": self._responsible(firing.unit, firing.kind),
+        }
+
+    def _told(self, space: Workspace, firing: Firing, item: Item) -> Item:
+        """The consequence or finding, its reasons to be told from the firing's derivation when read."""
+        return told_later(item, Reasons(self._teller, space, firing.derivation, unfold_all=True))
 
     def _responsible(self, unit: str, kind: str) -> tuple[dict[str, Any], ...] | None:
         """Who answers for a consequence or finding: the matching facts, in the policy's order, each once."""

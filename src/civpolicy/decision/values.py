@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import gc
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
 from civpolicy.canonical import canonical_json, indented_json
+from civpolicy.collector import collector_paused
 from civpolicy.engine.evidence import Evidence
 from civpolicy.errors import Problem
 from civpolicy.facts.periods import parse_period
@@ -178,12 +177,12 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         """The decision document of contract section 2."""
-        with _collector_paused():
+        with collector_paused():
             return self._document()
 
     def to_json(self) -> str:
         """The decision document as JSON text: byte-identical for the same facts and policy."""
-        with _collector_paused():
+        with collector_paused():
             return indented_json(self._document())
 
     def _document(self) -> dict[str, Any]:
@@ -199,20 +198,3 @@ class Decision:
             {"file": p.file, "line": p.line, "field": p.path, "message": p.message} for p in self.warnings
         ]
         return document
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a document is made (as in ``Policy.evaluate``).
-
-    A document holds no cycles, and the collector would scan the decision and its sessions
-    again and again while it grows.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
