@@ -23,12 +23,12 @@ from policy_copies import copy_policy
 
 MADE_HERE = re.compile(
     r"(bind_run|IDX|newest|state|space|inserters|give|fire|absent_notes|insert|serial|put|fact|entry"
-    r"|b|d|g|k|pf|low|high|new|env|derive|_|[fsgvx]\d+|[ka]\d+_\d+|blocked\d+|[IPKCA]\d+|put_\d+|rule_\d+_from_\d+)"
+    r"|b|d|g|k|pf|low|high|new|env|derive|_|[fsgvxy]\d+|[ka]\d+_\d+|blocked\d+|[IPKCAL]\d+|put_\d+|rule_\d+_from_\d+)"
 )
 """The identifiers the generator makes."""
 GIVEN = {"bisect", "apply_call", "ExpressionError", "Derivation", "PERIOD_FIELDS", "bool", "str"}
 """The names the engine hands the generated code (and two builtins)."""
-ATTRIBUTES = {"get", "append", "update", "__class__", "give", "fire", "derive", "absent_notes"}
+ATTRIBUTES = {"get", "append", "update", "setdefault", "__class__", "give", "fire", "derive", "absent_notes"}
 
 HOSTILE = [
     "'); import os; os._exit(3) #",

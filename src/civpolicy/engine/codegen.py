@@ -283,21 +283,31 @@ def write_inserter(
     memories: Sequence[tuple[Callable[[Any], bool] | None, int, Sequence[tuple[int, tuple[str, ...]]]]],
     namespace: Namespace,
 ) -> None:
-    """A function ``name(fact, serial)`` filing a fact of one type in every memory whose conditions it meets."""
+    """A function ``name(fact, serial)`` filing a fact of one type in every memory whose conditions it meets.
+
+    Each field a key reads is read once, as its key component; the bucket of an index with no
+    key (``L…``, made when the run starts) is appended to directly.
+    """
     out.line(depth, f"def {name}(fact, serial):")
     body = depth + 1
     out.line(body, "entry = (serial, fact)")
+    fields = list(dict.fromkeys(field for _, _, indexes in memories for _, keys in indexes for field in keys))
+    component = {}
+    for n, field in enumerate(fields):
+        out.line(body, f"x{n} = fact.get({literal(field, namespace)})")
+        out.line(body, f"y{n} = (bool, x{n}) if x{n}.__class__ is bool else x{n}")
+        component[field] = f"y{n}"
     for accepts, memory, indexes in memories:
         at = body
         if accepts is not None:
             out.line(body, f"if {bind(accepts, namespace, 'A')}(fact):")
             at = body + 1
-        for index_id, fields in indexes:
-            values = []
-            for n, field in enumerate(fields):
-                out.line(at, f"x{n} = fact.get({literal(field, namespace)})")
-                values.append(f"x{n}")
-            out.line(at, f"k = {key_tuple(values)}")
+        for index_id, keys in indexes:
+            if not keys:
+                out.line(at, f"L{index_id}.append(entry)")
+                continue
+            parts = [component[field] for field in keys]
+            out.line(at, f"k = ({', '.join(parts)}{',' if len(parts) == 1 else ''})")
             out.line(at, f"b = I{index_id}.get(k)")
             out.line(at, "if b is None:")
             out.line(at + 1, f"I{index_id}[k] = [entry]")

@@ -74,8 +74,10 @@ class CompiledEngine(NativeEngine):
         """The source of ``bind_run``: given one run's indexes, its filing and join functions."""
         out = codegen.Writer()
         out.line(0, "def bind_run(IDX, newest, state, space, inserters):")
-        for index_id in range(len(self.index_ids)):
+        for (_, keys), index_id in sorted(self.index_ids.items(), key=lambda item: item[1]):
             out.line(1, f"I{index_id} = IDX[{index_id}]")
+            if not keys:  # the one bucket of an index with no key, made now and appended to
+                out.line(1, f"L{index_id} = I{index_id}.setdefault((), [])")
         out.line(1, "give, fire, derive, absent_notes = space.give, space.fire, space.derive, space.absent_notes")
         out.line(1, "def insert(fact):")
         out.line(2, "serial = state[0]")

@@ -227,8 +227,9 @@ class Workspace:
         for fact in self.of_type(aggregate.over.fact_type):
             if over.accepts(fact):
                 groups.setdefault(over.key_of(fact), []).append(fact)
-        each_facts = [fact for fact in self.of_type(aggregate.each.fact_type) if plan.each.accepts(fact)]
-        for each in sorted(each_facts, key=self.order_key):
+        # In the order the facts came: what an aggregate gives, and which derivation a fact keeps
+        # (finish), does not depend on it.
+        for each in [fact for fact in self.of_type(aggregate.each.fact_type) if plan.each.accepts(fact)]:
             env: dict[str, Fact | None] = {each_alias: each}
             group = groups.get(over.key_for(env), [])
             totals: dict[str, Any] | None = None
