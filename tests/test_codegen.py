@@ -26,8 +26,8 @@ MADE_HERE = re.compile(
     r"|b|d|g|k|pf|low|high|new|env|derive|_|[fsgvxy]\d+|[ka]\d+_\d+|blocked\d+|[IPKCAL]\d+|put_\d+|rule_\d+_from_\d+)"
 )
 """The identifiers the generator makes."""
-GIVEN = {"bisect", "apply_call", "ExpressionError", "Derivation", "PERIOD_FIELDS", "bool", "str"}
-"""The names the engine hands the generated code (and two builtins)."""
+GIVEN = {"bisect", "apply_call", "ExpressionError", "Derivation", "PERIOD_FIELDS", "bool", "str", "isinstance"}
+"""The names the engine hands the generated code (and three builtins)."""
 ATTRIBUTES = {"get", "append", "update", "setdefault", "__class__", "give", "fire", "derive", "absent_notes"}
 
 HOSTILE = [
@@ -167,3 +167,30 @@ def test_a_source_python_cannot_compile_is_an_engine_error(monkeypatch: pytest.M
     monkeypatch.setattr(compiled, "compile", refuse, raising=False)
     with pytest.raises(civpolicy.EngineError, match="--engine native"):
         civpolicy.load_policy(engine="compiled").evaluate({"units": [{"id": "a"}]})
+
+
+CONSTANTS = ["poor", "", True, False, None, 0, 1, 3, 1.0, 2.5, -1, ("a", "poor"), ("x",)]
+VALUES = [None, "poor", "a", "x", "", True, False, 0, 1, 3, 3.0, 1.0, 2.5, -1, 0.0]
+
+
+@pytest.mark.parametrize("op", ["eq", "in", "out", "lt", "le", "gt", "ge"])
+@pytest.mark.parametrize("constant", CONSTANTS, ids=repr)
+def test_a_condition_written_inline_reads_as_the_plan_does(op: str, constant: Any) -> None:
+    """A condition on a constant written inline holds for exactly the values the planned predicate takes."""
+    from civpolicy.engine import codegen
+    from civpolicy.engine.plans import plan_pattern
+    from civpolicy.source import model as m
+
+    if (op in ("in", "out")) != isinstance(constant, tuple):
+        return
+    test = m.Test("field", op, Const(constant))
+    namespace: dict[str, Any] = {}
+    written = codegen.condition(test, namespace)
+    if written is None:
+        return  # the engine calls the planned predicate itself
+    inline = eval(compile(f"lambda fact: {written}", "<test>", "eval"), namespace)  # the test reads the source back
+    planned = plan_pattern(m.Pattern("thing", "t", (test,))).accepts
+    for value in VALUES:
+        fact = {"field": value}
+        assert planned(fact) == bool(inline(fact)), (written, value)
+    assert planned({}) == bool(inline({}))

@@ -26,6 +26,7 @@ import attrs
 
 from civpolicy.engine.plans import RulePlan
 from civpolicy.source.expressions import TOTALS, Call, Const, Expr, Ref
+from civpolicy.source.model import Test
 
 Namespace = dict[str, Any]
 INDENT = "    "
@@ -276,11 +277,50 @@ def _expression(expr: Expr, position_of: dict[str, int], this: dict[str, str], n
     return f"apply_call({literal(expr.op, namespace)}, [{args}])"
 
 
+Memory = tuple[Callable[[Any], bool], tuple[Test, ...], int, Sequence[tuple[int, tuple[str, ...]]]]
+"""A memory as a filing function needs it: its predicate, the conditions on constants it checks, its
+number, and its indexes with the fields of their keys."""
+
+
+_ORDERS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def condition(test: Test, namespace: Namespace) -> str | None:
+    """A condition on a constant as an expression on ``fact``, where it reads simply (else None).
+
+    As ``plans`` reads them: equality keeps true apart from 1, null equals only null, and a
+    null field is in no list and out of none.
+    """
+    value = test.value.value if isinstance(test.value, Const) else None
+    field = f"fact.get({literal(test.field, namespace)})"
+    if test.op == "eq" and (value is None or value.__class__ is bool):
+        return f"{field} is {literal(value, namespace)}"
+    if test.op == "eq" and value.__class__ is str:
+        return f"{field} == {literal(value, namespace)}"
+    number = value.__class__ in (int, float)
+    if test.op == "eq" and number:
+        return f"{field} == {literal(value, namespace)} and {field}.__class__ is not bool"
+    if test.op in _ORDERS and number:
+        compared = f"{field} {_ORDERS[test.op]} {literal(value, namespace)}"
+        return f"{field} is not None and not isinstance({field}, str) and {compared}"
+    if (
+        test.op in ("in", "out")
+        and isinstance(value, (list, tuple))
+        and value
+        and all(v.__class__ is str for v in value)
+    ):
+        items = "(" + ", ".join(literal(v, namespace) for v in value) + ("," if len(value) == 1 else "") + ")"
+        if test.op == "in":
+            return f"{field} in {items}"
+        return f"{field} is not None and {field} not in {items}"
+    return None
+
+
 def write_inserter(
     out: Writer,
     depth: int,
     name: str,
-    memories: Sequence[tuple[Callable[[Any], bool] | None, int, Sequence[tuple[int, tuple[str, ...]]]]],
+    memories: Sequence[Memory],
     namespace: Namespace,
 ) -> None:
     """A function ``name(fact, serial)`` filing a fact of one type in every memory whose conditions it meets.
@@ -291,16 +331,20 @@ def write_inserter(
     out.line(depth, f"def {name}(fact, serial):")
     body = depth + 1
     out.line(body, "entry = (serial, fact)")
-    fields = list(dict.fromkeys(field for _, _, indexes in memories for _, keys in indexes for field in keys))
+    fields = list(dict.fromkeys(field for *_, indexes in memories for _, keys in indexes for field in keys))
     component = {}
     for n, field in enumerate(fields):
         out.line(body, f"x{n} = fact.get({literal(field, namespace)})")
         out.line(body, f"y{n} = (bool, x{n}) if x{n}.__class__ is bool else x{n}")
         component[field] = f"y{n}"
-    for accepts, memory, indexes in memories:
+    for accepts, tests, memory, indexes in memories:
         at = body
-        if accepts is not None:
-            out.line(body, f"if {bind(accepts, namespace, 'A')}(fact):")
+        if tests:
+            conditions = [condition(test, namespace) for test in tests]
+            if all(conditions):
+                out.line(body, f"if {' and '.join(f'({c})' for c in conditions)}:")
+            else:
+                out.line(body, f"if {bind(accepts, namespace, 'A')}(fact):")
             at = body + 1
         for index_id, keys in indexes:
             if not keys:

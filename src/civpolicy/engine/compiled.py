@@ -30,6 +30,7 @@ from civpolicy.engine.workspace import PERIOD_FIELDS, Derivation, Workspace
 from civpolicy.errors import EngineError
 from civpolicy.facts.items import Fact
 from civpolicy.source.expressions import Const, ExpressionError
+from civpolicy.source.model import Test
 
 Inserter = Callable[[Fact, int], None]
 JoinFunction = Callable[[int, int], None]
@@ -88,7 +89,7 @@ class CompiledEngine(NativeEngine):
         fields = {index_id: fields for (_, fields), index_id in self.index_ids.items()}
         for number, fact_type in enumerate(self.fact_types):
             memories = [
-                (None if _accepts_all(self, memory) else accepts, memory, [(i, fields[i]) for i, _ in keyed])
+                (accepts, _constant_tests(self, memory), memory, [(i, fields[i]) for i, _ in keyed])
                 for accepts, memory, keyed in self.routes[fact_type]
             ]
             codegen.write_inserter(out, 1, f"put_{number}", memories, namespace)
@@ -160,11 +161,11 @@ class _Interpreted:
         return run
 
 
-def _accepts_all(engine: NativeEngine, memory: int) -> bool:
-    """Whether a memory's patterns have no condition on a constant (every fact of the type goes in)."""
+def _constant_tests(engine: NativeEngine, memory: int) -> tuple[Test, ...]:
+    """The conditions on constants of a memory's patterns (none: every fact of the type goes in)."""
     slot = next(slot for slot, m in engine.memory_of.items() if m == memory)
     pattern = engine.plans.rules[slot[0]].patterns[slot[1]].pattern
-    return not any(isinstance(test.value, Const) for test in pattern.tests)
+    return tuple(test for test in pattern.tests if isinstance(test.value, Const))
 
 
 def _position_of(plan: RulePlan) -> dict[str, int]:
