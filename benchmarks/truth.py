@@ -26,7 +26,7 @@ import datetime
 import functools
 import importlib.metadata
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import peer_clips
@@ -84,19 +84,10 @@ def side_by_side(units: int, seed: int, runs: int, clips_router: bool) -> bool:
     print(
         f"| oracle (tests/oracle.py) | the consequences | {oracle_seconds:.3f} | {_ratio(oracle_seconds, plain_seconds)} | (reference) |"
     )
-    default = default_engine()
-    for name, policy, why in load_engines():
-        label = f"{name} (default)" if name == default else name
-        if policy is None:
-            print(f"| {label} | not run here: {why} | — | — | — |")
-            continue
-        seconds, decision = best_of(functools.partial(policy.evaluate, facts), runs)
-        agree = consequences(decision) == expected
-        del decision
+    for label, seconds, rendered, agree in engine_timings(facts, expected, runs):
         agree_all = agree_all and agree
         print(f"| {label} | `evaluate` | {seconds:.3f} | {_ratio(seconds, plain_seconds)} | {_yes(agree)} |")
-        seconds, _ = best_of(functools.partial(evaluate_to_json, policy, facts), runs)
-        print(f"| {label} | `evaluate` + `to_json` | {seconds:.3f} | {_ratio(seconds, plain_seconds)} | |")
+        print(f"| {label} | `evaluate` + `to_json` | {rendered:.3f} | {_ratio(rendered, plain_seconds)} | |")
     agree_all = clips_rows(facts, expected, plain_seconds, runs, clips_router) and agree_all
     print()
     print(
@@ -146,8 +137,23 @@ def county(units: int, seed: int, runs: int) -> bool:
     print()
     print("| engine | `evaluate` ms | `evaluate` + `to_json` ms | (with `to_json`) × plain | agrees |")
     print("|---|---|---|---|---|")
-    default = default_engine()
     agree_all = True
+    for label, seconds, rendered, agree in engine_timings(facts, expected, runs):
+        agree_all = agree_all and agree
+        print(
+            f"| {label} | {1000 * seconds:.1f} | {1000 * rendered:.1f} | {_ratio(rendered, plain_seconds)} | {_yes(agree)} |"
+        )
+    return agree_all
+
+
+def engine_timings(
+    facts: dict[str, Any], expected: list[dict[str, Any]], runs: int
+) -> Iterator[tuple[str, float, float, bool]]:
+    """Per engine: its label, `evaluate` and `evaluate` + `to_json` seconds, and whether it agrees.
+
+    An engine that cannot run here gets a row saying why, printed as it comes.
+    """
+    default = default_engine()
     for name, policy, why in load_engines():
         label = f"{name} (default)" if name == default else name
         if policy is None:
@@ -156,12 +162,8 @@ def county(units: int, seed: int, runs: int) -> bool:
         seconds, decision = best_of(functools.partial(policy.evaluate, facts), runs)
         agree = consequences(decision) == expected
         del decision
-        agree_all = agree_all and agree
         rendered, _ = best_of(functools.partial(evaluate_to_json, policy, facts), runs)
-        print(
-            f"| {label} | {1000 * seconds:.1f} | {1000 * rendered:.1f} | {_ratio(rendered, plain_seconds)} | {_yes(agree)} |"
-        )
-    return agree_all
+        yield label, seconds, rendered, agree
 
 
 def through_batch(agree_units: int, country: bool, engines: str, jobs: int) -> bool:
