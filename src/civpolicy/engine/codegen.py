@@ -152,14 +152,14 @@ def write_join(out: Writer, depth: int, join: JoinSource, plan: RulePlan, namesp
     _write_fire(out, at, plan, bound, env=env, namespace=namespace)
 
 
-def _write_key(out: Writer, depth: int, sources: tuple[tuple[int, str], ...], name: str) -> str | None:
+def _write_key(out: Writer, depth: int, sources: tuple[tuple[int, str], ...], name: str) -> str:
     """Read a key's values into locals; a null value skips the match (it joins no fact). The key's source."""
     if not sources:
         return "()"
     values = []
     for n, (position, field) in enumerate(sources):
         value = f"{name}_{n}"
-        out.line(depth, f"{value} = f{position}.get({literal(field, {})})")
+        out.line(depth, f"{value} = f{position}.get({field!r})")
         out.line(depth, f"if {value} is None:")
         out.line(depth + 1, "continue")
         values.append(value)
@@ -187,7 +187,7 @@ def _write_absent(
         # A null value in the key finds no fact: the pattern is absent.
         values = [f"a{p}_{n}" for n in range(len(absent.sources))]
         for value, (position, field) in zip(values, absent.sources, strict=True):
-            out.line(depth, f"{value} = f{position}.get({literal(field, {})})")
+            out.line(depth, f"{value} = f{position}.get({field!r})")
         nulls = " or ".join(f"{v} is None" for v in values)
         out.line(depth, f"g{p} = () if {nulls} else I{absent.index_id}.get({key_tuple(values)}, ())")
     else:
@@ -221,8 +221,9 @@ def _write_fire(out: Writer, depth: int, plan: RulePlan, bound: list[int], *, en
     out.line(depth + 1, "pass")
     this: dict[str, str] = {}
     names = []
+    exprs = dict(rule.output.fields)
     for n, (name, short, _) in enumerate(plan.output.fields):
-        expr = dict(rule.output.fields)[name]
+        expr = exprs[name]
         out.line(depth + 1, f"v{n} = {_expression(expr, position_of, this, namespace)}")
         this[short] = f"v{n}"
         names.append(f"{literal(name, namespace)}: v{n}")
@@ -235,19 +236,19 @@ def _write_fire(out: Writer, depth: int, plan: RulePlan, bound: list[int], *, en
     if rule.consequence is not None:
         out.line(depth + 1, f"new = give({plan_name}, {derivation}, {values})")
     else:
-        _write_derived(out, depth + 1, plan, derivation=derivation, values=values, this=this, namespace=namespace)
+        period = next((this[short] for name, short, _ in plan.output.fields if name == "period"), None)
+        head = literal(rule.head, namespace)
+        _write_derived(out, depth + 1, plan_name, head=head, derivation=derivation, values=values, period=period)
     out.line(depth, "if new is not None:")
     out.line(depth + 1, "insert(new)")
 
 
 def _write_derived(
-    out: Writer, depth: int, plan: RulePlan, *, derivation: str, values: str, this: dict[str, str], namespace: Namespace
+    out: Writer, depth: int, plan_name: str, *, head: str, derivation: str, values: str, period: str | None
 ) -> None:
     """A derived fact made inline, with its period's fields; a period not seen yet, or not one, goes by ``give``."""
-    head = literal(plan.rule.head, namespace)
     out.line(depth, f"d = {derivation}")
     out.line(depth, f"fact = {{'type': {head}, {values[1:]}")
-    period = next((this[short] for name, short, _ in plan.output.fields if name == "period"), None)
     if period is None:
         out.line(depth, "new = derive(fact, d)")
         return
@@ -258,7 +259,7 @@ def _write_derived(
     out.line(depth, f"elif {period} is None:")
     out.line(depth + 1, "new = derive(fact, d)")
     out.line(depth, "else:")
-    out.line(depth + 1, f"new = give({bind(plan, namespace, 'P')}, d, {values})")
+    out.line(depth + 1, f"new = give({plan_name}, d, {values})")
 
 
 def _expression(expr: Expr, position_of: dict[str, int], this: dict[str, str], namespace: Namespace) -> str:
@@ -335,7 +336,7 @@ def write_inserter(
     component = {}
     for n, field in enumerate(fields):
         out.line(body, f"x{n} = fact.get({literal(field, namespace)})")
-        out.line(body, f"y{n} = (bool, x{n}) if x{n}.__class__ is bool else x{n}")
+        out.line(body, f"y{n} = {keyed(f'x{n}')}")
         component[field] = f"y{n}"
     for accepts, tests, memory, indexes in memories:
         at = body

@@ -57,6 +57,8 @@ class CompiledEngine(NativeEngine):
         if os.environ.get("CIVPOLICY_SHOW_SOURCE"):
             print(self.source, file=sys.stderr)
         namespace.update(
+            # The builtins the source may name, and no others (tests/test_codegen.py lists what it names).
+            __builtins__={"bool": bool, "str": str, "isinstance": isinstance},
             bisect=bisect_left,
             apply_call=apply_call,
             ExpressionError=ExpressionError,
@@ -168,32 +170,19 @@ def _constant_tests(engine: NativeEngine, memory: int) -> tuple[Test, ...]:
     return tuple(test for test in pattern.tests if isinstance(test.value, Const))
 
 
-def _position_of(plan: RulePlan) -> dict[str, int]:
-    return {p.pattern.alias: i for i, p in enumerate(plan.patterns) if p.pattern.alias}
-
-
-def _sources(plan: RulePlan, step: Step) -> tuple[tuple[int, str], ...]:
-    position_of = _position_of(plan)
-    return tuple((position_of[alias], field) for alias, field in step.sources)
+def _placed(plan: RulePlan, step: Step) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...]]:
+    """A step's key sources as (position, field) and its same-type facts' positions, from the aliases it names."""
+    position_of = {p.pattern.alias: i for i, p in enumerate(plan.patterns) if p.pattern.alias}
+    sources = tuple((position_of[alias], field) for alias, field in step.sources)
+    return sources, tuple(position_of[alias] for alias in step.others)
 
 
 def _step(plan: RulePlan, step: Step, start: int) -> codegen.StepSource:
-    position_of = _position_of(plan)
-    return codegen.StepSource(
-        position=step.position,
-        index_id=step.index_id,
-        sources=_sources(plan, step),
-        others=tuple(position_of[alias] for alias in step.others),
-        stop="low" if step.position < start else "high",
-    )
+    sources, others = _placed(plan, step)
+    stop = "low" if step.position < start else "high"
+    return codegen.StepSource(step.position, step.index_id, sources, others, stop)
 
 
 def _absent(plan: RulePlan, step: Step) -> codegen.AbsentSource:
-    position_of = _position_of(plan)
-    return codegen.AbsentSource(
-        position=step.position,
-        index_id=step.index_id,
-        sources=_sources(plan, step),
-        others=tuple(position_of[alias] for alias in step.others),
-        checks=len(plan.patterns[step.position].checks),
-    )
+    sources, others = _placed(plan, step)
+    return codegen.AbsentSource(step.position, step.index_id, sources, others, len(plan.patterns[step.position].checks))
