@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import pickle
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import civpolicy
-from civpolicy.canonical import canonical_json, indented_json
+from civpolicy.canonical import _written_by_msgspec, canonical_json, indented_json
 from civpolicy.decision.provenance import _sorted_rows
 from civpolicy.decision.responsible import Answerable, _orderable
 from civpolicy.decision.values import Consequence, Finding, ReportRow
@@ -58,6 +59,56 @@ def test_indented_json_writes_what_json_dumps_writes(value: Any) -> None:
     assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
 
+FINITE_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([0.0, -0.0, 1e-4, 9.99e-5, 1e-5, 1e16, 9999999999999998.0, 1e-7, 85.5, 2.0, 1e300, 5e-324])
+    | st.text()
+    | st.sampled_from(["1e5", "0.00001", "\x7f", "\u2028", "\ud800", "文明单位"])
+)
+FINITE_VALUES = st.recursive(
+    FINITE_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(KEYS, inner, max_size=4)
+        | st.dictionaries(
+            ODD_KEYS.filter(lambda key: not isinstance(key, float) or math.isfinite(key)), inner, max_size=3
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@given(FINITE_VALUES)
+@example([1e-05, 2.5e-05, 1e-07, 1e16, -1.5e17, 1e-4, 0.0001234])
+@example({1e-05: 1, 1e16: 2, True: 3, None: 4})
+@example({"note": "1e5 is text", "value": 0.5})
+def test_indented_json_of_finite_values_writes_what_json_dumps_writes(value: Any) -> None:
+    """With ``finite``, msgspec writes where it can: still exactly json.dumps' text."""
+    assert indented_json(value, finite=True) == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ({"score": 85.5, "unit": "县委办", "because": ["甲", "乙"], "rank": None, "ok": True}, True),
+        ([0.0001, 1e15, -3], True),
+        ([1e-05], False),  # Python: 1e-05; msgspec: 0.00001
+        ([1e16], False),  # Python: 1e+16; msgspec: 1e16
+        ({"note": "1e5 is text", "digest": "sha256:3e5a"}, True),  # text is not a number
+        ({"note": "a:1e5,"}, False),  # text that reads as a number of the compact text: Python's writer
+        ({"1e16": 1.0}, False),
+        ({True: 1}, False),  # keys msgspec refuses
+        (["\ud800"], False),
+    ],
+)
+def test_msgspec_writes_only_where_its_text_is_pythons(value: Any, written: bool) -> None:
+    assert (_written_by_msgspec(value) is not None) is written
+
+
 @given(VALUES)
 def test_canonical_json_is_sorted_compact_json(value: Any) -> None:
     encoder = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -77,6 +128,8 @@ def test_json_refuses_what_json_dumps_refuses() -> None:
         canonical_json(loop)
     with pytest.raises(TypeError, match="not JSON serializable"):
         indented_json({"a": [object()]})
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        indented_json({"a": [object()]}, finite=True)
 
 
 @pytest.fixture(scope="module", params=["county-2022-scores.yaml", "duties-2023-05.yaml"])
@@ -227,3 +280,9 @@ def _sorted_once(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
 @given(ROWS)
 def test_report_rows_sorted_by_place_are_sorted_as_before(rows: list[ReportRow]) -> None:
     assert [id(row) for row in _sorted_rows(rows)] == [id(row) for row in _sorted_once(rows)]
+
+
+def test_a_decision_is_written_by_msgspec_as_json_dumps_writes_it(decision: civpolicy.Decision) -> None:
+    document = decision._document()
+    assert _written_by_msgspec(document) is not None
+    assert decision.to_json() == json.dumps(document, ensure_ascii=False, indent=2) + "\n"

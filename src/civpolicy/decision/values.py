@@ -183,7 +183,7 @@ class Decision:
     def to_json(self) -> str:
         """The decision document as JSON text: byte-identical for the same facts and policy."""
         with collector_paused():
-            return indented_json(self._document())
+            return indented_json(self._document(), finite=True)
 
     def _document(self) -> dict[str, Any]:
         document: dict[str, Any] = {
