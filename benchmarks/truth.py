@@ -6,6 +6,7 @@ Usage::
     python benchmarks/truth.py --units 300 --runs 1 # a quick look
     python benchmarks/truth.py --agree 100000       # and the 100,000-unit run: every engine, plain and the oracle agree
     python benchmarks/truth.py --country            # and the country (2,800 counties of 120 units) through the batch path
+    python benchmarks/truth.py --no-floors          # without section (d), the floors
 
 The baseline is ``benchmarks/plain.py``: the fastest honest plain-Python computation of
 the same consequences, checked first against ``tests/oracle.py`` (the independent
@@ -17,6 +18,12 @@ that cannot load here (``ImportError``, e.g. durable-rules on Python 3.13) gets 
 says so. CLIPS (``benchmarks/peer_clips.py``) runs if clipspy is installed. The machine's
 load is printed before and after. Nothing is asserted about time; the exit status is 1
 if any two answers differ.
+
+Section (d), the floors, times what any implementation of the contract must do besides
+computing the consequences, on the population of (a): check the facts (the contract
+refuses bad facts with file, line and field) and write the decision's JSON (these exact
+bytes, whatever computed them) with the fastest writer here. No engine can be faster than
+plain plus these, so they bound what the targets of issue 16 can ask.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import msgspec
 import peer_clips
 import scale
 from common import consequences, default_engine, fact_count, load_engines, oracle, population
@@ -166,6 +174,49 @@ def engine_timings(
         yield label, seconds, rendered, agree
 
 
+def floors(units: int, seed: int, runs: int) -> bool:
+    """Section (d): what every implementation must do besides the consequences, timed as (a) is."""
+    facts = population(seed, units)
+    policy = civpolicy.load_policy()
+    plain_seconds, _ = best_of(lambda: plain(facts), runs)
+    checked_seconds, checked = best_of(lambda: policy.read_facts(facts), runs)
+    decision = policy.evaluate(checked)
+    document = decision._document()
+    text = decision.to_json()
+    written_seconds, written = best_of(lambda: _written(document), runs)
+    compact_seconds, _ = best_of(lambda: msgspec.json.encode(document), runs)
+    same = written == text
+    del decision, checked, written
+    print(
+        f"\n(d) the floors, on the population of (a) ({units:,} units, seed {seed}); seconds, best of {runs}; "
+        f"the decision's JSON is {len(text.encode()) / 2**20:.1f} MiB"
+    )
+    print()
+    print("| what every implementation does | s | × plain |")
+    print("|---|---|---|")
+    rows = [
+        ("plain: the consequences computed (1)", plain_seconds),
+        ("the facts checked, from the mapping (2): `Policy.read_facts`", checked_seconds),
+        ("the decision's JSON written, its document already built (3): msgspec's C writer, indented", written_seconds),
+        ("(the same document, compact: msgspec, not the decision's bytes)", compact_seconds),
+        ("floor of `evaluate`: (1) + (2)", plain_seconds + checked_seconds),
+        ("floor of `evaluate` + `to_json`: (1) + (2) + (3)", plain_seconds + checked_seconds + written_seconds),
+    ]
+    for label, seconds in rows:
+        print(f"| {label} | {seconds:.3f} | {_ratio(seconds, plain_seconds)} |")
+    print()
+    print(
+        "No report row, finding, reason or provenance is in these floors: only what the contract asks of "
+        f"any implementation. The writer's text is the decision's own, byte for byte: {_yes(same)}."
+    )
+    return same
+
+
+def _written(document: dict[str, Any]) -> str:
+    """The document as the decision's JSON, by msgspec's C writer (what ``to_json`` uses where it can)."""
+    return msgspec.json.format(msgspec.json.encode(document), indent=2).decode() + "\n"
+
+
 def through_batch(agree_units: int, country: bool, engines: str, jobs: int) -> bool:
     """Section (c): the agreement run and the country through ``civpolicy.batch.ordered_map``."""
     results: list[dict[str, Any]] = []
@@ -216,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         "--country-engines", default="", help="engines for the country (comma-separated; default: the default engine)"
     )
     parser.add_argument("--jobs", type=int, default=batch.default_jobs(), help="processes of the batch path")
+    parser.add_argument("--no-floors", action="store_true", help="leave out section (d), the floors")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     print(f"benchmarks/truth.py, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
@@ -228,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.agree or args.country:
         sections.append(lambda: through_batch(args.agree, args.country, args.country_engines, args.jobs))
+    if not args.no_floors:
+        sections.append(lambda: floors(args.units, args.seed, args.runs))
     for section in sections:
         agree = section() and agree
     load_after = os.getloadavg()
