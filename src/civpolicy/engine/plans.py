@@ -130,6 +130,13 @@ def _const_test(test: m.Test) -> Callable[[Fact], bool]:
         return lambda fact: fact.get(field) == expected and not isinstance(fact.get(field), bool)
     if op == "eq" and isinstance(expected, bool):
         return lambda fact: fact.get(field) is expected
+    if op == "ne" and expected.__class__ is str:  # only text equals text
+        return lambda fact: (actual := fact.get(field)) is not None and actual != expected
+    if op in ("in", "out") and isinstance(expected, (list, tuple)) and all(v.__class__ is str for v in expected):
+        texts = tuple(expected)
+        if op == "in":
+            return lambda fact: fact.get(field) in texts
+        return lambda fact: (actual := fact.get(field)) is not None and actual not in texts
     return lambda fact: _compare(op, fact.get(field), expected)
 
 
@@ -198,10 +205,15 @@ class PatternPlan:
     join_values: tuple[Value, ...]
     checks: tuple[Callable[[Fact, Env], bool], ...]
     """Other conditions that read facts found before (aggregates only)."""
-
-    def key_of(self, fact: Fact) -> tuple[Any, ...]:
-        """The fact's join key."""
-        return tuple(keyed(fact.get(field)) for field in self.join_fields)
+    compared: tuple[tuple[str, str, Value], ...] = ()
+    """The same conditions as data: (field, operator, value of the facts found before)."""
+    key_of: Callable[[Fact], tuple[Any, ...]] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(lambda self: key_reader(self.join_fields), takes_self=True),
+    )
+    """The fact's join key."""
 
     def key_for(self, env: Env) -> tuple[Any, ...]:
         """The join key a fact must have to go with the facts found so far."""
@@ -218,17 +230,44 @@ def keyed(value: Any) -> Any:
     return (type(value) is bool, value)
 
 
+def key_reader(fields: tuple[str, ...]) -> Callable[[Fact], tuple[Any, ...]]:
+    """A fact's values of some fields as a join key (as ``keyed`` makes each)."""
+    if len(fields) == 1:
+        (one,) = fields
+        return lambda fact: ((type(a := fact.get(one)) is bool, a),)
+    if len(fields) == 2:
+        one, two = fields
+        return lambda fact: ((type(a := fact.get(one)) is bool, a), (type(b := fact.get(two)) is bool, b))
+    return lambda fact: tuple([(type(value) is bool, value) for value in map(fact.get, fields)])
+
+
+def filtered(group: list[Fact], field: str, op: str, expected: Any) -> list[Fact]:
+    """The facts of a group whose field meets a condition against a value (as ``_compare`` tells)."""
+    compare = _ORDERS.get(op)
+    if compare is None:
+        return [fact for fact in group if _compare(op, fact.get(field), expected)]
+    if expected is None:
+        return []
+    text = isinstance(expected, str)
+    return [
+        fact
+        for fact in group
+        if (actual := fact.get(field)) is not None and isinstance(actual, str) is text and compare(actual, expected)
+    ]
+
+
 def plan_pattern(pattern: m.Pattern) -> PatternPlan:
     """The plan of one pattern."""
     joins = [t for t in pattern.tests if not isinstance(t.value, Const) and t.op == "eq"]
-    others = [_ref_test(t) for t in pattern.tests if not isinstance(t.value, Const) and t.op != "eq"]
+    others = [t for t in pattern.tests if not isinstance(t.value, Const) and t.op != "eq"]
 
     return PatternPlan(
         pattern=pattern,
         accepts=_conjunction([t for t in pattern.tests if isinstance(t.value, Const)]),
         join_fields=tuple(t.field for t in joins),
         join_values=tuple(value_of(t.value) for t in joins),
-        checks=tuple(others),
+        checks=tuple(_ref_test(t) for t in others),
+        compared=tuple((t.field, t.op, value_of(t.value)) for t in others),
     )
 
 
@@ -284,6 +323,10 @@ class AggregatePlan:
     """What ``sum`` adds up over the group (``$sum``, ``$mean``)."""
     order_fields: tuple[str, ...] | None = None
     """The fields of the group's facts that ``order_by`` names, when it names nothing else."""
+    value_field: str | None = None
+    """The field of the group's facts that ``value`` names, when it is one."""
+    group_of: Callable[[Fact], tuple[Any, ...]] | None = attrs.field(default=None, eq=False, repr=False)
+    """The join key of the group that goes with a fact of ``each``, when the key is fields of it."""
 
 
 @attrs.frozen
@@ -317,6 +360,18 @@ def _fields_of(exprs: tuple[Expr, ...], alias: str | None) -> tuple[str, ...] | 
     return None
 
 
+def _field_of(expr: Expr | None, alias: str | None) -> str | None:
+    """The field name, if the expression is a plain reference to a field of ``alias``."""
+    return expr.name if isinstance(expr, Ref) and expr.scope == alias else None
+
+
+def _group_of(agg: CompiledAggregate) -> Callable[[Fact], tuple[Any, ...]] | None:
+    """The group key from a fact of ``each`` alone, when every join value is a field of it."""
+    joins = [t.value for t in agg.over.tests if not isinstance(t.value, Const) and t.op == "eq"]
+    fields = _fields_of(tuple(joins), agg.each.alias)
+    return None if fields is None else key_reader(fields)
+
+
 def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | None = None) -> Plans:
     """Plans for every rule and aggregate of a compiled policy, describing facts in ``language``."""
     rules = tuple(
@@ -337,6 +392,8 @@ def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | No
             order_by=tuple(value_of(e) for e in agg.order_by),
             order_fields=_fields_of(agg.order_by, agg.over.alias),
             value=None if agg.value is None else value_of(agg.value),
+            value_field=_field_of(agg.value, agg.over.alias),
+            group_of=_group_of(agg),
             output=plan_output(agg.output),
         )
         for agg in policy.aggregates

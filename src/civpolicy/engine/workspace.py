@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from civpolicy.engine.evidence import Evidence
-from civpolicy.engine.plans import AggregatePlan, Plans, RulePlan, keyed
+from civpolicy.engine.plans import AggregatePlan, Plans, RulePlan, filtered, keyed
 from civpolicy.errors import EngineError
 from civpolicy.facts.items import Fact, canonical
 from civpolicy.facts.periods import PeriodSyntaxError, parse_period, period_fields
@@ -220,32 +220,23 @@ class Workspace:
     def run_aggregate(self, plan: AggregatePlan) -> list[Fact]:
         """Derive the aggregate's facts from the facts known now; return the new ones."""
         aggregate = plan.aggregate
-        each_alias, over_alias = aggregate.each.alias or "", aggregate.over.alias or ""
+        each_alias, group_of, rule_id = aggregate.each.alias or "", plan.group_of, aggregate.id
+        gather = self._counted if aggregate.mode in ("count", "sum") else self._first_of
+        groups = self._groups(plan)
         new = []
-        over = plan.over
-        groups: dict[tuple[Any, ...], list[Fact]] = {}
-        for fact in self.of_type(aggregate.over.fact_type):
-            if over.accepts(fact):
-                groups.setdefault(over.key_of(fact), []).append(fact)
         # In the order the facts came: what an aggregate gives, and which derivation a fact keeps
         # (finish), does not depend on it.
         for each in [fact for fact in self.of_type(aggregate.each.fact_type) if plan.each.accepts(fact)]:
             env: dict[str, Fact | None] = {each_alias: each}
-            group = groups.get(over.key_for(env), [])
-            totals: dict[str, Any] | None = None
-            derivation = Derivation(aggregate.id, (each["id"],))
+            group = groups.get(plan.over.key_for(env) if group_of is None else group_of(each), [])
             try:
-                group = self._matching(plan, env, group)
-                if aggregate.mode in ("count", "sum"):
-                    totals = _totals(plan, env, group)
-                    premises = [each, *sorted(group, key=self.order_key)]
-                else:
-                    first = self._first(plan, env, group)
-                    env[over_alias] = first
-                    premises = [each] if first is None else [each, first]
-                ids = tuple(dict.fromkeys(fact["id"] for fact in premises))
-                derivation = Derivation(aggregate.id, ids, expand=1 if totals is not None else None)
-                fact = _fact(aggregate.head, plan.output.values(env, totals, aggregate.id), aggregate.id)
+                totals, premises = gather(plan, each, env, _matching(plan, env, group))
+            except EngineError as error:
+                self.failures.append((Derivation(rule_id, (each["id"],)), error))
+                continue
+            derivation = Derivation(rule_id, premises, expand=None if totals is None else 1)
+            try:
+                fact = _fact(aggregate.head, plan.output.values(env, totals, rule_id), rule_id)
             except EngineError as error:
                 self.failures.append((derivation, error))
                 continue
@@ -254,43 +245,52 @@ class Workspace:
                 new.append(derived)
         return new
 
-    @staticmethod
-    def _matching(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> list[Fact]:
-        """The facts of a group that meet the conditions reading the facts found before (a calculation may fail)."""
-        checks = plan.over.checks
-        try:
-            if len(checks) == 1:
-                return [f for f in group if checks[0](f, env)]
-            if checks:
-                return [f for f in group if all(check(f, env) for check in checks)]
-        except ExpressionError as error:
-            raise EngineError(f"rule {plan.aggregate.id}: a condition: {error}", plan.aggregate.id) from None
-        return group
+    def _groups(self, plan: AggregatePlan) -> dict[tuple[Any, ...], list[Fact]]:
+        """The facts ``over`` may take, by join key, in the order they came."""
+        groups: dict[tuple[Any, ...], list[Fact]] = {}
+        accepts, key_of = plan.over.accepts, plan.over.key_of
+        for fact in self.of_type(plan.aggregate.over.fact_type):
+            if accepts(fact):
+                key = key_of(fact)
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [fact]
+                else:
+                    group.append(fact)
+        return groups
+
+    def _counted(
+        self, plan: AggregatePlan, each: Fact, env: dict[str, Fact | None], group: list[Fact]
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """A count's or sum's totals over the group, and its premises: each, then the group in order."""
+        totals = _totals(plan, env, group)
+        if not group:
+            return totals, (each["id"],)
+        ordered = sorted(group, key=self.order_key) if len(group) > 1 else group
+        return totals, tuple(dict.fromkeys([each["id"], *[fact["id"] for fact in ordered]]))
+
+    def _first_of(
+        self, plan: AggregatePlan, each: Fact, env: dict[str, Fact | None], group: list[Fact]
+    ) -> tuple[None, tuple[str, ...]]:
+        """The group's first fact, bound in ``env``, and the premises: each and it (if any)."""
+        first = env[plan.aggregate.over.alias or ""] = self._first(plan, env, group)
+        if first is None or first["id"] == each["id"]:
+            return None, (each["id"],)
+        return None, (each["id"], first["id"])
 
     def _first(self, plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> Fact | None:
         """The first fact of a group by the aggregate's order_by (null last), then by order_key."""
         if not group:
             return None
-        over_alias = plan.aggregate.over.alias or ""
-        fields = plan.order_fields
-        keyed = []
-        for fact in group:
-            if fields is not None:
-                keys = [fact.get(field) for field in fields]
-            else:
-                scope = {**env, over_alias: fact}
-                try:
-                    keys = [value(scope, {}, None) for value in plan.order_by]
-                except ExpressionError as error:
-                    raise EngineError(f"rule {plan.aggregate.id}: order_by: {error}", plan.aggregate.id) from None
-            keyed.append((tuple([(key is None, key) for key in keys]), fact))
+        keys = _order_by(plan, env, group)
         try:
-            best = min(key for key, _ in keyed)
+            best = min(keys)
         except TypeError:
             message = f"rule {plan.aggregate.id}: order_by: cannot order text and numbers together"
             raise EngineError(message, plan.aggregate.id) from None
-        tied = [fact for key, fact in keyed if key == best]
-        return tied[0] if len(tied) == 1 else min(tied, key=self.order_key)
+        if keys.count(best) == 1:
+            return group[keys.index(best)]
+        return min([fact for fact, key in zip(group, keys, strict=True) if key == best], key=self.order_key)
 
     def finish(self) -> None:
         """After the run: raise the least-ranked failure, if any; keep each fact's canonical derivation.
@@ -390,14 +390,65 @@ class Workspace:
         return self._described[fact_id]
 
 
+def _matching(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> list[Fact]:
+    """The facts of a group that meet the conditions reading the facts found before (a calculation may fail).
+
+    Each condition's value reads only those facts: it is computed once, when some fact is left to test.
+    """
+    for field, op, value in plan.over.compared:
+        if not group:
+            break
+        try:
+            expected = value(env, {}, None)
+        except ExpressionError as error:
+            raise EngineError(f"rule {plan.aggregate.id}: a condition: {error}", plan.aggregate.id) from None
+        group = filtered(group, field, op, expected)
+    return group
+
+
+def _order_by(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> list[tuple[Any, ...]]:
+    """Each fact's keys by the aggregate's order_by, null last."""
+    fields = plan.order_fields
+    if fields is not None:
+        if len(fields) == 1:
+            (field,) = fields
+            return [(((key := fact.get(field)) is None, key),) for fact in group]
+        return [tuple([(key is None, key) for key in map(fact.get, fields)]) for fact in group]
+    scope = {**env}
+    over_alias, keyed = plan.aggregate.over.alias or "", []
+    try:
+        for fact in group:
+            scope[over_alias] = fact
+            keyed.append(tuple([((key := value(scope, {}, None)) is None, key) for value in plan.order_by]))
+    except ExpressionError as error:
+        raise EngineError(f"rule {plan.aggregate.id}: order_by: {error}", plan.aggregate.id) from None
+    return keyed
+
+
+def _values(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> list[Any]:
+    """What a sum adds up over a group, nulls left out."""
+    field = plan.value_field
+    if field is not None:
+        return [value for fact in group if (value := fact.get(field)) is not None]
+    assert plan.value is not None
+    scope = {**env}
+    over_alias, known = plan.aggregate.over.alias or "", []
+    for fact in group:
+        scope[over_alias] = fact
+        value = plan.value(scope, {}, None)
+        if value is not None:
+            known.append(value)
+    return known
+
+
 def _totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> dict[str, Any]:
     """A group's ``$count``, and with a ``value`` its ``$sum`` and ``$mean`` (nulls left out), exactly."""
     totals: dict[str, Any] = {"count": len(group)}
     if plan.value is None:
         return totals
-    over_alias, rule_id = plan.aggregate.over.alias or "", plan.aggregate.id
+    rule_id = plan.aggregate.id
     try:
-        known = [v for f in group if (v := plan.value({**env, over_alias: f}, {}, None)) is not None]
+        known = _values(plan, env, group)
     except ExpressionError as error:
         raise EngineError(f"rule {rule_id}: value: {error}", rule_id) from None
     wrong = [v for v in known if not is_number(v, whole=False)]
@@ -455,9 +506,11 @@ def _fact(fact_type: str, values: dict[str, Any], rule_id: str) -> Fact:
     fact = {"type": fact_type, **values}
     period = values.get("period")
     if period is not None:
-        fields = period_fields(_label(period, rule_id))
-        if period.__class__ is str:
-            PERIOD_FIELDS[period] = fields
+        fields = PERIOD_FIELDS.get(period) if period.__class__ is str else None
+        if fields is None:
+            fields = period_fields(_label(period, rule_id))
+            if period.__class__ is str:
+                PERIOD_FIELDS[period] = fields
         fact.update(fields)
     return fact
 
