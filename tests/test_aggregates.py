@@ -7,15 +7,18 @@ the fast predicates must hold for exactly the values the general comparison take
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import civpolicy
+from civpolicy.engine.codegen import aggregate_writable
 from civpolicy.engine.plans import AggregatePlan, _compare, filtered, key_reader, keyed, plan_pattern
 from civpolicy.engine.workspace import Workspace
 from civpolicy.source import model as m
 from civpolicy.source.expressions import Const
+from engines import ENGINES
 from policy_copies import copy_policy
 
 VALUES = [None, "poor", "a", "x", "", True, False, 0, 1, 3, 3.0, 1.0, 2.5, -1, 0.0]
@@ -153,3 +156,43 @@ def test_a_count_of_the_facts_that_meet_a_condition(policy: civpolicy.Policy) ->
         "b": ({"unit": "b", "said": 0}, ("unit:1",)),
         "c": ({"unit": "c", "said": 0}, ("unit:2",)),
     }
+
+
+ENGINE_CASES = {
+    "a period seen first here": ("count", "{unit: $u.unit}", "", 'said: $count, period: "1999-H2"'),
+    "first of a condition": ("first", "{unit: $u.unit, n: {above: 1}}", "order_by: [$i.n]", "said: $i.tag"),
+    "a failing value": ("count", "{unit: $u.unit}", "", "said: {add: [$u.unit, $count]}"),
+    "a period that is not one": ("count", "{unit: $u.unit}", "", "said: $count, period: nope"),
+    "a sum of text": ("sum", "{unit: $u.unit}", "value: $i.tag", "said: $sum"),
+}
+"""Aggregates the compiled engine writes out; the last three fail (for some units, or all)."""
+FAILS = {
+    "a failing value": "rule probe: said: add needs numbers (got ['a', 5])",
+    "a period that is not one": "rule probe gives a period that is not one: not a period: 'nope'",
+    "a sum of text": "rule probe: value: a sum needs numbers (got 'also one')",
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", list(ENGINE_CASES))
+def test_every_engine_gives_an_aggregate_alike(tmp_path: Path, engine: str, case: str) -> None:
+    """The compiled engine's written aggregates give what the workspace gives, and fail as it fails."""
+    mode, over, more, then = ENGINE_CASES[case]
+    folder = copy_policy(tmp_path / "policy")
+    derived = DERIVED.format(name="probe", mode=mode, over=over, more=f"    {more}\n" if more else "", then=then)
+    report = "reports:\n  probe: {fact: probe, description: {zh: t, en: t}, fields: [unit, said]}\n"
+    (folder / "aggregates.yaml").write_text(POLICY + derived + report, encoding="utf-8")
+    facts = {"units": [{"id": unit} for unit in "abc"], "items": ITEMS}
+
+    def decide(name: str) -> str:
+        policy = civpolicy.load_policy(folder, engine=name)
+        (plan,) = [plan for plan in policy.plans.aggregates if plan.aggregate.id == "probe"]
+        assert aggregate_writable(plan)  # the compiled engine writes it out
+        try:
+            return policy.evaluate(facts).to_json()
+        except civpolicy.EngineError as error:
+            return f"error: {error}"
+
+    told = decide(engine)
+    assert told == decide("native")
+    assert (FAILS[case] in told) if case in FAILS else not told.startswith("error: ")

@@ -23,12 +23,15 @@ from policy_copies import copy_policy
 
 MADE_HERE = re.compile(
     r"(bind_run|IDX|newest|state|space|inserters|give|fire|absent_notes|insert|serial|put|fact|entry"
-    r"|b|d|g|k|pf|low|high|new|env|derive|_|[fsgvxy]\d+|[ka]\d+_\d+|blocked\d+|[IPKCAL]\d+|put_\d+|rule_\d+_from_\d+)"
+    r"|b|d|g|k|pf|low|high|new|env|derive|_|[fsgvxy]\d+|[ka]\d+_\d+|blocked\d+|[IPKCAL]\d+|put_\d+|rule_\d+_from_\d+"
+    r"|of_type|groups|one|first|premises|G|t|aggregate_\d+)"
 )
 """The identifiers the generator makes."""
-GIVEN = {"bisect", "apply_call", "ExpressionError", "Derivation", "PERIOD_FIELDS", "bool", "str", "isinstance"}
-"""The names the engine hands the generated code (and three builtins)."""
+GIVEN = {"bisect", "apply_call", "ExpressionError", "Derivation", "PERIOD_FIELDS", "EngineError", "filtered", "totals"}
+GIVEN |= {"bool", "str", "isinstance", "len"}
+"""The names the engine hands the generated code (and four builtins)."""
 ATTRIBUTES = {"get", "append", "update", "setdefault", "__class__", "give", "fire", "derive", "absent_notes"}
+ATTRIBUTES |= {"of_type", "groups_of", "aggregate_one", "first_of", "premises_of"}
 
 HOSTILE = [
     "'); import os; os._exit(3) #",
@@ -57,8 +60,19 @@ derived:
     says: "{{unit}} probed {{said}}"
     rules:
 {rules}
+  tally:
+    description: {{zh: 测试, en: an aggregate probe}}
+    source: 二（四）2
+    text: 季度考评被评定为“差”的文明单位，停发该单位一个季度文明单位奖金。
+    says: "{{unit}} tallied {{said}}"
+    for_each:
+      thing as t: {{tag: {text}}}
+    count:
+      thing as o: {{unit: $t.unit, tag: {{not: {other}}}}}
+    then: {{unit: $t.unit, said: {text}, n: $count}}
 reports:
   probe: {{fact: probe, description: {{zh: t, en: t}}, fields: [unit, said, other]}}
+  tally: {{fact: tally, description: {{zh: t, en: t}}, fields: [unit, said, n]}}
 """
 RULE = """\
       - id: {rule_id}
@@ -97,7 +111,7 @@ def _strings(value: Any, found: set[str]) -> set[str]:
 def assert_made_here(engine: CompiledEngine) -> None:
     """The source holds only names the generator made or was given, and text only as constants the policy has."""
     tree = ast.parse(engine.source)
-    texts = _strings(engine.plans.policy.rules, set())
+    texts = _strings((engine.plans.policy.rules, engine.plans.policy.aggregates), set())
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Lambda, ast.ClassDef)):
             raise AssertionError(f"the source has a {type(node).__name__}")
@@ -130,7 +144,8 @@ def hostile_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         RULE.format(rule_id=_quoted(f"probe.{n} {text}"), text=_quoted(text), other=_quoted(text[::-1]))
         for n, text in enumerate(HOSTILE)
     )
-    (folder / "probe.yaml").write_text(HOSTILE_POLICY.format(rules=rules), encoding="utf-8")
+    tally = {"text": _quoted(HOSTILE[0]), "other": _quoted(HOSTILE[1])}
+    (folder / "probe.yaml").write_text(HOSTILE_POLICY.format(rules=rules, **tally), encoding="utf-8")
     return folder
 
 
@@ -155,6 +170,8 @@ def test_hostile_strings_evaluate_as_the_interpreter_reads_them(hostile_folder: 
     said = sorted((row["unit"], row["said"]) for row in rows)
     expected = sorted([("a", text) for text in HOSTILE] + [("b", text) for text in HOSTILE[1:]])
     assert expected == said
+    tallied = civpolicy.load_policy(hostile_folder, engine="compiled").evaluate(facts).to_dict()["tally"]
+    assert [(row["unit"], row["said"], row["n"]) for row in tallied] == [("a", HOSTILE[0], 5), ("b", HOSTILE[0], 6)]
 
 
 def test_a_source_python_cannot_compile_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:

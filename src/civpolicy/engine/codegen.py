@@ -5,7 +5,9 @@ looks up a closure, builds a dictionary of the facts found so far and filters a 
 This module writes the same plans out as Python source instead (the approach of Drools'
 executable model), which :mod:`civpolicy.engine.compiled` compiles once per policy: nested
 ``for`` loops over hash-index buckets, keys read into local variables, the output's values
-computed inline, each match given to the workspace at once.
+computed inline, each match given to the workspace at once. An aggregate whose group is
+read by plain fields is written out likewise (:func:`write_aggregate`): a loop over its
+each-facts, the output inline, the workspace's own functions for the rest.
 
 The policy stays data. The source holds only identifiers made here (``f0``, ``I3``,
 ``rule_2_from_1``…) and constants written by :func:`literal` (``repr`` of text, whole
@@ -24,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from civpolicy.engine.plans import RulePlan
+from civpolicy.engine.plans import AggregatePlan, RulePlan
 from civpolicy.source.expressions import TOTALS, Call, Const, Expr, Ref
 from civpolicy.source.model import Test
 
@@ -262,20 +264,156 @@ def _write_derived(
     out.line(depth + 1, f"new = give({plan_name}, d, {values})")
 
 
-def _expression(expr: Expr, position_of: dict[str, int], this: dict[str, str], namespace: Namespace) -> str:
-    """The source of a value: a constant, a field of a matched fact, an earlier output value, a call."""
+def _expression(
+    expr: Expr, position_of: dict[str, int], this: dict[str, str], namespace: Namespace, totals: str = "None"
+) -> str:
+    """The source of a value: a constant, a field of a matched fact, an earlier output value, a call.
+
+    ``totals`` is the source of an aggregate's totals (a rule has none).
+    """
     if isinstance(expr, Const):
         return literal(expr.value, namespace)
     if isinstance(expr, Ref):
         if expr.scope in TOTALS:
-            return "None"  # a rule has no group totals
+            return "None" if totals == "None" else f"{totals}.get({literal(expr.scope, namespace)})"
         if expr.scope == "this":
             return this.get(expr.name, "None")
         position = position_of.get(expr.scope)
         return "None" if position is None else f"f{position}.get({literal(expr.name, namespace)})"
     assert isinstance(expr, Call)
-    args = ", ".join(_expression(arg, position_of, this, namespace) for arg in expr.args)
+    args = ", ".join(_expression(arg, position_of, this, namespace, totals) for arg in expr.args)
     return f"apply_call({literal(expr.op, namespace)}, [{args}])"
+
+
+def aggregate_writable(plan: AggregatePlan) -> bool:
+    """Whether an aggregate reads only plain fields where it reads a group (else the workspace runs it).
+
+    Its group's key and conditions read fields of the each-fact; ``order_by`` and ``value`` read
+    fields of the group's facts; its output fits Python's nesting limits.
+    """
+    aggregate = plan.aggregate
+    compared = all(isinstance(t.value, Ref) and t.value.scope == aggregate.each.alias for t in _compared(plan))
+    ordered = plan.order_fields is not None if aggregate.mode == "first" else plan.value is None or plan.value_field
+    deep = any(_depth(expr) > DEEPEST_VALUE for _, expr in aggregate.output.fields)
+    return plan.group_of is not None and compared and bool(ordered) and not deep
+
+
+def _compared(plan: AggregatePlan) -> list[Test]:
+    """The conditions of the group's pattern that read the each-fact, as ``plan.over.compared`` holds them."""
+    return [t for t in plan.aggregate.over.tests if not isinstance(t.value, Const) and t.op != "eq"]
+
+
+def write_aggregate(out: Writer, depth: int, name: str, plan: AggregatePlan, namespace: Namespace) -> None:
+    """A function ``name()`` deriving an aggregate's facts as the workspace does, returning the new ones.
+
+    Each fact of ``each`` in the order they came: its group (``groups`` makes them), filtered by
+    each condition (``filtered``), its totals or first fact and its premises by the workspace's
+    own functions, the output inline. Whatever fails to be computed so (a value, a period not
+    seen yet) goes through ``one``, the workspace's interpreted path for that fact.
+    """
+    aggregate = plan.aggregate
+    plan_name = bind(plan, namespace, "P")
+    out.line(depth, f"def {name}():")
+    body = depth + 1
+    out.line(body, f"G = groups({plan_name})")
+    out.line(body, "new = []")
+    out.line(body, f"for fact in of_type({literal(aggregate.each.fact_type, namespace)})[:]:")
+    at = body + 1
+    tests = [test for test in aggregate.each.tests if isinstance(test.value, Const)]
+    if tests:
+        conditions = [condition(test, namespace) for test in tests]
+        accepts = " and ".join(f"({c})" for c in conditions) if all(conditions) else None
+        out.line(at, f"if not ({accepts or bind(plan.each.accepts, namespace, 'A') + '(fact)'}):")
+        out.line(at + 1, "continue")
+    out.line(at, "f0 = fact")
+    _write_group(out, at, plan, namespace)
+    position_of = {aggregate.each.alias or "": 0}
+    if plan.value is None and aggregate.mode != "first":
+        out.line(at, "t = {'count': len(g)}")
+    else:
+        out.line(at, "try:")
+        if aggregate.mode == "first":
+            out.line(at + 1, f"f1 = first({plan_name}, {{}}, g)")
+            position_of[aggregate.over.alias or ""] = 1
+        else:
+            out.line(at + 1, f"t = totals({plan_name}, {{}}, g)")
+        out.line(at, "except EngineError:")
+        _write_one(out, at + 1, plan_name)
+    if aggregate.mode == "first":
+        out.line(at, "if f1 is None:")
+        out.line(at + 1, f"d = Derivation({literal(aggregate.id, namespace)}, (f0['id'],))")
+        out.line(at + 1, "f1 = {}")  # no first fact: its fields read null
+        out.line(at, "else:")
+        out.line(at + 1, f"d = Derivation({literal(aggregate.id, namespace)}, premises(f0, [f1]))")
+    else:
+        out.line(at, f"d = Derivation({literal(aggregate.id, namespace)}, premises(f0, g), expand=1)")
+    totals = "None" if aggregate.mode == "first" else "t"
+    _write_aggregate_output(
+        out, at, plan, plan_name=plan_name, position_of=position_of, totals=totals, namespace=namespace
+    )
+    out.line(body, "return new")
+
+
+def _write_one(out: Writer, depth: int, plan_name: str) -> None:
+    """Give this each-fact to the workspace's interpreted path, and go on to the next."""
+    out.line(depth, f"b = one({plan_name}, f0, G)")
+    out.line(depth, "if b is not None:")
+    out.line(depth + 1, "new.append(b)")
+    out.line(depth, "continue")
+
+
+def _write_group(out: Writer, depth: int, plan: AggregatePlan, namespace: Namespace) -> None:
+    """``g``: the group of ``f0``, filtered by each condition in turn (each reads a field of ``f0``)."""
+    joins = [t for t in plan.aggregate.over.tests if not isinstance(t.value, Const) and t.op == "eq"]
+    parts = []
+    for n, test in enumerate(joins):
+        assert isinstance(test.value, Ref)
+        out.line(depth, f"x{n} = f0.get({literal(test.value.name, namespace)})")
+        parts.append(f"(x{n}.__class__ is bool, x{n})")
+    out.line(depth, f"g = G.get(({', '.join(parts)}{',' if len(parts) == 1 else ''}))")
+    out.line(depth, "if g is None:")
+    out.line(depth + 1, "g = []")
+    for test in _compared(plan):
+        assert isinstance(test.value, Ref)
+        field, op, other = (literal(text, namespace) for text in (test.field, test.op, test.value.name))
+        out.line(depth, "if g:")
+        out.line(depth + 1, f"g = filtered(g, {field}, {op}, f0.get({other}))")
+
+
+def _write_aggregate_output(
+    out: Writer,
+    depth: int,
+    plan: AggregatePlan,
+    *,
+    plan_name: str,
+    position_of: dict[str, int],
+    totals: str,
+    namespace: Namespace,
+) -> None:
+    """The output's values inline, then the derived fact made with its period's fields and derived."""
+    aggregate = plan.aggregate
+    this: dict[str, str] = {}
+    names = []
+    exprs = dict(aggregate.output.fields)
+    out.line(depth, "try:")
+    out.line(depth + 1, "pass")
+    for n, (name, short, _) in enumerate(plan.output.fields):
+        out.line(depth + 1, f"v{n} = {_expression(exprs[name], position_of, this, namespace, totals)}")
+        this[short] = f"v{n}"
+        names.append(f"{literal(name, namespace)}: v{n}")
+    out.line(depth, "except ExpressionError:")
+    _write_one(out, depth + 1, plan_name)
+    out.line(depth, f"fact = {{'type': {literal(aggregate.head, namespace)}, {', '.join(names)}}}")
+    period = next((this[short] for name, short, _ in plan.output.fields if name == "period"), None)
+    if period is not None:
+        out.line(depth, f"pf = PERIOD_FIELDS.get({period}) if {period}.__class__ is str else None")
+        out.line(depth, "if pf is not None:")
+        out.line(depth + 1, "fact.update(pf)")
+        out.line(depth, f"elif {period} is not None:")
+        _write_one(out, depth + 1, plan_name)
+    out.line(depth, "b = derive(fact, d)")
+    out.line(depth, "if b is not None:")
+    out.line(depth + 1, "new.append(b)")
 
 
 Memory = tuple[Callable[[Any], bool], tuple[Test, ...], int, Sequence[tuple[int, tuple[str, ...]]]]

@@ -9,7 +9,10 @@ differences that change how fast, never what:
   with ``compile()`` when the engine is made: locals instead of dictionaries of bound
   facts, no closure per step, the output's values computed inline;
 - patterns are joined in connected order (each next pattern tied by an equality to those
-  bound before, where one is), so no rule enumerates a cross product it then filters.
+  bound before, where one is), so no rule enumerates a cross product it then filters;
+- an aggregate that reads plain fields (its group's key and conditions, its order or value)
+  is a generated loop too, calling the workspace's own functions for groups, totals, the
+  first fact and premises, and its interpreted path for any fact whose output fails.
 
 ``CIVPOLICY_SHOW_SOURCE=1`` prints the generated source to standard error when an engine
 is made (for reading, never for running).
@@ -25,8 +28,8 @@ from typing import Any
 
 from civpolicy.engine import codegen
 from civpolicy.engine.native import JoinPlan, NativeEngine, Search, Step
-from civpolicy.engine.plans import Plans, RulePlan, apply_call
-from civpolicy.engine.workspace import PERIOD_FIELDS, Derivation, Workspace
+from civpolicy.engine.plans import Plans, RulePlan, apply_call, filtered
+from civpolicy.engine.workspace import PERIOD_FIELDS, Derivation, Workspace, group_totals
 from civpolicy.errors import EngineError
 from civpolicy.facts.items import Fact
 from civpolicy.source.expressions import Const, ExpressionError
@@ -51,6 +54,11 @@ class CompiledEngine(NativeEngine):
         """Per stratum: (memory of the starting pattern, join function number), in the native engine's order."""
         self.interpreted: dict[int, tuple[RulePlan, JoinPlan, list[Step]]] = {}
         """The joins of rules too deep for Python's nesting limits, by number: the native engine's own."""
+        self.aggregates = [
+            [n for n, plan in enumerate(plans.aggregates) if plan.aggregate.stratum == stratum]
+            for stratum in range(plans.policy.strata)
+        ]
+        """Per stratum: the numbers of its aggregates, in the policy's order."""
         namespace: codegen.Namespace = {}
         self.source = self._write(namespace)
         """The generated Python source (for reading: ``CIVPOLICY_SHOW_SOURCE=1`` prints it)."""
@@ -58,12 +66,15 @@ class CompiledEngine(NativeEngine):
             print(self.source, file=sys.stderr)
         namespace.update(
             # The builtins the source may name, and no others (tests/test_codegen.py lists what it names).
-            __builtins__={"bool": bool, "str": str, "isinstance": isinstance},
+            __builtins__={"bool": bool, "str": str, "isinstance": isinstance, "len": len},
             bisect=bisect_left,
             apply_call=apply_call,
             ExpressionError=ExpressionError,
             Derivation=Derivation,
             PERIOD_FIELDS=PERIOD_FIELDS,
+            EngineError=EngineError,
+            filtered=filtered,
+            totals=group_totals,
         )
         # The source holds only identifiers codegen made and literal constants (tests/test_codegen.py).
         try:
@@ -82,6 +93,8 @@ class CompiledEngine(NativeEngine):
             if not keys:  # the one bucket of an index with no key, made now and appended to
                 out.line(1, f"L{index_id} = I{index_id}.setdefault((), [])")
         out.line(1, "give, fire, derive, absent_notes = space.give, space.fire, space.derive, space.absent_notes")
+        out.line(1, "of_type, groups, one, first = space.of_type, space.groups_of, space.aggregate_one, space.first_of")
+        out.line(1, "premises = space.premises_of")
         out.line(1, "def insert(fact):")
         out.line(2, "serial = state[0]")
         out.line(2, "state[0] = serial + 1")
@@ -111,8 +124,15 @@ class CompiledEngine(NativeEngine):
                 )
                 codegen.write_join(out, 1, join, plan, namespace)
                 names.append(join.name)
+        aggregates = []
+        for n, aggregate in enumerate(self.plans.aggregates):
+            if codegen.aggregate_writable(aggregate):
+                codegen.write_aggregate(out, 1, f"aggregate_{n}", aggregate, namespace)
+                aggregates.append(f"aggregate_{n}")
+            else:
+                aggregates.append("None")
         puts = "".join(f"put_{n}, " for n in range(len(self.fact_types)))
-        out.line(1, f"return ({puts}), insert, [{', '.join(names)}]")
+        out.line(1, f"return ({puts}), insert, [{', '.join(names)}], [{', '.join(aggregates)}]")
         return out.text()
 
     def run(self, facts: tuple[Fact, ...]) -> Workspace:
@@ -122,7 +142,7 @@ class CompiledEngine(NativeEngine):
         newest = [-1] * (max(self.memory_of.values(), default=-1) + 1)
         state = [0]
         inserters: dict[str, Inserter] = {}
-        puts, insert, joins = self.bind_run(indexes, newest, state, space, inserters)
+        puts, insert, joins, aggregates = self.bind_run(indexes, newest, state, space, inserters)
         inserters.update(zip(self.fact_types, puts, strict=True))
         if self.interpreted:
             interpreted = _Interpreted(Search(self, indexes), space, insert)
@@ -131,8 +151,9 @@ class CompiledEngine(NativeEngine):
         for fact in space.add_inputs(facts):
             insert(fact)
         for stratum, calls in enumerate(self.calls):
-            for aggregate in self.plans.aggregates_in(stratum):
-                for fact in space.run_aggregate(aggregate):
+            for number in self.aggregates[stratum]:
+                written = aggregates[number]
+                for fact in space.run_aggregate(self.plans.aggregates[number]) if written is None else written():
                     insert(fact)
             low, high = 0, state[0]
             while True:

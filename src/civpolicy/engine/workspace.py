@@ -29,6 +29,8 @@ from civpolicy.source.expressions import ExpressionError, Labels, plain_number, 
 from civpolicy.source.reader import is_number
 
 Bindings = Mapping[str, Fact | None]
+Groups = dict[tuple[Any, ...], list[Fact]]
+"""An aggregate's groups: the facts ``over`` may take, by join key."""
 
 
 Notes = tuple[RulePlan, Bindings, str, Labels | None]
@@ -219,35 +221,45 @@ class Workspace:
 
     def run_aggregate(self, plan: AggregatePlan) -> list[Fact]:
         """Derive the aggregate's facts from the facts known now; return the new ones."""
-        aggregate = plan.aggregate
-        each_alias, group_of, rule_id = aggregate.each.alias or "", plan.group_of, aggregate.id
-        gather = self._counted if aggregate.mode in ("count", "sum") else self._first_of
-        groups = self._groups(plan)
+        groups = self.groups_of(plan)
         new = []
         # In the order the facts came: what an aggregate gives, and which derivation a fact keeps
         # (finish), does not depend on it.
-        for each in [fact for fact in self.of_type(aggregate.each.fact_type) if plan.each.accepts(fact)]:
-            env: dict[str, Fact | None] = {each_alias: each}
-            group = groups.get(plan.over.key_for(env) if group_of is None else group_of(each), [])
-            try:
-                totals, premises = gather(plan, each, env, _matching(plan, env, group))
-            except EngineError as error:
-                self.failures.append((Derivation(rule_id, (each["id"],)), error))
-                continue
-            derivation = Derivation(rule_id, premises, expand=None if totals is None else 1)
-            try:
-                fact = _fact(aggregate.head, plan.output.values(env, totals, rule_id), rule_id)
-            except EngineError as error:
-                self.failures.append((derivation, error))
-                continue
-            derived = self.derive(fact, derivation)
+        for each in [fact for fact in self.of_type(plan.aggregate.each.fact_type) if plan.each.accepts(fact)]:
+            derived = self.aggregate_one(plan, each, groups)
             if derived is not None:
                 new.append(derived)
         return new
 
-    def _groups(self, plan: AggregatePlan) -> dict[tuple[Any, ...], list[Fact]]:
+    def aggregate_one(self, plan: AggregatePlan, each: Fact, groups: Groups) -> Fact | None:
+        """Derive the aggregate's fact for one fact of ``each``; None if not new, or failed (recorded)."""
+        aggregate = plan.aggregate
+        env: dict[str, Fact | None] = {aggregate.each.alias or "": each}
+        group = groups.get(plan.over.key_for(env) if plan.group_of is None else plan.group_of(each), [])
+        try:
+            group = _matching(plan, env, group)
+            if aggregate.mode in ("count", "sum"):
+                totals: dict[str, Any] | None = group_totals(plan, env, group)
+                derivation = Derivation(aggregate.id, self.premises_of(each, group), expand=1)
+            else:
+                first = env[aggregate.over.alias or ""] = self.first_of(plan, env, group)
+                totals, derivation = (
+                    None,
+                    Derivation(aggregate.id, self.premises_of(each, [] if first is None else [first])),
+                )
+        except EngineError as error:
+            self.failures.append((Derivation(aggregate.id, (each["id"],)), error))
+            return None
+        try:
+            fact = _fact(aggregate.head, plan.output.values(env, totals, aggregate.id), aggregate.id)
+        except EngineError as error:
+            self.failures.append((derivation, error))
+            return None
+        return self.derive(fact, derivation)
+
+    def groups_of(self, plan: AggregatePlan) -> Groups:
         """The facts ``over`` may take, by join key, in the order they came."""
-        groups: dict[tuple[Any, ...], list[Fact]] = {}
+        groups: Groups = {}
         accepts, key_of = plan.over.accepts, plan.over.key_of
         for fact in self.of_type(plan.aggregate.over.fact_type):
             if accepts(fact):
@@ -259,26 +271,14 @@ class Workspace:
                     group.append(fact)
         return groups
 
-    def _counted(
-        self, plan: AggregatePlan, each: Fact, env: dict[str, Fact | None], group: list[Fact]
-    ) -> tuple[dict[str, Any], tuple[str, ...]]:
-        """A count's or sum's totals over the group, and its premises: each, then the group in order."""
-        totals = _totals(plan, env, group)
+    def premises_of(self, each: Fact, group: list[Fact]) -> tuple[str, ...]:
+        """An aggregate's premises: the each-fact, then the group's facts in order (each fact once)."""
         if not group:
-            return totals, (each["id"],)
+            return (each["id"],)
         ordered = sorted(group, key=self.order_key) if len(group) > 1 else group
-        return totals, tuple(dict.fromkeys([each["id"], *[fact["id"] for fact in ordered]]))
+        return tuple(dict.fromkeys([each["id"], *[fact["id"] for fact in ordered]]))
 
-    def _first_of(
-        self, plan: AggregatePlan, each: Fact, env: dict[str, Fact | None], group: list[Fact]
-    ) -> tuple[None, tuple[str, ...]]:
-        """The group's first fact, bound in ``env``, and the premises: each and it (if any)."""
-        first = env[plan.aggregate.over.alias or ""] = self._first(plan, env, group)
-        if first is None or first["id"] == each["id"]:
-            return None, (each["id"],)
-        return None, (each["id"], first["id"])
-
-    def _first(self, plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> Fact | None:
+    def first_of(self, plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> Fact | None:
         """The first fact of a group by the aggregate's order_by (null last), then by order_key."""
         if not group:
             return None
@@ -441,7 +441,7 @@ def _values(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact])
     return known
 
 
-def _totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> dict[str, Any]:
+def group_totals(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> dict[str, Any]:
     """A group's ``$count``, and with a ``value`` its ``$sum`` and ``$mean`` (nulls left out), exactly."""
     totals: dict[str, Any] = {"count": len(group)}
     if plan.value is None:
