@@ -101,6 +101,8 @@ def test_indented_json_of_finite_values_writes_what_json_dumps_writes(value: Any
         ({"note": "1e5 is text", "digest": "sha256:3e5a"}, True),  # text is not a number
         ({"note": "a:1e5,"}, False),  # text that reads as a number of the compact text: Python's writer
         ({"1e16": 1.0}, False),
+        ({"id": "x1e5y", "code": "0.00001a"}, True),  # within text: not a number
+        ([1, 0.5, 1e-05, "x"], False),
         ({True: 1}, False),  # keys msgspec refuses
         (["\ud800"], False),
     ],

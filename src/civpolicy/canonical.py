@@ -49,28 +49,56 @@ def indented_json(value: Any, *, finite: bool = False) -> str:
     return "".join(out)
 
 
-_NOT_AS_PYTHON = re.compile(rb'(?:^|[:,\[{]"?)-?(?:[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+|0\.0000[0-9]*)"?(?:[:,\]}]|$)')
-"""A number msgspec may write otherwise than Python (a whole token of the compact text, or a
-whole key: a float key is written as text): with an exponent (``1e16``, Python ``1e+16``;
-``1e-7``, Python ``1e-07``), or in full where Python uses one (``0.00001``, Python ``1e-05``).
-Python writes a float in full from 1e-4 to 1e16, and msgspec the same digits. Text that reads
-so (``"1e5"``, ``"a:1e5,"``) only sends the value to the other writer."""
+_EXPONENTS = (re.compile(rb"e[-+]?[0-9]"), re.compile(rb"E[-+]?[0-9]"))
+"""Where a number of the compact text may have an exponent: each searched fast, as it starts with one letter."""
+_NUMBER = frozenset(b"0123456789.eE+-")
+_BEFORE_NUMBER = frozenset(b':,[{"')
+_AFTER_NUMBER = frozenset(b',]}":')
+
+
+def _not_as_python(compact: bytes) -> bool:
+    """Whether msgspec may have written a number of this compact text otherwise than Python.
+
+    With an exponent (``1e16``, Python ``1e+16``; ``1e-7``, Python ``1e-07``), or in full where
+    Python uses one (``0.00001``, Python ``1e-05``); Python writes a float in full from 1e-4 to
+    1e16, and msgspec the same digits. Each place found is judged by the run of number
+    characters around it: a whole token, or a whole key (msgspec writes a float key as text),
+    counts. Text that reads so (``"1e5"``, ``"a:1e5,"``) only sends the value to the other writer.
+    """
+    places = [match.start() for exponent in _EXPONENTS for match in exponent.finditer(compact)]
+    found = compact.find(b"0.0000")
+    while found >= 0:
+        places.append(found)
+        found = compact.find(b"0.0000", found + 1)
+    return any(_in_a_number(compact, at) for at in places)
+
+
+def _in_a_number(compact: bytes, at: int) -> bool:
+    """Whether the run of number characters around ``at`` stands where a number (or a key) may."""
+    start, end = at, at
+    while start > 0 and compact[start - 1] in _NUMBER:
+        start -= 1
+    while end < len(compact) and compact[end] in _NUMBER:
+        end += 1
+    return (start == 0 or compact[start - 1] in _BEFORE_NUMBER) and (
+        end == len(compact) or compact[end] in _AFTER_NUMBER
+    )
 
 
 def _written_by_msgspec(value: Any) -> str | None:
     """The indented text by msgspec, or None where it might differ from ``json.dumps``'.
 
     None for any value msgspec refuses (keys that are neither text nor numbers, lone
-    surrogates) and wherever a number may be written otherwise
-    (``_NOT_AS_PYTHON``). Not for floats that are not finite (msgspec writes them ``null``,
-    Python ``NaN``), nor values of types JSON has not (``Decimal``, ``set``, dates: msgspec
-    writes them, ``json.dumps`` refuses them); a decision document has neither.
+    surrogates) and wherever a number may be written otherwise (:func:`_not_as_python`).
+    Not for floats that are not finite (msgspec writes them ``null``, Python ``NaN``), nor
+    values of types JSON has not (``Decimal``, ``set``, dates: msgspec writes them,
+    ``json.dumps`` refuses them); a decision document has neither.
     """
     try:
         compact = msgspec.json.encode(value)
     except (TypeError, ValueError, OverflowError, UnicodeError, RecursionError):  # json.dumps tells its own
         return None
-    if _NOT_AS_PYTHON.search(compact):
+    if _not_as_python(compact):
         return None
     return msgspec.json.format(compact, indent=2).decode() + "\n"
 
