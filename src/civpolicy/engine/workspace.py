@@ -128,7 +128,11 @@ class Workspace:
 
     def _store(self, fact: Fact) -> Fact:
         self.facts[fact["id"]] = fact
-        self.by_type.setdefault(fact["type"], []).append(fact)
+        same_type = self.by_type.get(fact["type"])
+        if same_type is None:
+            self.by_type[fact["type"]] = [fact]
+        else:
+            same_type.append(fact)
         return fact
 
     def add_inputs(self, facts: Iterable[Fact]) -> list[Fact]:
