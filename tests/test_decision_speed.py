@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,10 @@ import civpolicy
 from civpolicy.canonical import _written_by_msgspec, canonical_json, indented_json
 from civpolicy.decision.provenance import _sorted_rows
 from civpolicy.decision.responsible import Answerable, _orderable
-from civpolicy.decision.values import Consequence, Finding, ReportRow
+from civpolicy.decision.values import Consequence, Evidence, Finding, ReportRow, told_later
 from civpolicy.facts.periods import parse_period
 from civpolicy.source import model as m
+from civpolicy.source.expressions import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -288,3 +290,83 @@ def test_a_decision_is_written_by_msgspec_as_json_dumps_writes_it(decision: civp
     document = decision._document()
     assert _written_by_msgspec(document) is not None
     assert decision.to_json() == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+FACT_VALUES = st.sampled_from([None, True, False, 0, 1, 2.5, "poor", "good", "文明单位", [1], {"a": 1}])
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["q", "u", "x"]),
+        st.none() | st.dictionaries(st.sampled_from(["year", "unit", "grade"]), FACT_VALUES),
+    ),
+    st.sampled_from(["en", "zh", "fr"]),
+    st.sampled_from([None, {"grades": {"poor": "差", "1": "一"}}]),
+)
+def test_a_sentence_told_of_matched_facts_is_told_as_by_lookup(
+    facts: dict[str, dict[str, Any] | None], language: str, labels: dict[str, dict[str, str]] | None
+) -> None:
+    """``render_in`` (what was absent, told of the facts a rule matched) tells what ``render`` with a lookup tells."""
+    template = Template(
+        "{q.year}: {u.unit} graded {u.grade:grades} ({x.year}, {q}, {q.grade:grades})",
+        zh="{u.unit}：{q.year}年 {u.grade:grades}（{x.grade}）",
+    )
+
+    def lookup(name: str) -> Any:
+        alias, _, field = name.partition(".")
+        fact = facts.get(alias)
+        return None if fact is None else fact.get(field)
+
+    assert _told(template.render_in, facts, language, labels) == _told(template.render, lookup, language, labels)
+
+
+def _told(render: Any, *args: Any) -> str | type[Exception]:
+    """The text, or what kind of error (a list as a term is no term)."""
+    try:
+        return str(render(*args))
+    except TypeError:
+        return TypeError
+
+
+class _Counted:
+    """Reasons that count how often each is told."""
+
+    def __init__(self) -> None:
+        self.told: list[str] = []
+
+    def because(self) -> tuple[str, ...]:
+        self.told.append("because")
+        return ("why",)
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        self.told.append("evidence")
+        return (Evidence("why"),)
+
+
+@pytest.mark.parametrize("first", ["because", "evidence"])
+def test_reasons_are_told_once_each_and_let_go_when_both_are(first: str) -> None:
+    told = _Counted()
+    item = told_later(Consequence("u", "k", "2022", {}), told)
+    before = sys.getrefcount(told)
+    getattr(item, first)
+    getattr(item, first)
+    assert told.told == [first]
+    assert sys.getrefcount(told) == before - 1
+    other = "evidence" if first == "because" else "because"
+    assert getattr(item, other) == getattr(item, other)
+    assert told.told == [first, other]
+    assert sys.getrefcount(told) == before - 2
+    assert (item.because, item.evidence) == (("why",), (Evidence("why"),))
+
+
+def test_who_answers_for_units_and_kinds_no_fact_names() -> None:
+    facts = [
+        {"who": "u1", "kind": None, "name": "甲", "number": 1},
+        {"who": None, "kind": "k1", "name": "乙", "number": 2},
+        {"who": None, "kind": None, "name": "丙", "number": 3},
+    ]
+    answerable = Answerable(RESPONSIBLE, facts)
+    for unit in ("u1", "u2", "u3"):
+        for kind in ("k1", "k2", "k3"):
+            assert answerable.people(unit, kind) == _scanned(facts, unit, kind)
+    assert answerable.people("u2", "k2") is answerable.people("u3", "k3")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
@@ -29,27 +28,33 @@ class Told(Protocol):
 
 
 class _Reasoned:
-    """Where ``because`` and ``evidence`` may be told when first read (:func:`told_later`), then kept."""
+    """Where ``because`` and ``evidence`` may be told when first read (:func:`told_later`), then kept.
 
-    __slots__ = ("_told",)
+    Each keeps what tells it until it is told (the references go when both are told).
+    """
+
+    __slots__ = ("_telling_because", "_telling_evidence")
 
     if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:
-            """``because`` or ``evidence`` not told yet: tell it now and keep it (the references go when both are)."""
+            """``because`` or ``evidence`` not told yet: tell it now and keep it."""
             if name == "because":
-                value, other = self._told.because(), "evidence"
+                telling = "_telling_because"
             elif name == "evidence":
-                value, other = self._told.evidence(), "because"
+                telling = "_telling_evidence"
             else:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
-            object.__setattr__(self, name, value)
             try:
-                object.__getattribute__(self, other)
-            except AttributeError:
-                return value
-            with contextlib.suppress(AttributeError):  # another thread's reading dropped them first
-                object.__delattr__(self, "_told")
+                told = object.__getattribute__(self, telling)
+            except AttributeError:  # another thread's reading told it meanwhile
+                return object.__getattribute__(self, name)
+            value = told.because() if telling == "_telling_because" else told.evidence()
+            object.__setattr__(self, name, value)
+            try:  # noqa: SIM105 - not contextlib.suppress: a context manager for each reason told costs more
+                object.__delattr__(self, telling)
+            except AttributeError:  # another thread's reading dropped it first
+                pass
             return value
 
 
@@ -60,7 +65,8 @@ def told_later(item: R, told: Told) -> R:
     """``item`` with its ``because`` and ``evidence`` told by ``told`` when first read (as if given at the start)."""
     object.__delattr__(item, "because")
     object.__delattr__(item, "evidence")
-    object.__setattr__(item, "_told", told)
+    object.__setattr__(item, "_telling_because", told)
+    object.__setattr__(item, "_telling_evidence", told)
     return item
 
 
@@ -96,18 +102,20 @@ class Consequence(_Reasoned):
 
     def to_dict(self) -> dict[str, Any]:
         """The consequence as in contract section 2."""
-        return {
+        told: dict[str, Any] = {
             "unit": self.unit,
             "kind": self.kind,
             "period": self.period,
             "params": dict(self.params),
             "rule": self.rule,
             "source": self.source,
-            "because": list(self.because),
+            "because": [*self.because],
             "discretionary": self.discretionary,
             "provisional": self.provisional,
-            **({} if self.responsible is None else {"responsible": [dict(r) for r in self.responsible]}),
         }
+        if self.responsible is not None:
+            told["responsible"] = [*map(dict, self.responsible)]
+        return told
 
 
 @attrs.frozen
@@ -127,16 +135,18 @@ class Finding(_Reasoned):
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as in the decision document's ``findings``."""
-        return {
+        told: dict[str, Any] = {
             "who": self.who,
             "kind": self.kind,
             "period": self.period,
             "params": dict(self.params),
             "rule": self.rule,
             "source": self.source,
-            "because": list(self.because),
-            **({} if self.responsible is None else {"responsible": [dict(r) for r in self.responsible]}),
+            "because": [*self.because],
         }
+        if self.responsible is not None:
+            told["responsible"] = [*map(dict, self.responsible)]
+        return told
 
 
 @attrs.frozen
@@ -149,7 +159,9 @@ class ReportRow(_Reasoned):
 
     def to_dict(self) -> dict[str, Any]:
         """The row as in the decision document."""
-        return {**self.values, "because": list(self.because)}
+        told = dict(self.values)
+        told["because"] = [*self.because]
+        return told
 
 
 @attrs.frozen

@@ -386,13 +386,14 @@ class Workspace:
 
     def describe(self, fact_id: str) -> str:
         """A fact in words, by its type's ``says``."""
-        if fact_id not in self._described:
+        described = self._described.get(fact_id)
+        if described is None:
             fact = self.facts[fact_id]
             template = self.plans.policy.says.get(fact["type"])
             language, labels = self.plans.language, self.plans.labels
             described = template.render(fact.get, language, labels) if template else show(fact, language)
             self._described[fact_id] = described
-        return self._described[fact_id]
+        return described
 
 
 def _matching(plan: AggregatePlan, env: dict[str, Fact | None], group: list[Fact]) -> list[Fact]:
@@ -505,14 +506,9 @@ def _typed_key(fact: Fact) -> frozenset[tuple[str, Any]]:
 
 
 def _notes(plan: RulePlan, env: Bindings, language: str, labels: Labels | None) -> list[str]:
-    def lookup(name: str) -> Any:
-        alias, _, field = name.partition(".")
-        fact = env.get(alias)
-        return None if fact is None else fact.get(field)
-
     missing = "没有相符的 {}" if language == "zh" else "no matching {}"
     return [
-        says.render(lookup, language, labels) if says else missing.format(fact_type)
+        says.render_in(env, language, labels) if says else missing.format(fact_type)
         for says, fact_type in plan.absent_notes
     ]
 

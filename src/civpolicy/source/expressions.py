@@ -264,20 +264,25 @@ Labels = Mapping[str, Mapping[str, str]]
 
 @attrs.frozen
 class _Form:
-    """One language's sentence, split once: placeholder names, their vocabularies, a format string."""
+    """One language's sentence, split once: placeholder names, their vocabularies, how to fill it."""
 
+    language: str
     names: tuple[str, ...]
     vocabularies: tuple[str | None, ...]
-    format: str
+    fill: Callable[..., str]
+    """The sentence with each placeholder's value given in turn (``str.format`` of a format string)."""
     labelled: bool
     """Whether a placeholder names a vocabulary."""
+    paths: tuple[tuple[str, str], ...]
+    """Each placeholder's alias and field (``alias.field``; a bare ``field`` is an alias with no field)."""
 
 
-def _compiled(text: str) -> _Form:
+def _compiled(text: str, language: str) -> _Form:
     parts = _PLACEHOLDER.split(text)  # literal, name, vocabulary, literal, name, vocabulary, ..., literal
     literal = [part.replace("{", "{{").replace("}", "}}") for part in parts[::3]]
-    vocabularies = tuple(parts[2::3])
-    return _Form(tuple(parts[1::3]), vocabularies, "{}".join(literal), any(vocabularies))
+    names, vocabularies = tuple(parts[1::3]), tuple(parts[2::3])
+    paths = tuple((alias, field) for alias, _, field in (name.partition(".") for name in names))
+    return _Form(language, names, vocabularies, "{}".join(literal).format, any(vocabularies), paths)
 
 
 @attrs.frozen
@@ -296,9 +301,9 @@ class Template:
     _forms: dict[str, _Form] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        forms = {"en": _compiled(self.text)}
+        forms = {"en": _compiled(self.text, "en")}
         if self.zh:
-            forms["zh"] = _compiled(self.zh)
+            forms["zh"] = _compiled(self.zh, "zh")
         object.__setattr__(self, "_forms", forms)
 
     def names(self) -> list[str]:
@@ -324,22 +329,38 @@ class Template:
 
     def render(self, lookup: Callable[[str], Any], language: str = "en", labels: Labels | None = None) -> str:
         """Fill the placeholders; yes/no (是/否) for booleans, none (无) for null, terms by their labels."""
-        told = language if language in self._forms else "en"
-        form = self._forms[told]
-        if labels is None or not form.labelled:  # the common case, per described fact
-            return form.format.format(
-                *(show(v, told) if v is None or v.__class__ is bool else v for v in map(lookup, form.names))
-            )
-        values = []
-        for name, vocabulary in zip(form.names, form.vocabularies, strict=True):
-            value = lookup(name)
-            if value is None or value.__class__ is bool:
-                value = show(value, told)
-            elif vocabulary:
-                value = labels.get(vocabulary, {}).get(value, value)
-            values.append(value)
-        return form.format.format(*values)
+        form = self._forms.get(language) or self._forms["en"]
+        values = [*map(lookup, form.names)]
+        if (labels is None or not form.labelled) and _IN_WORDS.isdisjoint(map(type, values)):
+            return form.fill(*values)  # the common case, per described fact: the values as they are
+        return _filled(form, values, labels)
 
+    def render_in(
+        self, facts: Mapping[str, Mapping[str, Any] | None], language: str = "en", labels: Labels | None = None
+    ) -> str:
+        """:meth:`render` of ``{alias.field}`` placeholders: each the field of the fact of that alias (null if none)."""
+        form = self._forms.get(language) or self._forms["en"]
+        values = [None if (fact := facts.get(alias)) is None else fact.get(field) for alias, field in form.paths]
+        return _filled(form, values, labels)
+
+
+def _filled(form: _Form, values: list[Any], labels: Labels | None) -> str:
+    """A sentence with these values of its placeholders, in order (``values`` is changed)."""
+    if labels is None or not form.labelled:
+        if _IN_WORDS.isdisjoint(map(type, values)):  # no null or boolean: the values as they are
+            return form.fill(*values)
+        told = form.language
+        return form.fill(*(show(v, told) if v is None or v.__class__ is bool else v for v in values))
+    for index, (value, vocabulary) in enumerate(zip(values, form.vocabularies, strict=True)):
+        if value is None or value.__class__ is bool:
+            values[index] = show(value, form.language)
+        elif vocabulary:
+            values[index] = labels.get(vocabulary, {}).get(value, value)
+    return form.fill(*values)
+
+
+_IN_WORDS = frozenset((type(None), bool))
+"""The types of values told in words of the language (:func:`show`), not as they are."""
 
 _WORDS = {"en": ("none", "yes", "no"), "zh": ("无", "是", "否")}
 
