@@ -13,8 +13,9 @@ and told when first read (``decision/reasons.py``): as text and as a tree of
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from civpolicy.decision.reasons import Reasons, Teller
 from civpolicy.decision.responsible import Answerable
@@ -30,13 +31,9 @@ from civpolicy.decision.values import (
 )
 from civpolicy.engine.workspace import Firing, Workspace
 from civpolicy.errors import Problem
-from civpolicy.facts.items import Fact
 from civpolicy.facts.periods import Period, parse_period
 from civpolicy.facts.read import Facts
 from civpolicy.source import model as m
-
-Item = TypeVar("Item", Consequence, Finding)
-"""A consequence or a finding: what a firing is told as."""
 
 Identity = tuple[str, str, str, str]
 
@@ -53,7 +50,8 @@ class DecisionBuilder:
         self.facts = facts
         self._warnings: list[Problem] = list(facts.warnings) if facts is not None else []
         self._ran: set[str] = set()
-        self._rules = {rule.id: rule for rule in model.all_rules()}
+        self._sources = {rule.id: rule.citation.source for rule in model.all_rules()}
+        """Each rule's clause, by the rule's id."""
         self._firings: dict[Identity, list[tuple[Workspace, Firing]]] = {}
         self._rows: dict[str, list[ReportRow]] = {name: [] for name in model.reports}
         self._answerable: list[dict[str, Any]] = []
@@ -83,7 +81,7 @@ class DecisionBuilder:
                 self._answerable.append({key: value for key, value in fact.items() if key not in ("id", "type")})
             self._people = None
         for name, report in self.model.reports.items():
-            self._rows[name].extend(self._report_row(space, report, fact) for fact in space.of_type(report.fact_type))
+            self._rows[name].extend(self._report_rows(space, report))
 
     def decision(self) -> Decision:
         """The decision: consequences in contract order, report rows sorted, duplicates once."""
@@ -99,7 +97,8 @@ class DecisionBuilder:
             else:
                 # Contract order: unit, period start, kind, period end, params.
                 label = _period(period)
-                chosen.append(((unit, label.start, kind_name, label.end, params), self._consequence(space, firing)))
+                consequence = self._consequence(space, firing, kind)
+                chosen.append(((unit, label.start, kind_name, label.end, params), consequence))
         chosen.sort(key=_first)
         found.sort(key=_first)
         reports = {name: _sorted_rows(rows) for name, rows in self._rows.items()}
@@ -115,33 +114,32 @@ class DecisionBuilder:
         )
 
     def _finding(self, space: Workspace, firing: Firing) -> Finding:
-        return self._told(space, firing, Finding(who=firing.unit, **self._what(firing)))
+        rule = firing.rule.rule.id
+        finding = Finding(
+            who=firing.unit,
+            kind=firing.kind,
+            period=firing.period,
+            params=firing.params,
+            rule=rule,
+            source=self._sources[rule],
+            responsible=self._responsible(firing.unit, firing.kind),
+        )
+        return told_later(finding, Reasons(self._teller, space, firing.derivation, unfold_all=True))
 
-    def _consequence(self, space: Workspace, firing: Firing) -> Consequence:
-        kind = self.model.kinds.get(firing.kind)
+    def _consequence(self, space: Workspace, firing: Firing, kind: m.ConsequenceKind | None) -> Consequence:
+        rule = firing.rule.rule.id
         consequence = Consequence(
             unit=firing.unit,
-            **self._what(firing),
+            kind=firing.kind,
+            period=firing.period,
+            params=firing.params,
+            rule=rule,
+            source=self._sources[rule],
             discretionary=kind.discretionary if kind is not None else False,
             provisional=self._rests_on_provisional(space, firing.derivation.premises),
+            responsible=self._responsible(firing.unit, firing.kind),
         )
-        return self._told(space, firing, consequence)
-
-    def _what(self, firing: Firing) -> dict[str, Any]:
-        """What a consequence and a finding both say of a firing: what, by which rule and clause, who answers."""
-        rule = self._rules[firing.rule.rule.id]
-        return {
-            "kind": firing.kind,
-            "period": firing.period,
-            "params": firing.params,
-            "rule": rule.id,
-            "source": rule.citation.source,
-            "responsible": self._responsible(firing.unit, firing.kind),
-        }
-
-    def _told(self, space: Workspace, firing: Firing, item: Item) -> Item:
-        """The consequence or finding, its reasons to be told from the firing's derivation when read."""
-        return told_later(item, Reasons(self._teller, space, firing.derivation, unfold_all=True))
+        return told_later(consequence, Reasons(self._teller, space, firing.derivation, unfold_all=True))
 
     def _responsible(self, unit: str, kind: str) -> tuple[dict[str, Any], ...] | None:
         """Who answers for a consequence or finding: the matching facts, in the policy's order, each once."""
@@ -186,12 +184,17 @@ class DecisionBuilder:
             known = self._any_provisional[id(space)] = (space, any_provisional)
         return known[1]
 
-    def _report_row(self, space: Workspace, report: m.Report, fact: Fact) -> ReportRow:
-        values = {field: fact.get(field) for field in report.fields}
-        values[PROVISIONAL] = self.provisional(space, fact["id"])
-        row = ReportRow(values)
-        derivation = space.derivations.get(fact["id"])
-        return told_later(row, Reasons(self._teller, space, derivation, unfold_all=False)) if derivation else row
+    def _report_rows(self, space: Workspace, report: m.Report) -> Iterator[ReportRow]:
+        """A report's rows of one session: each fact's fields, whether it is provisional, its reasons."""
+        fields, derivations = report.fields, space.derivations
+        marked = self._provisional_in(space)
+        for fact in space.of_type(report.fact_type):
+            fact_id = fact["id"]
+            values = {field: fact.get(field) for field in fields}
+            values[PROVISIONAL] = marked and self.provisional(space, fact_id)
+            row = ReportRow(values)
+            derivation = derivations.get(fact_id)
+            yield told_later(row, Reasons(self._teller, space, derivation, unfold_all=False)) if derivation else row
 
     def evidence(self, space: Workspace, fact_id: str) -> Evidence:
         """A fact's reasons as a tree (told once per fact and session)."""
@@ -230,7 +233,8 @@ def _sorted_rows(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
     places: dict[tuple[Any, ...], list[ReportRow]] = {}
     for row in rows:
         period = row.values.get("period")
-        start_end = (_period(period).start, _period(period).end) if isinstance(period, str) else (0, 0)
+        label = _period(period) if isinstance(period, str) else None
+        start_end = (label.start, label.end) if label is not None else (0, 0)
         places.setdefault((str(row.values.get("unit", "")), start_end), []).append(row)
     ordered = []
     for place in sorted(places):
