@@ -289,7 +289,28 @@ def test_report_rows_sorted_by_place_are_sorted_as_before(rows: list[ReportRow])
 def test_a_decision_is_written_by_msgspec_as_json_dumps_writes_it(decision: civpolicy.Decision) -> None:
     document = decision._document()
     assert _written_by_msgspec(document) is not None
+    assert _written_by_msgspec(decision._document(shared=True)) is not None
     assert decision.to_json() == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_the_document_to_write_shares_what_to_dict_copies(decision: civpolicy.Decision) -> None:
+    """The document written at once reads the same, and to_dict's is the caller's own to change."""
+    shared, copied = decision._document(shared=True), decision.to_dict()
+    assert json.dumps(shared, ensure_ascii=False) == json.dumps(copied, ensure_ascii=False)
+    assert indented_json(shared) == indented_json(copied)
+    for item, told in zip(decision.consequences, copied["consequences"], strict=True):
+        assert told["params"] == item.params
+        assert told["params"] is not item.params
+        assert told["because"] == list(item.because)
+        assert item.responsible is None or all(
+            a == b and a is not b for a, b in zip(told["responsible"], item.responsible, strict=True)
+        )
+    for finding, told in zip(decision.findings or (), copied.get("findings", ()), strict=True):
+        assert told["params"] is not finding.params
+    for name, rows in decision.reports.items():
+        for row, told in zip(rows, copied[name], strict=True):
+            assert told["because"] == list(row.because)
+            assert told is not row.values
 
 
 FACT_VALUES = st.sampled_from([None, True, False, 0, 1, 2.5, "poor", "good", "文明单位", [1], {"a": 1}])

@@ -31,7 +31,7 @@ from civpolicy.decision.values import (
 )
 from civpolicy.engine.workspace import Firing, Workspace
 from civpolicy.errors import Problem
-from civpolicy.facts.periods import Period, parse_period
+from civpolicy.facts.periods import parse_period
 from civpolicy.facts.read import Facts
 from civpolicy.source import model as m
 
@@ -96,9 +96,9 @@ class DecisionBuilder:
                 found.append(((unit, period, kind_name, params), self._finding(space, firing)))
             else:
                 # Contract order: unit, period start, kind, period end, params.
-                label = _period(period)
+                start, end = _span(period)
                 consequence = self._consequence(space, firing, kind)
-                chosen.append(((unit, label.start, kind_name, label.end, params), consequence))
+                chosen.append(((unit, start, kind_name, end, params), consequence))
         chosen.sort(key=_first)
         found.sort(key=_first)
         reports = {name: _sorted_rows(rows) for name, rows in self._rows.items()}
@@ -220,8 +220,10 @@ _first = itemgetter(0)
 
 
 @functools.lru_cache(maxsize=4096)
-def _period(label: str) -> Period:
-    return parse_period(label)
+def _span(label: str) -> tuple[int, int]:
+    """A period's first and last month."""
+    period = parse_period(label)
+    return (period.start, period.end)
 
 
 def _sorted_rows(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
@@ -233,8 +235,7 @@ def _sorted_rows(rows: list[ReportRow]) -> tuple[ReportRow, ...]:
     places: dict[tuple[Any, ...], list[ReportRow]] = {}
     for row in rows:
         period = row.values.get("period")
-        label = _period(period) if isinstance(period, str) else None
-        start_end = (label.start, label.end) if label is not None else (0, 0)
+        start_end = _span(period) if isinstance(period, str) else (0, 0)
         places.setdefault((str(row.values.get("unit", "")), start_end), []).append(row)
     ordered = []
     for place in sorted(places):

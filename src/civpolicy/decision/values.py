@@ -100,21 +100,21 @@ class Consequence(_Reasoned):
         """What makes two consequences the same one."""
         return (self.unit, self.kind, self.period, canonical_json(self.params))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The consequence as in contract section 2."""
+    def to_dict(self, *, shared: bool = False) -> dict[str, Any]:
+        """The consequence as in contract section 2 (``shared``: its own params, reasons and people, not copies)."""
         told: dict[str, Any] = {
             "unit": self.unit,
             "kind": self.kind,
             "period": self.period,
-            "params": dict(self.params),
+            "params": self.params if shared else dict(self.params),
             "rule": self.rule,
             "source": self.source,
-            "because": [*self.because],
+            "because": self.because if shared else [*self.because],
             "discretionary": self.discretionary,
             "provisional": self.provisional,
         }
         if self.responsible is not None:
-            told["responsible"] = [*map(dict, self.responsible)]
+            told["responsible"] = self.responsible if shared else [*map(dict, self.responsible)]
         return told
 
 
@@ -133,19 +133,19 @@ class Finding(_Reasoned):
     evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
     responsible: tuple[dict[str, Any], ...] | None = attrs.field(default=None, hash=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The finding as in the decision document's ``findings``."""
+    def to_dict(self, *, shared: bool = False) -> dict[str, Any]:
+        """The finding as in the decision document's ``findings`` (``shared``: as :meth:`Consequence.to_dict`)."""
         told: dict[str, Any] = {
             "who": self.who,
             "kind": self.kind,
             "period": self.period,
-            "params": dict(self.params),
+            "params": self.params if shared else dict(self.params),
             "rule": self.rule,
             "source": self.source,
-            "because": [*self.because],
+            "because": self.because if shared else [*self.because],
         }
         if self.responsible is not None:
-            told["responsible"] = [*map(dict, self.responsible)]
+            told["responsible"] = self.responsible if shared else [*map(dict, self.responsible)]
         return told
 
 
@@ -157,10 +157,10 @@ class ReportRow(_Reasoned):
     because: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = attrs.field(default=(), eq=False, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The row as in the decision document."""
+    def to_dict(self, *, shared: bool = False) -> dict[str, Any]:
+        """The row as in the decision document (``shared``: its own reasons, not a copy)."""
         told = dict(self.values)
-        told["because"] = [*self.because]
+        told["because"] = self.because if shared else [*self.because]
         return told
 
 
@@ -195,17 +195,18 @@ class Decision:
     def to_json(self) -> str:
         """The decision document as JSON text: byte-identical for the same facts and policy."""
         with collector_paused():
-            return indented_json(self._document(), finite=True)
+            return indented_json(self._document(shared=True), finite=True)
 
-    def _document(self) -> dict[str, Any]:
+    def _document(self, *, shared: bool = False) -> dict[str, Any]:
+        """The document (``shared``: for writing at once, with the values' own parts, not copies)."""
         document: dict[str, Any] = {
             "policy": {"digest": self.policy_digest},
-            "consequences": [c.to_dict() for c in self.consequences],
+            "consequences": [c.to_dict(shared=shared) for c in self.consequences],
         }
         if self.findings is not None:
-            document["findings"] = [f.to_dict() for f in self.findings]
+            document["findings"] = [f.to_dict(shared=shared) for f in self.findings]
         for name, rows in self.reports.items():
-            document[name] = [row.to_dict() for row in rows]
+            document[name] = [row.to_dict(shared=shared) for row in rows]
         document["warnings"] = [
             {"file": p.file, "line": p.line, "field": p.path, "message": p.message} for p in self.warnings
         ]
