@@ -271,8 +271,8 @@ class _Form:
     vocabularies: tuple[str | None, ...]
     fill: Callable[..., str]
     """The sentence with each placeholder's value given in turn (``str.format`` of a format string)."""
-    labelled: bool
-    """Whether a placeholder names a vocabulary."""
+    terms: tuple[tuple[int, str], ...]
+    """The placeholders that name a vocabulary: their places among the names, and the vocabulary."""
     paths: tuple[tuple[str, str], ...]
     """Each placeholder's alias and field (``alias.field``; a bare ``field`` is an alias with no field)."""
 
@@ -282,7 +282,8 @@ def _compiled(text: str, language: str) -> _Form:
     literal = [part.replace("{", "{{").replace("}", "}}") for part in parts[::3]]
     names, vocabularies = tuple(parts[1::3]), tuple(parts[2::3])
     paths = tuple((alias, field) for alias, _, field in (name.partition(".") for name in names))
-    return _Form(language, names, vocabularies, "{}".join(literal).format, any(vocabularies), paths)
+    terms = tuple((index, vocabulary) for index, vocabulary in enumerate(vocabularies) if vocabulary)
+    return _Form(language, names, vocabularies, "{}".join(literal).format, terms, paths)
 
 
 @attrs.frozen
@@ -330,10 +331,7 @@ class Template:
     def render(self, lookup: Callable[[str], Any], language: str = "en", labels: Labels | None = None) -> str:
         """Fill the placeholders; yes/no (是/否) for booleans, none (无) for null, terms by their labels."""
         form = self._forms.get(language) or self._forms["en"]
-        values = [*map(lookup, form.names)]
-        if (labels is None or not form.labelled) and _IN_WORDS.isdisjoint(map(type, values)):
-            return form.fill(*values)  # the common case, per described fact: the values as they are
-        return _filled(form, values, labels)
+        return _filled(form, [*map(lookup, form.names)], labels)
 
     def render_in(
         self, facts: Mapping[str, Mapping[str, Any] | None], language: str = "en", labels: Labels | None = None
@@ -346,17 +344,15 @@ class Template:
 
 def _filled(form: _Form, values: list[Any], labels: Labels | None) -> str:
     """A sentence with these values of its placeholders, in order (``values`` is changed)."""
-    if labels is None or not form.labelled:
-        if _IN_WORDS.isdisjoint(map(type, values)):  # no null or boolean: the values as they are
-            return form.fill(*values)
-        told = form.language
-        return form.fill(*(show(v, told) if v is None or v.__class__ is bool else v for v in values))
-    for index, (value, vocabulary) in enumerate(zip(values, form.vocabularies, strict=True)):
-        if value is None or value.__class__ is bool:
-            values[index] = show(value, form.language)
-        elif vocabulary:
-            values[index] = labels.get(vocabulary, {}).get(value, value)
-    return form.fill(*values)
+    if labels is not None:
+        for index, vocabulary in form.terms:
+            value = values[index]
+            if value is not None and value.__class__ is not bool:
+                values[index] = labels.get(vocabulary, {}).get(value, value)
+    if _IN_WORDS.isdisjoint(map(type, values)):  # no null or boolean (the common case): the values as they are
+        return form.fill(*values)
+    none, yes, no = _WORDS[form.language]  # as show() tells them
+    return form.fill(*[none if v is None else (yes if v else no) if v.__class__ is bool else v for v in values])
 
 
 _IN_WORDS = frozenset((type(None), bool))
