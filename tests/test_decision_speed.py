@@ -391,3 +391,19 @@ def test_who_answers_for_units_and_kinds_no_fact_names() -> None:
         for kind in ("k1", "k2", "k3"):
             assert answerable.people(unit, kind) == _scanned(facts, unit, kind)
     assert answerable.people("u2", "k2") is answerable.people("u3", "k3")
+
+
+def test_the_document_tells_the_reasons_in_words_only() -> None:
+    """Writing the document tells each item's ``because`` (as reading it would) and leaves its evidence untold."""
+    fresh = civpolicy.load_policy().evaluate(ROOT / "examples" / "county-2022-scores.yaml")
+    items: list[Any] = [*fresh.consequences, *(r for rs in fresh.reports.values() for r in rs)]
+    text = fresh.to_json()
+    for item in items:
+        assert not _untold(item)
+        with pytest.raises(AttributeError):
+            object.__getattribute__(item, "evidence")
+    assert text == fresh.to_json()
+    assert [c.to_dict()["because"] for c in fresh.consequences] == [list(c.because) for c in fresh.consequences]
+    given = Consequence("u", "k", "2022", {}, because=("given",))
+    assert given.to_dict(shared=True)["because"] == ("given",)
+    assert given.to_dict()["because"] == ["given"]

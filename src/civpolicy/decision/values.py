@@ -35,6 +35,26 @@ class _Reasoned:
 
     __slots__ = ("_telling_because", "_telling_evidence")
 
+    def _because(self) -> tuple[str, ...]:
+        """``because``, told now if not yet: as reading it, without first missing it (for the document)."""
+        because: tuple[str, ...]
+        try:
+            told = object.__getattribute__(self, "_telling_because")
+        except AttributeError:  # told already (or given)
+            because = object.__getattribute__(self, "because")
+            return because
+        because = self._keep("because", told.because(), "_telling_because")
+        return because
+
+    def _keep(self, name: str, value: Any, telling: str) -> Any:
+        """Keep a reason just told, and let go of what told it."""
+        object.__setattr__(self, name, value)
+        try:  # noqa: SIM105 - not contextlib.suppress: a context manager for each reason told costs more
+            object.__delattr__(self, telling)
+        except AttributeError:  # another thread's reading dropped it first
+            pass
+        return value
+
     if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:
@@ -49,13 +69,7 @@ class _Reasoned:
                 told = object.__getattribute__(self, telling)
             except AttributeError:  # another thread's reading told it meanwhile
                 return object.__getattribute__(self, name)
-            value = told.because() if telling == "_telling_because" else told.evidence()
-            object.__setattr__(self, name, value)
-            try:  # noqa: SIM105 - not contextlib.suppress: a context manager for each reason told costs more
-                object.__delattr__(self, telling)
-            except AttributeError:  # another thread's reading dropped it first
-                pass
-            return value
+            return self._keep(name, told.because() if name == "because" else told.evidence(), telling)
 
 
 R = TypeVar("R", bound=_Reasoned)
@@ -109,7 +123,7 @@ class Consequence(_Reasoned):
             "params": self.params if shared else dict(self.params),
             "rule": self.rule,
             "source": self.source,
-            "because": self.because if shared else [*self.because],
+            "because": self._because() if shared else [*self._because()],
             "discretionary": self.discretionary,
             "provisional": self.provisional,
         }
@@ -142,7 +156,7 @@ class Finding(_Reasoned):
             "params": self.params if shared else dict(self.params),
             "rule": self.rule,
             "source": self.source,
-            "because": self.because if shared else [*self.because],
+            "because": self._because() if shared else [*self._because()],
         }
         if self.responsible is not None:
             told["responsible"] = self.responsible if shared else [*map(dict, self.responsible)]
@@ -160,7 +174,7 @@ class ReportRow(_Reasoned):
     def to_dict(self, *, shared: bool = False) -> dict[str, Any]:
         """The row as in the decision document (``shared``: its own reasons, not a copy)."""
         told = dict(self.values)
-        told["because"] = self.because if shared else [*self.because]
+        told["because"] = self._because() if shared else [*self._because()]
         return told
 
 
