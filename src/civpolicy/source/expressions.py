@@ -269,8 +269,8 @@ class _Form:
     language: str
     names: tuple[str, ...]
     vocabularies: tuple[str | None, ...]
-    fill: Callable[..., str]
-    """The sentence with each placeholder's value given in turn (``str.format`` of a format string)."""
+    format: str
+    """The sentence with ``{}`` for each placeholder, in turn."""
     terms: tuple[tuple[int, str], ...]
     """The placeholders that name a vocabulary: their places among the names, and the vocabulary."""
     paths: tuple[tuple[str, str], ...]
@@ -283,7 +283,7 @@ def _compiled(text: str, language: str) -> _Form:
     names, vocabularies = tuple(parts[1::3]), tuple(parts[2::3])
     paths = tuple((alias, field) for alias, _, field in (name.partition(".") for name in names))
     terms = tuple((index, vocabulary) for index, vocabulary in enumerate(vocabularies) if vocabulary)
-    return _Form(language, names, vocabularies, "{}".join(literal).format, terms, paths)
+    return _Form(language, names, vocabularies, "{}".join(literal), terms, paths)
 
 
 @attrs.frozen
@@ -350,9 +350,10 @@ def _filled(form: _Form, values: list[Any], labels: Labels | None) -> str:
             if value is not None and value.__class__ is not bool:
                 values[index] = labels.get(vocabulary, {}).get(value, value)
     if _IN_WORDS.isdisjoint(map(type, values)):  # no null or boolean (the common case): the values as they are
-        return form.fill(*values)
+        return form.format.format(*values)
     none, yes, no = _WORDS[form.language]  # as show() tells them
-    return form.fill(*[none if v is None else (yes if v else no) if v.__class__ is bool else v for v in values])
+    words = [none if v is None else (yes if v else no) if v.__class__ is bool else v for v in values]
+    return form.format.format(*words)
 
 
 _IN_WORDS = frozenset((type(None), bool))
