@@ -6,7 +6,7 @@ Usage::
     python benchmarks/truth.py --units 300 --runs 1 # a quick look
     python benchmarks/truth.py --agree 100000       # and the 100,000-unit run: every engine, plain and the oracle agree
     python benchmarks/truth.py --country            # and the country (2,800 counties of 120 units) through the batch path
-    python benchmarks/truth.py --no-floors          # without section (d), the floors
+    python benchmarks/truth.py --no-floors          # without section (c), the floors
 
 The baseline is ``benchmarks/plain.py``: the fastest honest plain-Python computation of
 the same consequences, checked first against ``tests/oracle.py`` (the independent
@@ -19,7 +19,7 @@ says so. CLIPS (``benchmarks/peer_clips.py``) runs if clipspy is installed. The 
 load is printed before and after. Nothing is asserted about time; the exit status is 1
 if any two answers differ.
 
-Section (d), the floors, times what any implementation of the contract must do besides
+Section (c), the floors, times what any implementation of the contract must do besides
 computing the consequences, on the population of (a): check the facts (the contract
 refuses bad facts with file, line and field) and write the decision's JSON (these exact
 bytes, whatever computed them) with the fastest writer here. No engine can be faster than
@@ -175,7 +175,7 @@ def engine_timings(
 
 
 def floors(units: int, seed: int, runs: int) -> bool:
-    """Section (d): what every implementation must do besides the consequences, timed as (a) is."""
+    """Section (c): what every implementation must do besides the consequences, timed as (a) is."""
     facts = population(seed, units)
     policy = civpolicy.load_policy()
     plain_seconds, _ = best_of(lambda: plain(facts), runs)
@@ -188,7 +188,7 @@ def floors(units: int, seed: int, runs: int) -> bool:
     same = written == text
     del decision, checked, written
     print(
-        f"\n(d) the floors, on the population of (a) ({units:,} units, seed {seed}); seconds, best of {runs}; "
+        f"\n(c) the floors, on the population of (a) ({units:,} units, seed {seed}); seconds, best of {runs}; "
         f"the decision's JSON is {len(text.encode()) / 2**20:.1f} MiB"
     )
     print()
@@ -218,7 +218,7 @@ def _written(document: dict[str, Any]) -> str:
 
 
 def through_batch(agree_units: int, country: bool, engines: str, jobs: int) -> bool:
-    """Section (c): the agreement run and the country through ``civpolicy.batch.ordered_map``."""
+    """Section (d): the agreement run and the country through ``civpolicy.batch.ordered_map``."""
     results: list[dict[str, Any]] = []
     runnable = [name for name, policy, _ in load_engines() if policy is not None]
     if agree_units:
@@ -228,7 +228,7 @@ def through_batch(agree_units: int, country: bool, engines: str, jobs: int) -> b
     if country:
         for name in (engines or default_engine()).split(","):
             results.append(scale.through_batch("country", scale.COUNTRY_COUNTIES, name, jobs, False))
-    print(f"\n(c) through civpolicy.batch.ordered_map, {jobs} processes, counties of {scale.COUNTY_UNITS} units")
+    print(f"\n(d) through civpolicy.batch.ordered_map, {jobs} processes, counties of {scale.COUNTY_UNITS} units")
     print()
     print("| population | engine | counties | units | facts | wall s | peak RSS of a worker, MiB | agrees |")
     print("|---|---|---|---|---|---|---|---|")
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         "--country-engines", default="", help="engines for the country (comma-separated; default: the default engine)"
     )
     parser.add_argument("--jobs", type=int, default=batch.default_jobs(), help="processes of the batch path")
-    parser.add_argument("--no-floors", action="store_true", help="leave out section (d), the floors")
+    parser.add_argument("--no-floors", action="store_true", help="leave out section (c), the floors")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     print(f"benchmarks/truth.py, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
@@ -278,10 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         lambda: side_by_side(args.units, args.seed, args.runs, args.clips_router),
         lambda: county(args.county_units, args.seed, args.runs),
     ]
-    if args.agree or args.country:
-        sections.append(lambda: through_batch(args.agree, args.country, args.country_engines, args.jobs))
+    # The floors before the batch path: measured in a process the workers' forks have not yet loaded.
     if not args.no_floors:
         sections.append(lambda: floors(args.units, args.seed, args.runs))
+    if args.agree or args.country:
+        sections.append(lambda: through_batch(args.agree, args.country, args.country_engines, args.jobs))
     for section in sections:
         agree = section() and agree
     load_after = os.getloadavg()

@@ -20,7 +20,7 @@ def test_truth_prints_every_section_and_all_agree(capsys: pytest.CaptureFixture[
         sys.path.remove(str(BENCHMARKS))
     printed = capsys.readouterr().out
     assert status == 0, printed
-    for heading in ("(a) 40 generated units", "(b) a county of 12 units", "(d) the floors"):
+    for heading in ("(a) 40 generated units", "(b) a county of 12 units", "(c) the floors"):
         assert heading in printed
     assert "| compiled (default) | `evaluate` |" in printed
     assert "floor of `evaluate` + `to_json`" in printed
