@@ -292,15 +292,10 @@ def aggregate_writable(plan: AggregatePlan) -> bool:
     fields of the group's facts; its output fits Python's nesting limits.
     """
     aggregate = plan.aggregate
-    compared = all(isinstance(t.value, Ref) and t.value.scope == aggregate.each.alias for t in _compared(plan))
+    compared = all(isinstance(t.value, Ref) and t.value.scope == aggregate.each.alias for t in plan.over.compared_tests)
     ordered = plan.order_fields is not None if aggregate.mode == "first" else plan.value is None or plan.value_field
     deep = any(_depth(expr) > DEEPEST_VALUE for _, expr in aggregate.output.fields)
     return plan.group_of is not None and compared and bool(ordered) and not deep
-
-
-def _compared(plan: AggregatePlan) -> list[Test]:
-    """The conditions of the group's pattern that read the each-fact, as ``plan.over.compared`` holds them."""
-    return [t for t in plan.aggregate.over.tests if not isinstance(t.value, Const) and t.op != "eq"]
 
 
 def write_aggregate(out: Writer, depth: int, name: str, plan: AggregatePlan, namespace: Namespace) -> None:
@@ -364,16 +359,15 @@ def _write_one(out: Writer, depth: int, plan_name: str) -> None:
 
 def _write_group(out: Writer, depth: int, plan: AggregatePlan, namespace: Namespace) -> None:
     """``g``: the group of ``f0``, filtered by each condition in turn (each reads a field of ``f0``)."""
-    joins = [t for t in plan.aggregate.over.tests if not isinstance(t.value, Const) and t.op == "eq"]
     parts = []
-    for n, test in enumerate(joins):
+    for n, test in enumerate(plan.over.join_tests):
         assert isinstance(test.value, Ref)
         out.line(depth, f"x{n} = f0.get({literal(test.value.name, namespace)})")
         parts.append(f"(x{n}.__class__ is bool, x{n})")
     out.line(depth, f"g = G.get(({', '.join(parts)}{',' if len(parts) == 1 else ''}))")
     out.line(depth, "if g is None:")
     out.line(depth + 1, "g = []")
-    for test in _compared(plan):
+    for test in plan.over.compared_tests:
         assert isinstance(test.value, Ref)
         field, op, other = (literal(text, namespace) for text in (test.field, test.op, test.value.name))
         out.line(depth, "if g:")

@@ -207,6 +207,10 @@ class PatternPlan:
     """Other conditions that read facts found before (aggregates only)."""
     compared: tuple[tuple[str, str, Value], ...] = ()
     """The same conditions as data: (field, operator, value of the facts found before)."""
+    join_tests: tuple[m.Test, ...] = ()
+    """The equalities with facts found before, as written (``join_fields`` and ``join_values`` read them)."""
+    compared_tests: tuple[m.Test, ...] = ()
+    """The other conditions that read facts found before, as written (``checks`` and ``compared``)."""
     key_of: Callable[[Fact], tuple[Any, ...]] = attrs.field(
         init=False,
         eq=False,
@@ -268,6 +272,8 @@ def plan_pattern(pattern: m.Pattern) -> PatternPlan:
         join_values=tuple(value_of(t.value) for t in joins),
         checks=tuple(_ref_test(t) for t in others),
         compared=tuple((t.field, t.op, value_of(t.value)) for t in others),
+        join_tests=tuple(joins),
+        compared_tests=tuple(others),
     )
 
 
@@ -365,11 +371,26 @@ def _field_of(expr: Expr | None, alias: str | None) -> str | None:
     return expr.name if isinstance(expr, Ref) and expr.scope == alias else None
 
 
-def _group_of(agg: CompiledAggregate) -> Callable[[Fact], tuple[Any, ...]] | None:
+def _group_of(over: PatternPlan, each_alias: str | None) -> Callable[[Fact], tuple[Any, ...]] | None:
     """The group key from a fact of ``each`` alone, when every join value is a field of it."""
-    joins = [t.value for t in agg.over.tests if not isinstance(t.value, Const) and t.op == "eq"]
-    fields = _fields_of(tuple(joins), agg.each.alias)
+    fields = _fields_of(tuple(t.value for t in over.join_tests), each_alias)
     return None if fields is None else key_reader(fields)
+
+
+def _aggregate_plan(agg: CompiledAggregate) -> AggregatePlan:
+    """The plan of one aggregate."""
+    over = plan_pattern(agg.over)
+    return AggregatePlan(
+        aggregate=agg,
+        each=plan_pattern(agg.each),
+        over=over,
+        order_by=tuple(value_of(e) for e in agg.order_by),
+        order_fields=_fields_of(agg.order_by, agg.over.alias),
+        value=None if agg.value is None else value_of(agg.value),
+        value_field=_field_of(agg.value, agg.over.alias),
+        group_of=_group_of(over, agg.each.alias),
+        output=plan_output(agg.output),
+    )
 
 
 def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | None = None) -> Plans:
@@ -384,20 +405,7 @@ def make_plans(policy: CompiledPolicy, language: str = "en", labels: Labels | No
         )
         for rule in policy.rules
     )
-    aggregates = tuple(
-        AggregatePlan(
-            aggregate=agg,
-            each=plan_pattern(agg.each),
-            over=plan_pattern(agg.over),
-            order_by=tuple(value_of(e) for e in agg.order_by),
-            order_fields=_fields_of(agg.order_by, agg.over.alias),
-            value=None if agg.value is None else value_of(agg.value),
-            value_field=_field_of(agg.value, agg.over.alias),
-            group_of=_group_of(agg),
-            output=plan_output(agg.output),
-        )
-        for agg in policy.aggregates
-    )
+    aggregates = tuple(_aggregate_plan(agg) for agg in policy.aggregates)
     order_of = {plan.rule.id: plan.rule.order for plan in rules}
     after = 1 + max(order_of.values(), default=-1)
     names = dict.fromkeys(plan.aggregate.id for plan in aggregates)  # an aggregate's variants share its place
